@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Typed commands. Every path that changes a device (HA, web panel, CLI, controller)
+ * produces one of these; the safety guard checks it against the device's limits
+ * before an adapter ever sees it.
+ */
+
+const isoUtc = z.iso.datetime({ offset: false }).describe('UTC ISO 8601 timestamp ending in Z');
+const watts = z.number().finite().nonnegative().max(1_000_000);
+
+export const ForceChargeCommand = z.strictObject({
+  type: z.literal('force_charge'),
+  power_w: watts,
+  until: isoUtc.optional(),
+});
+export const ForceDischargeCommand = z.strictObject({
+  type: z.literal('force_discharge'),
+  power_w: watts,
+  until: isoUtc.optional(),
+});
+export const RestoreNormalCommand = z.strictObject({ type: z.literal('restore_normal') });
+export const SetBackupReserveCommand = z.strictObject({
+  type: z.literal('set_backup_reserve'),
+  percent: z.number().finite().min(0).max(100),
+});
+export const SetChargeLimitCommand = z.strictObject({ type: z.literal('set_charge_limit'), power_w: watts });
+export const SetDischargeLimitCommand = z.strictObject({ type: z.literal('set_discharge_limit'), power_w: watts });
+export const SetExportLimitCommand = z.strictObject({ type: z.literal('set_export_limit'), power_w: watts });
+export const SetRelayCommand = z.strictObject({
+  type: z.literal('set_relay'),
+  on: z.boolean(),
+  /** Channel of a multi-channel relay; 0 when omitted. */
+  channel: z.number().int().min(0).max(63).optional(),
+});
+export const SetOperatingModeCommand = z.strictObject({
+  type: z.literal('set_operating_mode'),
+  mode: z.string().min(1).max(64),
+});
+
+export const Command = z.discriminatedUnion('type', [
+  ForceChargeCommand,
+  ForceDischargeCommand,
+  RestoreNormalCommand,
+  SetBackupReserveCommand,
+  SetChargeLimitCommand,
+  SetDischargeLimitCommand,
+  SetExportLimitCommand,
+  SetRelayCommand,
+  SetOperatingModeCommand,
+]);
+
+export type Command = z.infer<typeof Command>;
+export type CommandType = Command['type'];
+export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+export const COMMAND_TYPES: readonly CommandType[] = Command.options.map((o) => o.shape.type.value);
+
+/** What the device did with a command. Failures are thrown as `DeviceError`, never returned as success. */
+export interface CommandOutcome {
+  readonly command: Command;
+  /** What was actually applied, after clamping to the device's resolution (e.g. 10 W steps). */
+  readonly applied: Readonly<Record<string, number | string | boolean>>;
+  /** Number of register/API writes this cost; 0 when the device was already in that state. */
+  readonly writes: number;
+}
