@@ -4,9 +4,10 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/addon', '<rootDir>/tests'],
+  roots: ['<rootDir>'],
   testMatch: ['**/test/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.venv/', '/integration-bridge/'],
+  modulePathIgnorePatterns: ['<rootDir>/.venv/', '/dist/'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
