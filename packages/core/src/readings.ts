@@ -121,7 +121,7 @@ export type ReadingValue = number | string | boolean;
 export interface ReadingSet {
   /** Milliseconds since the Unix epoch (UTC). */
   readonly timestamp: number;
-  readonly values: Readonly<Record<ReadingKey, ReadingValue | null>>;
+  readonly values: Readonly<Record<string, ReadingValue | null>>;
 }
 
 export function isCanonicalReadingKey(key: string): key is CanonicalReadingKey {
