@@ -1,0 +1,13 @@
+export * from './grid.js';
+export { ForecastFetchError } from './http.js';
+export * from './solar/provider.js';
+export * from './solar/ha.js';
+export * from './solar/solcast.js';
+export * from './solar/forecastSolar.js';
+export * from './solar/openMeteo.js';
+export * from './solar/pvModel.js';
+export * from './load/model.js';
+export * from './load/forecaster.js';
+export * from './load/backtest.js';
+export * from './cli.js';
+export { LocalTimeCache, zonedToUtc, localParts, isValidTimeZone } from './zonedTime.js';

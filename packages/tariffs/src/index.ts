@@ -1,0 +1,14 @@
+export * from './series.js';
+export * from './errors.js';
+export { parseRetryAfter } from './http.js';
+export * from './provider.js';
+export * from './config.js';
+export * from './service.js';
+export * from './cli.js';
+export * from './providers/amber.js';
+export * from './providers/octopus.js';
+export * from './providers/aemo.js';
+export * from './providers/flowpower.js';
+export * from './providers/globird.js';
+export * from './providers/tou.js';
+export { localParts, zonedToUtc, startOfLocalDay, isValidTimeZone } from './zonedTime.js';
