@@ -1,0 +1,41 @@
+import type { DriverDefinition } from '../driver-types.js';
+import { builtInDrivers } from '../drivers.js';
+import type { DriverLookup } from '../driver-types.js';
+import { CliError, EXIT_BAD_INPUT, stringFlag } from './command.js';
+
+/** Flags that describe how to reach a device, shared by `read` and `write` (kebab-case of the option fields). */
+export const CONNECTION_FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'unit-id': { type: 'string' },
+  transport: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+} as const;
+
+export function findDriver(name: string | undefined, drivers: DriverLookup = builtInDrivers): DriverDefinition {
+  if (!name) throw new CliError(`missing driver (known: ${drivers.names().join(', ')})`, EXIT_BAD_INPUT);
+  const driver = drivers.get(name);
+  if (!driver) throw new CliError(`unknown driver "${name}" (known: ${drivers.names().join(', ')})`, EXIT_BAD_INPUT);
+  return driver;
+}
+
+/** Turn connection flags into the driver's validated device fields; errors name the flag. */
+export function connectionFields(
+  driver: DriverDefinition,
+  values: Record<string, string | boolean | undefined>,
+): unknown {
+  const raw: Record<string, string | number> = {};
+  for (const flag of Object.keys(CONNECTION_FLAGS)) {
+    const text = stringFlag(values, flag);
+    if (text === undefined) continue;
+    // Flags arrive as text; the options schema expects numbers where YAML gives numbers.
+    raw[flag.replaceAll('-', '_')] = /^\d+$/.test(text.trim()) ? Number(text) : text;
+  }
+  const parsed = driver.fields.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = issue?.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : String(issue?.path[0] ?? '');
+  const flag = `--${key.replaceAll('_', '-')}`;
+  const message = issue?.code === 'unrecognized_keys' ? `not an option of driver ${driver.name}` : issue?.message;
+  throw new CliError(`${flag}: ${message ?? 'invalid'}`, EXIT_BAD_INPUT);
+}

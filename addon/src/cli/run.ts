@@ -1,0 +1,60 @@
+import { builtInDrivers } from '../drivers.js';
+import { createLogger } from '../logger.js';
+import { locateOptions, readOptionsFile } from '../options-source.js';
+import { OptionsError, parseOptions } from '../options.js';
+import { AddonRuntime } from '../runtime.js';
+import { exitOnSignals } from '../shutdown.js';
+import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run the add-on (what the Docker image starts)',
+  usage: 'sps run --config FILE [--data-dir DIR] [--http-host 127.0.0.1] [--port N]   (under the Supervisor: sps run)',
+  async run(args, io) {
+    const { values } = parseFlags(
+      args,
+      {
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'http-host': { type: 'string' },
+        port: { type: 'string' },
+      },
+      false,
+    );
+    const port = intFlag(values, 'port', 0, 65535);
+    let location;
+    let config;
+    try {
+      const configFile = stringFlag(values, 'config');
+      const dataDir = stringFlag(values, 'data-dir');
+      location = locateOptions({
+        env: io.env,
+        ...(configFile === undefined ? {} : { configFile }),
+        ...(dataDir === undefined ? {} : { dataDir }),
+      });
+      config = parseOptions(readOptionsFile(location.file), builtInDrivers);
+    } catch (err) {
+      if (err instanceof OptionsError) throw new CliError(err.line, EXIT_BAD_INPUT);
+      throw err;
+    }
+
+    const logger = createLogger(config.logLevel, io.stdout);
+    const httpHost = stringFlag(values, 'http-host');
+    let runtime: AddonRuntime;
+    try {
+      runtime = await AddonRuntime.start({
+        config,
+        dataDir: location.dataDir,
+        supervised: location.supervised,
+        drivers: builtInDrivers,
+        logger,
+        ...(httpHost === undefined ? {} : { httpHost }),
+        ...(port === undefined ? {} : { httpPort: port }),
+      });
+    } catch (err) {
+      throw new CliError(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    io.stdout.write(`Smart Power Station listening on ${runtime.url}\n`);
+    return exitOnSignals(() => runtime.stop(), logger);
+  },
+};

@@ -1,0 +1,90 @@
+import { SafetyGuard } from '@sps/control';
+import { Command, CommandRejectedError, COMMAND_TYPES } from '@sps/core';
+import { addonOptionsSchema } from '../options.js';
+import { CliError, EXIT_BAD_INPUT, EXIT_DEVICE_FAILED, type CliCommand, parseFlags, stringFlag } from './command.js';
+import { CONNECTION_FLAGS, connectionFields, findDriver } from './connection-flags.js';
+import { withConnectedDevice } from './one-shot-device.js';
+import { formatTable, formatValue } from './table.js';
+
+const COMMAND_FLAGS = {
+  'power-w': { type: 'string' },
+  percent: { type: 'string' },
+  on: { type: 'string' },
+  mode: { type: 'string' },
+  until: { type: 'string' },
+  channel: { type: 'string' },
+} as const;
+
+/** Build the typed command from flags; a bad flag is named in the error. */
+export function commandFromFlags(
+  type: string | undefined,
+  values: Record<string, string | boolean | undefined>,
+): Command {
+  if (!type) throw new CliError(`missing command (one of ${COMMAND_TYPES.join(', ')})`, EXIT_BAD_INPUT);
+  const raw: Record<string, unknown> = { type };
+  for (const flag of Object.keys(COMMAND_FLAGS)) {
+    const text = stringFlag(values, flag);
+    if (text === undefined) continue;
+    const field = flag.replaceAll('-', '_');
+    if (flag === 'on') raw[field] = text === 'true' ? true : text === 'false' ? false : text;
+    else if (flag === 'mode' || flag === 'until') raw[field] = text;
+    else raw[field] = /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+  }
+  const parsed = Command.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue?.path[0] === 'type') {
+    throw new CliError(`unknown command "${type}" (one of ${COMMAND_TYPES.join(', ')})`, EXIT_BAD_INPUT);
+  }
+  const field = issue?.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : String(issue?.path[0] ?? '');
+  const message = issue?.code === 'unrecognized_keys' ? `not a field of ${type}` : issue?.message;
+  throw new CliError(`--${field.replaceAll('_', '-')}: ${message ?? 'invalid'}`, EXIT_BAD_INPUT);
+}
+
+export const writeCommand: CliCommand = {
+  name: 'write',
+  summary: 'send one command to a device (through the safety guard) and print the outcome',
+  usage:
+    'sps write <driver> <command> [--power-w N] [--percent N] [--on true|false] [--mode M] [--until ISO] ' +
+    '--host HOST [--port N] [--unit-id N] [--transport lan|winet] [--backup-reserve-pct N] [--json]',
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      args,
+      { ...CONNECTION_FLAGS, ...COMMAND_FLAGS, 'backup-reserve-pct': { type: 'string' }, json: { type: 'boolean' } },
+      true,
+    );
+    const driver = findDriver(positionals[0]);
+    const command = commandFromFlags(positionals[1], values);
+    const fields = connectionFields(driver, values);
+    // The CLI obeys the same guard as the add-on, with the options' default reserve unless told otherwise.
+    const safety = addonOptionsSchema.shape.safety.safeParse({
+      backup_reserve_pct:
+        stringFlag(values, 'backup-reserve-pct') === undefined ? undefined : Number(values['backup-reserve-pct']),
+    });
+    if (!safety.success)
+      throw new CliError('--backup-reserve-pct: expected an integer between 0 and 100', EXIT_BAD_INPUT);
+    const guard = new SafetyGuard({ limits: { backupReservePct: safety.data.backup_reserve_pct } });
+
+    const outcome = await withConnectedDevice(driver, fields, async (device) => {
+      const capabilities = device.describe().capabilities;
+      const soc = command.type === 'force_discharge' ? (await device.read()).values['battery_soc'] : undefined;
+      let checked: Command;
+      try {
+        checked = guard.check(command, capabilities, typeof soc === 'number' ? { batterySocPct: soc } : {});
+      } catch (err) {
+        if (err instanceof CommandRejectedError) throw new CliError(`rejected: ${err.message}`, EXIT_DEVICE_FAILED);
+        throw err;
+      }
+      return device.execute(checked);
+    });
+
+    if (values['json'] === true) {
+      io.stdout.write(JSON.stringify({ device: { id: driver.name, driver: driver.name }, ...outcome }) + '\n');
+      return 0;
+    }
+    io.stdout.write(`${outcome.command.type}: ${outcome.writes} register write(s)\n`);
+    const rows = Object.entries(outcome.applied).map(([k, v]) => [k, formatValue(v)]);
+    if (rows.length > 0) io.stdout.write(formatTable(['applied', 'value'], rows));
+    return 0;
+  },
+};

@@ -1,0 +1,193 @@
+import type { SafetyGuard } from '@sps/control';
+import {
+  DeviceError,
+  toDeviceError,
+  type Availability,
+  type Clock,
+  type Command,
+  type CommandOutcome,
+  type Device,
+  type DeviceDescription,
+  type TimerHandle,
+} from '@sps/core';
+import type { ReadingHub } from './hub.js';
+import type { Logger } from './logger.js';
+import type { DeviceConfig } from './options.js';
+
+/** Longest wait between reconnect attempts. */
+export const MAX_BACKOFF_MS = 60_000;
+
+export interface CommandResult extends CommandOutcome {
+  /** Set when an identical command was sent moments ago and this one was not written again. */
+  readonly skipped?: 'duplicate';
+}
+
+export interface DeviceRunnerDeps {
+  readonly hub: ReadingHub;
+  readonly guard: SafetyGuard;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/**
+ * Keeps one device connected and polled: reconnects with exponential backoff, reports
+ * availability with the device's own reason, and runs commands one at a time with the
+ * polls so a request never interleaves with another on the device's transport.
+ */
+export class DeviceRunner {
+  private connected = false;
+  private stopped = false;
+  private failures = 0;
+  private timer: TimerHandle | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private currentAvailability: Availability;
+  private currentDescription: DeviceDescription | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: DeviceConfig,
+    private readonly device: Device,
+    private readonly deps: DeviceRunnerDeps,
+  ) {
+    this.log = deps.logger.child({ device: config.id });
+    this.currentAvailability = { available: false, reason: 'connecting', since: deps.clock.now() };
+  }
+
+  get availability(): Availability {
+    return this.currentAvailability;
+  }
+
+  /** Known after the first successful connection. */
+  get description(): DeviceDescription | undefined {
+    return this.currentDescription;
+  }
+
+  get pollIntervalMs(): number {
+    return Math.max(this.config.pollIntervalMs, this.currentDescription?.capabilities.minPollIntervalMs ?? 0);
+  }
+
+  start(): void {
+    this.deps.hub.publishAvailability(this.config.id, this.currentAvailability);
+    this.unsubscribe.push(
+      this.device.events.on('readings', (readings) => this.deps.hub.publishReadings(this.config.id, readings)),
+      this.device.events.on('availability', (availability) => {
+        // The transport saw the device go away between polls: reconnect on the next attempt.
+        if (!availability.available) {
+          this.connected = false;
+          this.setAvailability(false, availability.reason ?? 'connection lost');
+        }
+      }),
+    );
+    this.schedule(0);
+  }
+
+  /** Validate against the safety guard, ration writes, then send. Throws CommandRejectedError or DeviceError. */
+  async execute(input: unknown): Promise<CommandResult> {
+    const description = this.currentDescription;
+    if (!description || !this.connected) {
+      throw new DeviceError('not_connected', this.currentAvailability.reason ?? 'the device is not connected');
+    }
+    const soc = this.deps.hub.latest(this.config.id)?.values['battery_soc'];
+    const command = this.deps.guard.check(
+      input,
+      description.capabilities,
+      typeof soc === 'number' ? { batterySocPct: soc } : {},
+    );
+    if (this.deps.guard.admitWrite(this.config.id, command).action === 'skip_duplicate') {
+      this.log.debug({ command }, 'identical command sent moments ago; not written again');
+      return { command, applied: {}, writes: 0, skipped: 'duplicate' };
+    }
+    const outcome = await this.exclusive(() => this.device.execute(command)).catch((err: unknown) => {
+      throw this.noteCommandFailure(command, toDeviceError(err));
+    });
+    this.deps.guard.recordWrite(this.config.id, command);
+    this.log.info({ command, writes: outcome.writes }, 'command applied');
+    // Show the effect promptly instead of waiting a whole poll interval.
+    if (!this.stopped) this.schedule(250);
+    return outcome;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+    for (const off of this.unsubscribe.splice(0)) off();
+    await this.queue.catch(() => undefined);
+    await this.device.close().catch((err: unknown) => this.log.debug({ err }, 'close failed'));
+    this.connected = false;
+  }
+
+  private noteCommandFailure(command: Command, err: DeviceError): DeviceError {
+    this.log.warn({ command, reason: err.reason }, 'command failed');
+    if (!err.isRefusal) {
+      this.connected = false;
+      this.setAvailability(false, err.reason);
+      this.deps.guard.forgetLastWrite(this.config.id);
+    }
+    return err;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer?.cancel();
+    this.timer = this.deps.clock.setTimeout(() => void this.poll(), delayMs);
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = undefined;
+    if (this.stopped) return;
+    try {
+      await this.exclusive(async () => {
+        if (this.stopped) return;
+        if (!this.connected) await this.connect();
+        const readings = await this.device.read();
+        if (this.stopped) return;
+        this.deps.hub.publishReadings(this.config.id, readings);
+      });
+      this.failures = 0;
+      if (!this.stopped) this.setAvailability(true);
+      if (!this.stopped && this.timer === undefined) this.schedule(this.pollIntervalMs);
+    } catch (raw) {
+      if (this.stopped) return;
+      const err = toDeviceError(raw);
+      this.failures += 1;
+      this.setAvailability(false, err.reason);
+      // A half-open transport is worse than a fresh one: start the next attempt from scratch.
+      this.connected = false;
+      await this.device.close().catch(() => undefined);
+      if (!this.stopped) this.schedule(this.backoffMs());
+    }
+  }
+
+  private async connect(): Promise<void> {
+    await this.device.connect();
+    this.currentDescription = this.device.describe();
+    this.connected = true;
+    // After a reconnect the device's state is unknown: allow the last command again.
+    this.deps.guard.forgetLastWrite(this.config.id);
+    this.log.info({ model: this.currentDescription.info.model }, 'connected');
+  }
+
+  /** poll interval × 2^(failures−1), capped at a minute. */
+  private backoffMs(): number {
+    const exponent = Math.min(this.failures - 1, 16);
+    return Math.min(MAX_BACKOFF_MS, Math.max(1000, this.pollIntervalMs) * 2 ** exponent);
+  }
+
+  private setAvailability(available: boolean, reason?: string): void {
+    const previous = this.currentAvailability;
+    if (previous.available === available && previous.reason === reason) return;
+    const since = previous.available === available ? previous.since : this.deps.clock.now();
+    this.currentAvailability = { available, ...(reason === undefined ? {} : { reason }), since };
+    if (available) this.log.info('available');
+    else this.log.warn({ reason }, 'unavailable');
+    this.deps.hub.publishAvailability(this.config.id, this.currentAvailability);
+  }
+
+  /** Run device I/O one operation at a time. */
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(operation, operation);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

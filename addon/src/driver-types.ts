@@ -1,0 +1,49 @@
+import type { Clock, Device } from '@sps/core';
+import type { z } from 'zod';
+
+/** A device simulator that speaks the real protocol on loopback (`sps simulate`, the demo, tests). */
+export interface SimulatorHandle {
+  /** Starts listening; resolves to the bound port (port 0 = a free one). */
+  start(address: { host: string; port: number }): Promise<number>;
+  stop(): Promise<void>;
+  /** The simulated physical state, for people and tests. */
+  snapshot(): unknown;
+}
+
+export interface PollIntervals {
+  readonly defaultMs: number;
+  /** Faster polling than this is clamped up (e.g. the Sungrow WiNet-S dongle needs ~10 s). */
+  readonly minMs: number;
+}
+
+export interface DriverContext {
+  readonly clock: Clock;
+}
+
+/**
+ * One device driver as the add-on sees it. `fields` validates the flat device entry of
+ * the options (everything except name, driver, poll_interval_s and position) and the
+ * connection flags of `sps read/write`; it is a strict object, so unknown fields are errors.
+ */
+export interface DriverDefinition<Fields = unknown> {
+  readonly name: string;
+  /** Human name, e.g. `Sungrow SH hybrid inverter (Modbus TCP)`. */
+  readonly title: string;
+  readonly fields: z.ZodType<Fields>;
+  pollIntervals(fields: Fields): PollIntervals;
+  create(id: string, fields: Fields, context: DriverContext): Device;
+  /** Absent for drivers without a simulator. */
+  createSimulator?(options: { realTime: boolean }): SimulatorHandle;
+  /** Fields that make a device entry point at a running simulator. */
+  simulatorFields?(address: { host: string; port: number }): Fields;
+}
+
+export interface DriverLookup {
+  get(name: string): DriverDefinition | undefined;
+  names(): readonly string[];
+}
+
+/** Erase the field type so definitions of different drivers fit one registry. */
+export function defineDriver<F>(definition: DriverDefinition<F>): DriverDefinition {
+  return definition as unknown as DriverDefinition;
+}

@@ -1,0 +1,29 @@
+import type { DriverDefinition, DriverLookup } from './driver-types.js';
+import { sungrowShDriver } from './drivers/sungrow-sh.js';
+
+export type { DriverContext, DriverDefinition, DriverLookup, PollIntervals, SimulatorHandle } from './driver-types.js';
+
+/**
+ * Driver name → how to validate, create, poll and simulate that kind of device.
+ * Adding a device family is one module under drivers/ and one line here.
+ */
+export class DriverRegistry implements DriverLookup {
+  private readonly byName = new Map<string, DriverDefinition>();
+
+  constructor(definitions: readonly DriverDefinition[]) {
+    for (const definition of definitions) {
+      if (this.byName.has(definition.name)) throw new Error(`driver "${definition.name}" registered twice`);
+      this.byName.set(definition.name, definition);
+    }
+  }
+
+  get(name: string): DriverDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): readonly string[] {
+    return [...this.byName.keys()];
+  }
+}
+
+export const builtInDrivers = new DriverRegistry([sungrowShDriver]);

@@ -1,0 +1,57 @@
+import type { SafetyGuard } from '@sps/control';
+import type { Clock } from '@sps/core';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { DeviceManager } from '../device-manager.js';
+import type { ReadingHub } from '../hub.js';
+import type { Logger } from '../logger.js';
+import type { ReadingArchive } from '../reading-archive.js';
+import { registerApiRoutes } from './api-routes.js';
+import { registerIngressGuard } from './ingress-guard.js';
+import { LiveStream } from './live-stream.js';
+import { registerWebRoutes } from './web-routes.js';
+
+export interface HttpServerDeps {
+  readonly manager: DeviceManager;
+  readonly hub: ReadingHub;
+  readonly guard: SafetyGuard;
+  readonly archive: ReadingArchive;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly startedAt: number;
+  /** Under the Supervisor: only the ingress proxy (and loopback) may connect. */
+  readonly ingressOnly: boolean;
+}
+
+export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Every page load, poll and stream would otherwise log a line at info level.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    // Idle keep-alive sockets must not hold a shutdown back.
+    forceCloseConnections: true,
+  });
+
+  if (deps.ingressOnly) registerIngressGuard(app);
+
+  // Bodies fastify cannot parse (bad JSON, wrong content type, too large) get the same
+  // `{ error, field }` shape as validation failures.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+      return reply.code(500).send({ error: 'internal error' });
+    }
+    return reply.code(status).send({ error: `body: ${err.message}`, field: 'body' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `no route ${request.method} ${request.url}` }),
+  );
+
+  const stream = new LiveStream(deps.hub, deps.manager, deps.clock);
+  registerApiRoutes(app, { ...deps, streamClients: () => stream.clientCount });
+  stream.register(app);
+  registerWebRoutes(app);
+  return app;
+}

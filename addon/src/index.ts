@@ -1,0 +1,10 @@
+export * from './options.js';
+export * from './options-source.js';
+export * from './drivers.js';
+export * from './hub.js';
+export * from './device-runner.js';
+export * from './device-manager.js';
+export * from './reading-archive.js';
+export * from './runtime.js';
+export { buildHttpServer } from './http/server.js';
+export { main } from './cli.js';

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { OptionsError } from './options.js';
+
+/** Where the Supervisor puts the user's options. */
+export const SUPERVISOR_OPTIONS_PATH = '/data/options.json';
+export const SUPERVISOR_DATA_DIR = '/data';
+
+export interface OptionsLocation {
+  /** True inside Home Assistant's Supervisor: options from /data/options.json, data in /data, ingress. */
+  readonly supervised: boolean;
+  readonly file: string;
+  readonly dataDir: string;
+}
+
+export interface LocateOptionsInput {
+  readonly env: NodeJS.ProcessEnv;
+  readonly configFile?: string;
+  readonly dataDir?: string;
+  /** Overridable for tests; default /data/options.json. */
+  readonly supervisorOptionsPath?: string;
+}
+
+/**
+ * Under the Supervisor (SUPERVISOR_TOKEN set and its options file present) the
+ * Supervisor's file wins; otherwise the YAML file named with `--config`.
+ */
+export function locateOptions(input: LocateOptionsInput): OptionsLocation {
+  const supervisorFile = input.supervisorOptionsPath ?? SUPERVISOR_OPTIONS_PATH;
+  if (input.env['SUPERVISOR_TOKEN'] && existsSync(supervisorFile)) {
+    return { supervised: true, file: supervisorFile, dataDir: path.dirname(supervisorFile) };
+  }
+  if (!input.configFile) {
+    throw new OptionsError('no options: pass --config FILE (outside Home Assistant) or run under the Supervisor');
+  }
+  return { supervised: false, file: input.configFile, dataDir: path.resolve(input.dataDir ?? './data') };
+}
+
+/** Read a JSON or YAML options file (YAML is a superset of JSON). Throws OptionsError with one line. */
+export function readOptionsFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+    throw new OptionsError(`cannot read ${file}${code ? ` (${code})` : ''}`);
+  }
+  try {
+    return parseYaml(text, { prettyErrors: false }) ?? {};
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new OptionsError(`${file} is not valid YAML: ${first}`);
+  }
+}

@@ -1,0 +1,156 @@
+import type { Position } from '@sps/core';
+import type { UserSafetyLimits } from '@sps/control';
+import { z } from 'zod';
+import type { DriverLookup } from './driver-types.js';
+import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
+
+/**
+ * The add-on options. The shape stays within what HA's add-on schema language can
+ * express (config.yaml mirrors it): top-level scalars, flat dicts, and one list of
+ * flat device dicts. Which extra fields a device accepts is up to its driver.
+ */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const POSITIONS = ['P1', 'P2', 'P3', 'P4'] as const satisfies readonly Position[];
+
+/** Fields every device entry has, whatever its driver. */
+export const DEVICE_COMMON_FIELDS = ['name', 'driver', 'poll_interval_s', 'position'] as const;
+
+const deviceCommonSchema = z.looseObject({
+  name: nonEmptyText(64),
+  driver: nonEmptyText(64),
+  poll_interval_s: intBetween(1, 3600).optional(),
+  position: oneOf(POSITIONS).optional(),
+});
+
+const safetySchema = z.strictObject({
+  backup_reserve_pct: intBetween(0, 100).default(10),
+  max_charge_w: intBetween(0, 1_000_000).optional(),
+  max_discharge_w: intBetween(0, 1_000_000).optional(),
+  export_limit_w: intBetween(0, 1_000_000).optional(),
+});
+
+const storeSchema = z.strictObject({
+  raw_retention_days: intBetween(1, 3650).default(10),
+  aggregate_retention_days: intBetween(1, 36500).default(730),
+});
+
+export const addonOptionsSchema = z.strictObject(
+  {
+    log_level: oneOf(LOG_LEVELS).default('info'),
+    http_port: tcpPort.default(8099),
+    devices: z.array(deviceCommonSchema, { error: expecting('expected a list of devices') }).default([]),
+    safety: safetySchema.default({ backup_reserve_pct: 10 }),
+    store: storeSchema.default({ raw_retention_days: 10, aggregate_retention_days: 730 }),
+  },
+  { error: expecting('expected a mapping of options') },
+);
+
+export type AddonOptionsInput = z.input<typeof addonOptionsSchema>;
+
+export interface DeviceConfig {
+  /** Stable slug of the name: entity ids and URLs use it. */
+  readonly id: string;
+  readonly name: string;
+  readonly driver: string;
+  readonly position?: Position;
+  readonly pollIntervalMs: number;
+  /** True when the configured interval was below the driver's minimum and was raised. */
+  readonly pollIntervalRaised: boolean;
+  /** The driver-specific fields, validated by the driver's schema. */
+  readonly fields: unknown;
+}
+
+export interface AddonConfig {
+  readonly logLevel: LogLevel;
+  readonly httpPort: number;
+  readonly devices: readonly DeviceConfig[];
+  readonly safety: UserSafetyLimits;
+  readonly store: { readonly rawRetentionMs: number; readonly aggregateRetentionMs: number };
+}
+
+/** Options that fail validation; `message` is `field: what is wrong`. */
+export class OptionsError extends Error {
+  override readonly name = 'OptionsError';
+  /** The one line printed on stderr. */
+  get line(): string {
+    return `invalid options: ${this.message}`;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/** Validate raw options (parsed JSON or YAML) into the typed config. Throws OptionsError. */
+export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
+  const parsed = addonOptionsSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new OptionsError(describeFirstIssue(parsed.error));
+  const options = parsed.data;
+
+  const seen = new Map<string, number>();
+  const devices = options.devices.map((entry, index): DeviceConfig => {
+    const at = (field: string): string => formatPath(['devices', index, field]);
+    const driver = drivers.get(entry.driver);
+    if (!driver) {
+      throw new OptionsError(
+        `${at('driver')}: unknown driver "${entry.driver}" (known: ${drivers.names().join(', ')})`,
+      );
+    }
+    const driverFields: Record<string, unknown> = { ...entry };
+    for (const common of DEVICE_COMMON_FIELDS) delete driverFields[common];
+    const fields = driver.fields.safeParse(driverFields);
+    if (!fields.success) throw new OptionsError(describeFirstIssue(fields.error, ['devices', index]));
+
+    const id = deviceSlug(entry.name);
+    const clash = seen.get(id);
+    if (clash !== undefined) {
+      throw new OptionsError(`${at('name')}: "${entry.name}" gives the same device id "${id}" as devices[${clash}]`);
+    }
+    seen.set(id, index);
+
+    const intervals = driver.pollIntervals(fields.data);
+    const wantedMs = entry.poll_interval_s === undefined ? intervals.defaultMs : entry.poll_interval_s * 1000;
+    return {
+      id,
+      name: entry.name,
+      driver: entry.driver,
+      ...(entry.position === undefined ? {} : { position: entry.position }),
+      pollIntervalMs: Math.max(wantedMs, intervals.minMs),
+      pollIntervalRaised: wantedMs < intervals.minMs,
+      fields: fields.data,
+    };
+  });
+
+  const { safety, store } = options;
+  return {
+    logLevel: options.log_level,
+    httpPort: options.http_port,
+    devices,
+    safety: {
+      backupReservePct: safety.backup_reserve_pct,
+      ...(safety.max_charge_w === undefined ? {} : { maxChargeW: safety.max_charge_w }),
+      ...(safety.max_discharge_w === undefined ? {} : { maxDischargeW: safety.max_discharge_w }),
+      ...(safety.export_limit_w === undefined ? {} : { exportLimitW: safety.export_limit_w }),
+    },
+    store: {
+      rawRetentionMs: store.raw_retention_days * DAY_MS,
+      aggregateRetentionMs: store.aggregate_retention_days * DAY_MS,
+    },
+  };
+}
+
+/**
+ * A stable id from a device's name: lower-case ASCII, words joined by `_`, as HA does for
+ * entity ids (`Sungrow SH10RT` → `sungrow_sh10rt`). Renaming a device changes its id.
+ */
+export function deviceSlug(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 48)
+    .replace(/_+$/g, '');
+  return slug === '' ? 'device' : /^[a-z]/.test(slug) ? slug : `device_${slug}`;
+}

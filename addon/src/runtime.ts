@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SafetyGuard } from '@sps/control';
+import { systemClock, type Clock } from '@sps/core';
+import type { FastifyInstance } from 'fastify';
+import { DeviceManager } from './device-manager.js';
+import type { DriverLookup } from './driver-types.js';
+import { buildHttpServer } from './http/server.js';
+import { ReadingHub } from './hub.js';
+import type { Logger } from './logger.js';
+import { openArchive } from './open-archive.js';
+import type { AddonConfig } from './options.js';
+import type { ReadingArchive } from './reading-archive.js';
+
+/** Under the Supervisor the ingress port is fixed by config.yaml. */
+export const INGRESS_PORT = 8099;
+
+export interface RuntimeOptions {
+  readonly config: AddonConfig;
+  readonly dataDir: string;
+  readonly supervised: boolean;
+  readonly drivers: DriverLookup;
+  readonly logger: Logger;
+  /** Outside the Supervisor: default 127.0.0.1 so the panel is not exposed to the LAN by accident. */
+  readonly httpHost?: string;
+  /** Overrides the options' http_port (0 = a free port, for tests). */
+  readonly httpPort?: number;
+  readonly clock?: Clock;
+  /** For tests and benchmarks; default the SQLite store in the data dir. */
+  readonly archive?: ReadingArchive;
+}
+
+export function addonVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * The composition root: store, hub, safety guard, device manager and HTTP server,
+ * wired together, started, and stopped in the reverse order.
+ */
+export class AddonRuntime {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly url: string,
+    readonly port: number,
+    readonly manager: DeviceManager,
+    readonly hub: ReadingHub,
+    private readonly http: FastifyInstance,
+    private readonly archive: ReadingArchive,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: RuntimeOptions): Promise<AddonRuntime> {
+    const { config, logger } = options;
+    const clock = options.clock ?? systemClock;
+    const archive =
+      options.archive ??
+      openArchive({
+        dataDir: options.dataDir,
+        rawRetentionMs: config.store.rawRetentionMs,
+        aggregateRetentionMs: config.store.aggregateRetentionMs,
+        clock,
+        logger,
+      });
+    const hub = new ReadingHub((err) => logger.error({ err }, 'a reading subscriber failed'));
+    hub.on('readings', ({ deviceId, readings }) => archive.append(deviceId, readings));
+    const guard = new SafetyGuard({ limits: config.safety, clock });
+    const manager = new DeviceManager(config.devices, { drivers: options.drivers, hub, guard, clock, logger });
+    const http = buildHttpServer({
+      manager,
+      hub,
+      guard,
+      archive,
+      clock,
+      logger,
+      version: addonVersion(),
+      startedAt: clock.now(),
+      ingressOnly: options.supervised,
+    });
+
+    const host = options.supervised ? '0.0.0.0' : (options.httpHost ?? '127.0.0.1');
+    const port = options.supervised ? INGRESS_PORT : (options.httpPort ?? config.httpPort);
+    try {
+      await http.listen({ host, port });
+    } catch (err) {
+      await http.close().catch(() => undefined);
+      await archive.close();
+      throw err;
+    }
+    const address = http.server.address();
+    const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+    const shownHost = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
+    const url = `http://${shownHost}:${boundPort}/`;
+    manager.start();
+    logger.info({ url, devices: config.devices.length }, 'Smart Power Station started');
+    return new AddonRuntime(url, boundPort, manager, hub, http, archive, logger);
+  }
+
+  /** Stop polling and close sockets, then HTTP, then flush and close the store. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.manager.stop();
+      await this.http.close().catch((err: unknown) => this.logger.warn({ err }, 'HTTP close failed'));
+      try {
+        await this.archive.flush();
+      } finally {
+        await this.archive.close();
+      }
+      this.logger.info('stopped');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './safety-limits.js';
+export * from './safety-guard.js';
+export * from './write-rate-limiter.js';
