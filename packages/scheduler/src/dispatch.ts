@@ -1,0 +1,138 @@
+import { solarSurplusKw, type PlanningProblem } from './problem.js';
+
+/** Powers in every interval, kW (averages over the interval); the common shape of every plan source. */
+export interface Dispatch {
+  readonly gridImportKw: number[];
+  readonly gridExportKw: number[];
+  readonly curtailKw: number[];
+  readonly evKw: number[];
+  /** [battery][t] */
+  readonly chargeKw: number[][];
+  readonly dischargeKw: number[][];
+  /** [deferrable][t] */
+  readonly deferrableKw: number[][];
+}
+
+export function emptyDispatch(p: PlanningProblem): Dispatch {
+  const zeros = (): number[] => new Array<number>(p.n).fill(0);
+  return {
+    gridImportKw: zeros(),
+    gridExportKw: zeros(),
+    curtailKw: zeros(),
+    evKw: zeros(),
+    chargeKw: p.batteries.map(zeros),
+    dischargeKw: p.batteries.map(zeros),
+    deferrableKw: p.deferrables.map(zeros),
+  };
+}
+
+/** Stored energy (kWh) at the end of every interval, [battery][t], from the contract's dynamics. */
+export function storedEnergy(p: PlanningProblem, d: Dispatch): number[][] {
+  return p.batteries.map((b, k) => {
+    let e = b.initialKwh;
+    return d.chargeKw[k]!.map((c, t) => {
+      e += (c * b.chargeEfficiency - d.dischargeKw[k]![t]! / b.dischargeEfficiency) * p.hours;
+      return e;
+    });
+  });
+}
+
+export interface DispatchValue {
+  /** Σ (import price·import − export price·export + cycle cost·discharge)·h, plus any demand charge. */
+  readonly cost: number;
+  readonly demandChargeCost: number;
+  /** cost − terminal value·(stored energy at the end − stored energy now). */
+  readonly objective: number;
+  readonly storedKwh: number[][];
+}
+
+export function evaluateDispatch(p: PlanningProblem, d: Dispatch): DispatchValue {
+  let cost = 0;
+  let peak = p.demandCharge?.peakSoFarKw ?? 0;
+  for (let t = 0; t < p.n; t++) {
+    cost += ((p.importPrice[t] ?? 0) * d.gridImportKw[t]! - (p.exportPrice[t] ?? 0) * d.gridExportKw[t]!) * p.hours;
+    p.batteries.forEach((b, k) => (cost += b.cycleCostPerKwh * d.dischargeKw[k]![t]! * p.hours));
+    if (p.demandCharge?.mask[t]) peak = Math.max(peak, d.gridImportKw[t]!);
+  }
+  const demandChargeCost = p.demandCharge ? p.demandCharge.costPerKw * peak : 0;
+  cost += demandChargeCost;
+  const storedKwh = storedEnergy(p, d);
+  let delta = 0;
+  p.batteries.forEach((b, k) => (delta += (storedKwh[k]![p.n - 1] ?? b.initialKwh) - b.initialKwh));
+  return { cost, demandChargeCost, objective: cost - p.terminalValuePerKwh * delta, storedKwh };
+}
+
+/** Tolerance for the model's own checks: 1 W in kW, with room for solver round-off. */
+export const POWER_TOLERANCE_KW = 1e-3;
+const ENERGY_TOLERANCE_KWH = 1e-4;
+
+/**
+ * Every limit of the contract, checked on a finished dispatch; returns the first broken one in
+ * words, or null. Fallback plans go through this before they are offered.
+ */
+export function firstLimitViolation(p: PlanningProblem, d: Dispatch): string | null {
+  const tol = POWER_TOLERANCE_KW;
+  const stored = storedEnergy(p, d);
+  for (let t = 0; t < p.n; t++) {
+    const at = `interval ${t}`;
+    let supply = (p.solarKw[t] ?? 0) - d.curtailKw[t]! + d.gridImportKw[t]!;
+    let demand = (p.loadKw[t] ?? 0) + d.evKw[t]! + d.gridExportKw[t]!;
+    let charge = 0;
+    for (let k = 0; k < p.batteries.length; k++) {
+      const b = p.batteries[k]!;
+      const c = d.chargeKw[k]![t]!;
+      const dis = d.dischargeKw[k]![t]!;
+      supply += dis;
+      demand += c;
+      charge += c;
+      if (c < -tol || c > b.maxChargeKw + tol)
+        return `${at}: ${b.name} charge ${c.toFixed(3)} kW outside [0, ${b.maxChargeKw}]`;
+      if (dis < -tol || dis > b.maxDischargeKw + tol)
+        return `${at}: ${b.name} discharge ${dis.toFixed(3)} kW outside [0, ${b.maxDischargeKw}]`;
+      if (c > tol && dis > tol) return `${at}: ${b.name} charges and discharges at once`;
+      const e = stored[k]![t]!;
+      if (e < b.minKwh - ENERGY_TOLERANCE_KWH || e > b.maxKwh + ENERGY_TOLERANCE_KWH)
+        return `${at}: ${b.name} stored energy ${e.toFixed(3)} kWh outside [${b.minKwh}, ${b.maxKwh}]`;
+    }
+    d.deferrableKw.forEach((row) => (demand += row[t]!));
+    if (Math.abs(supply - demand) > tol) return `${at}: power balance off by ${(supply - demand).toFixed(4)} kW`;
+    const imp = d.gridImportKw[t]!;
+    const exp = d.gridExportKw[t]!;
+    if (imp < -tol || exp < -tol) return `${at}: negative grid flow`;
+    if (imp > tol && exp > tol) return `${at}: imports and exports at once`;
+    if (p.maxImportKw !== null && imp > p.maxImportKw + tol)
+      return `${at}: import ${imp.toFixed(3)} kW above grid.max_import_kw`;
+    if (p.maxExportKw !== null && exp > p.maxExportKw + tol)
+      return `${at}: export ${exp.toFixed(3)} kW above grid.max_export_kw`;
+    const cur = d.curtailKw[t]!;
+    if (cur < -tol || cur > (p.allowCurtailment ? (p.solarKw[t] ?? 0) : 0) + tol)
+      return `${at}: curtailment out of range`;
+    if (!p.allowGridCharging && charge + cur > solarSurplusKw(p, t) + tol) return `${at}: charges from the grid`;
+    if (!p.allowBatteryExport && exp + cur > solarSurplusKw(p, t) + tol) return `${at}: exports from the battery`;
+    if (p.ev) {
+      const ev = d.evKw[t]!;
+      const max = p.ev.maxKw[t] ?? 0;
+      if (ev < -tol || ev > max + tol) return `${at}: EV power ${ev.toFixed(3)} kW outside [0, ${max}]`;
+      if (ev > tol && ev < p.ev.minKw - tol) return `${at}: EV power ${ev.toFixed(3)} kW below ev.min_kw`;
+    } else if (Math.abs(d.evKw[t]!) > tol) return `${at}: EV power without an EV`;
+  }
+  if (p.ev) {
+    let delivered = 0;
+    for (let t = 0; t < p.ev.deadlineIndex; t++) delivered += d.evKw[t]! * p.ev.chargeEfficiency * p.hours;
+    if (delivered < p.ev.energyNeededKwh - ENERGY_TOLERANCE_KWH)
+      return `ev.energy_needed_kwh: only ${delivered.toFixed(3)} kWh delivered by interval ${p.ev.deadlineIndex}`;
+  }
+  for (let k = 0; k < p.deferrables.length; k++) {
+    const def = p.deferrables[k]!;
+    let runs = 0;
+    for (let t = 0; t < p.n; t++) {
+      const v = d.deferrableKw[k]![t]!;
+      const inside = t >= def.startIndex && t < def.endIndex;
+      if (Math.abs(v) <= tol) continue;
+      if (!inside || Math.abs(v - def.powerKw) > tol) return `deferrable_loads[${k}]: wrong power at interval ${t}`;
+      runs += 1;
+    }
+    if (runs !== def.runIntervals) return `deferrable_loads[${k}]: runs ${runs} intervals, needs ${def.runIntervals}`;
+  }
+  return null;
+}

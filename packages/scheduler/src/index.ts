@@ -1,0 +1,19 @@
+// The scenario contract and the public entry points (`sps plan`, the controller's MPC loop).
+export * from './scenario.js';
+export * from './errors.js';
+export * from './plan.js';
+export * from './plan-scenario.js';
+export { formatPlanTable } from './format-table.js';
+export type { PlanAction } from './actions.js';
+export { ACTIONS } from './actions.js';
+// Building blocks, for benchmarks and tests.
+export { toProblem, type PlanningProblem, type BatteryParams } from './problem.js';
+export { buildBatteryLpModel, type BatteryLpModel, type LpVariables, type ModelOptions } from './lp-model.js';
+export type { SparseLp } from './lp-builder.js';
+export { evaluateDispatch, firstLimitViolation, storedEnergy, type Dispatch } from './dispatch.js';
+export { optimiseDispatch, type OptimiseResult, MIP_GAP, SMOOTHING_TOLERANCE } from './optimise.js';
+export { selfConsumptionDispatch } from './self-consumption.js';
+export { greedyDispatch } from './greedy.js';
+export { syntheticScenario, seededRandom, type SyntheticOptions } from './synthetic.js';
+export { getHighs, highsRuntimeStats, setHighsHeapLimit, type HighsRuntimeStats } from './highs-runtime.js';
+export { solveWithHighs } from './highs-solve.js';

@@ -1,0 +1,245 @@
+import { LpBuilder, type SparseLp } from './lp-builder.js';
+import { solarSurplusKw, type PlanningProblem } from './problem.js';
+
+const INF = Infinity;
+
+/** Where each decision lives in the column vector (-1 = not in the model). */
+export interface LpVariables {
+  readonly gridImport: number[];
+  readonly gridExport: number[];
+  readonly curtail: number[];
+  readonly ev: number[];
+  readonly evOn: number[];
+  /** [battery][t] */
+  readonly charge: number[][];
+  readonly discharge: number[][];
+  readonly stored: number[][];
+  /** 1 = this interval may only charge; binaries added where simultaneous charge+discharge could pay. */
+  readonly chargeMode: number[][];
+  /** 1 = this interval may only import; binaries added where export pays more than import. */
+  readonly importMode: number[];
+  /** [deferrable][t], -1 outside the window. */
+  readonly deferrableOn: number[][];
+  readonly peak: number;
+  /** Stage 2 only: |Δ net battery power| per battery and interval. */
+  readonly ramp: number[][];
+}
+
+export interface ModelOptions {
+  /** [battery][t]: add the charge/discharge exclusivity binary. */
+  readonly chargeModeBinary: readonly (readonly boolean[])[];
+  /** [t]: add the import/export exclusivity binary. */
+  readonly importModeBinary: readonly boolean[];
+  /** [t]: model "EV draws 0 or at least min_kw" with a binary (otherwise 0…max, a relaxation). */
+  readonly evBinary: readonly boolean[];
+  /** [deferrable][t]: the on/off variable is integer (otherwise relaxed to 0…1). */
+  readonly deferrableInteger: readonly (readonly boolean[])[];
+  /**
+   * Overrides the bounds of columns (by index) and makes them continuous: how on/off decisions
+   * taken elsewhere (a rounding, or stage 1 for stage 2) are imposed, so the model stays an LP.
+   */
+  readonly colBounds?: ReadonlyMap<number, readonly [number, number]>;
+  /**
+   * Stage 2 (plan smoothing): keep the contract objective within `objectiveCap` and minimise the
+   * total change of battery power instead.
+   */
+  readonly smoothing?: { readonly objectiveCap: number };
+}
+
+export interface BatteryLpModel {
+  readonly lp: SparseLp;
+  readonly vars: LpVariables;
+}
+
+/** An upper bound on import in interval t: everything that can consume power at once. */
+function importBound(p: PlanningProblem, t: number): number {
+  let m = (p.loadKw[t] ?? 0) + (p.ev?.maxKw[t] ?? 0);
+  for (const b of p.batteries) m += b.maxChargeKw;
+  for (const d of p.deferrables) if (t >= d.startIndex && t < d.endIndex) m += d.powerKw;
+  return p.maxImportKw === null ? m : Math.min(m, p.maxImportKw);
+}
+
+/** An upper bound on export in interval t: all solar plus every battery at full discharge. */
+function exportBound(p: PlanningProblem, t: number): number {
+  let m = p.solarKw[t] ?? 0;
+  for (const b of p.batteries) m += b.maxDischargeKw;
+  return p.maxExportKw === null ? m : Math.min(m, p.maxExportKw);
+}
+
+/**
+ * The whole-horizon model of the scenario contract. Units: kW for powers, kWh for stored energy;
+ * the objective is in currency and equals the contract's `objective` (cost − terminal value of the
+ * stored-energy change) plus the demand charge.
+ */
+export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): BatteryLpModel {
+  const lp = new LpBuilder();
+  const { n, hours: h } = p;
+  const smoothing = options.smoothing;
+  const stage1Cost = (c: number): number => (smoothing ? 0 : c);
+  const objectiveCols: number[] = [];
+  const objectiveCoefs: number[] = [];
+  const addCost = (col: number, c: number): void => {
+    if (c === 0) return;
+    objectiveCols.push(col);
+    objectiveCoefs.push(c);
+  };
+
+  const col = (name: string, lo: number, hi: number, cost: number, integer = false): number => {
+    const fixed = options.colBounds?.get(lp.numCols);
+    const idx = fixed
+      ? lp.addCol(name, fixed[0], fixed[1], stage1Cost(cost), false)
+      : lp.addCol(name, lo, hi, stage1Cost(cost), integer);
+    addCost(idx, cost);
+    return idx;
+  };
+
+  const vars: LpVariables = {
+    gridImport: [],
+    gridExport: [],
+    curtail: [],
+    ev: [],
+    evOn: [],
+    charge: p.batteries.map(() => []),
+    discharge: p.batteries.map(() => []),
+    stored: p.batteries.map(() => []),
+    chargeMode: p.batteries.map(() => []),
+    importMode: [],
+    deferrableOn: p.deferrables.map(() => []),
+    peak: -1,
+    ramp: p.batteries.map(() => []),
+  };
+
+  let offset = 0;
+  for (const b of p.batteries) offset += p.terminalValuePerKwh * b.initialKwh;
+
+  for (let t = 0; t < n; t++) {
+    const imp = col(`imp_${t}`, 0, importBound(p, t), (p.importPrice[t] ?? 0) * h);
+    const exp = col(`exp_${t}`, 0, exportBound(p, t), -(p.exportPrice[t] ?? 0) * h);
+    const cur = col(`cur_${t}`, 0, p.allowCurtailment ? (p.solarKw[t] ?? 0) : 0, 0);
+    vars.gridImport.push(imp);
+    vars.gridExport.push(exp);
+    vars.curtail.push(cur);
+
+    // Energy balance: solar − curtail + import + Σdischarge = load + ev + deferrables + export + Σcharge.
+    const bCols: number[] = [cur, imp, exp];
+    const bCoefs: number[] = [-1, 1, -1];
+
+    p.batteries.forEach((b, k) => {
+      const c = col(`c${k}_${t}`, 0, b.maxChargeKw, 0);
+      const d = col(`d${k}_${t}`, 0, b.maxDischargeKw, b.cycleCostPerKwh * h);
+      const e = col(`e${k}_${t}`, b.minKwh, b.maxKwh, t === n - 1 ? -p.terminalValuePerKwh : 0);
+      vars.charge[k]!.push(c);
+      vars.discharge[k]!.push(d);
+      vars.stored[k]!.push(e);
+      bCols.push(d, c);
+      bCoefs.push(1, -1);
+      // e_t − e_{t−1} − ηc·h·c + h/ηd·d = 0 (e_{−1} is the constant initial energy).
+      const prev = t > 0 ? vars.stored[k]![t - 1]! : -1;
+      const eCols = prev >= 0 ? [e, prev, c, d] : [e, c, d];
+      const eCoefs =
+        prev >= 0
+          ? [1, -1, -b.chargeEfficiency * h, h / b.dischargeEfficiency]
+          : [1, -b.chargeEfficiency * h, h / b.dischargeEfficiency];
+      const rhs = prev >= 0 ? 0 : b.initialKwh;
+      lp.addRow(rhs, rhs, eCols, eCoefs);
+
+      if (options.chargeModeBinary[k]?.[t]) {
+        const z = col(`zc${k}_${t}`, 0, 1, 0, true);
+        vars.chargeMode[k]!.push(z);
+        lp.addRow(-INF, 0, [c, z], [1, -b.maxChargeKw]);
+        lp.addRow(-INF, b.maxDischargeKw, [d, z], [1, b.maxDischargeKw]);
+      } else vars.chargeMode[k]!.push(-1);
+    });
+
+    if (p.ev) {
+      const max = p.ev.maxKw[t] ?? 0;
+      const usable = max > 0 && max >= p.ev.minKw;
+      const ev = col(`ev_${t}`, 0, usable ? max : 0, 0);
+      vars.ev.push(ev);
+      bCols.push(ev);
+      bCoefs.push(-1);
+      if (usable && p.ev.minKw > 0 && options.evBinary[t]) {
+        const on = col(`evon_${t}`, 0, 1, 0, true);
+        vars.evOn.push(on);
+        lp.addRow(-INF, 0, [ev, on], [1, -max]);
+        lp.addRow(0, INF, [ev, on], [1, -p.ev.minKw]);
+      } else vars.evOn.push(-1);
+    }
+
+    p.deferrables.forEach((d, k) => {
+      if (t >= d.startIndex && t < d.endIndex) {
+        const on = col(`def${k}_${t}`, 0, 1, 0, options.deferrableInteger[k]?.[t] ?? false);
+        vars.deferrableOn[k]!.push(on);
+        bCols.push(on);
+        bCoefs.push(-d.powerKw);
+      } else vars.deferrableOn[k]!.push(-1);
+    });
+
+    const net = (p.loadKw[t] ?? 0) - (p.solarKw[t] ?? 0);
+    lp.addRow(net, net, bCols, bCoefs);
+
+    if (options.importModeBinary[t]) {
+      const w = col(`zi_${t}`, 0, 1, 0, true);
+      vars.importMode.push(w);
+      lp.addRow(-INF, 0, [imp, w], [1, -importBound(p, t)]);
+      lp.addRow(-INF, exportBound(p, t), [exp, w], [1, exportBound(p, t)]);
+    } else vars.importMode.push(-1);
+
+    // allow_grid_charging = false: charge + curtail ≤ max(0, solar − load); same shape for export.
+    if (!p.allowGridCharging) {
+      const cs = p.batteries.map((_, k) => vars.charge[k]![t]!);
+      lp.addRow(-INF, solarSurplusKw(p, t), [...cs, cur], [...cs.map(() => 1), 1]);
+    }
+    if (!p.allowBatteryExport) lp.addRow(-INF, solarSurplusKw(p, t), [exp, cur], [1, 1]);
+  }
+
+  if (p.ev && p.ev.energyNeededKwh > 0) {
+    const cols = vars.ev.slice(0, p.ev.deadlineIndex);
+    lp.addRow(
+      p.ev.energyNeededKwh,
+      INF,
+      cols,
+      cols.map(() => p.ev!.chargeEfficiency * h),
+    );
+  }
+
+  p.deferrables.forEach((d, k) => {
+    const cols = vars.deferrableOn[k]!.filter((c) => c >= 0);
+    lp.addRow(
+      d.runIntervals,
+      d.runIntervals,
+      cols,
+      cols.map(() => 1),
+    );
+  });
+
+  let peak = -1;
+  if (p.demandCharge) {
+    peak = col('peak', p.demandCharge.peakSoFarKw, INF, p.demandCharge.costPerKw);
+    for (let t = 0; t < n; t++) {
+      if (p.demandCharge.mask[t]) lp.addRow(0, INF, [peak, vars.gridImport[t]!], [1, -1]);
+    }
+  }
+
+  if (smoothing) {
+    // Keep the contract objective near its optimum, then prefer plans whose battery power changes least.
+    lp.addRow(-INF, smoothing.objectiveCap - offset, objectiveCols, objectiveCoefs);
+    p.batteries.forEach((_, k) => {
+      for (let t = 1; t < n; t++) {
+        const u = lp.addCol(`ramp${k}_${t}`, 0, INF, 1);
+        vars.ramp[k]!.push(u);
+        const cols = [
+          u,
+          vars.discharge[k]![t]!,
+          vars.charge[k]![t]!,
+          vars.discharge[k]![t - 1]!,
+          vars.charge[k]![t - 1]!,
+        ];
+        lp.addRow(0, INF, cols, [1, -1, 1, 1, -1]);
+        lp.addRow(0, INF, cols, [1, 1, -1, -1, 1]);
+      }
+    });
+  } else lp.offset = offset;
+
+  return { lp: lp.build(), vars: { ...vars, peak } };
+}

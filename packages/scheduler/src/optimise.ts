@@ -1,0 +1,277 @@
+import type { Highs } from 'highs';
+import { emptyDispatch, evaluateDispatch, type Dispatch } from './dispatch.js';
+import { solveWithHighs, type LpOutcome } from './highs-solve.js';
+import { buildBatteryLpModel, type BatteryLpModel, type LpVariables } from './lp-model.js';
+import { netSimultaneousFlows } from './netting.js';
+import type { PlanningProblem } from './problem.js';
+
+/**
+ * Optimality budget. The contract allows 0.1 % of max(1, |optimum|). The on/off decisions may
+ * use MIP_GAP of it; plan smoothing may then spend whatever is left up to SMOOTHING_TOLERANCE
+ * above the proved lower bound (so smoothing gets the most room when the LP needs no integers).
+ */
+export const MIP_GAP = 4e-4;
+export const SMOOTHING_TOLERANCE = 9e-4;
+const FRACTION_TOLERANCE = 1e-6;
+const MAX_PASSES = 8;
+
+export type OptimiseResult =
+  | {
+      readonly kind: 'optimal';
+      readonly dispatch: Dispatch;
+      readonly objective: number;
+      /** A proved lower bound on the true optimum. */
+      readonly lowerBound: number;
+      readonly solves: number;
+      /** How the on/off decisions were settled. */
+      readonly method: 'lp' | 'rounding' | 'mip';
+      readonly smoothed: boolean;
+    }
+  | { readonly kind: 'infeasible' }
+  | { readonly kind: 'time_limit'; readonly message: string }
+  | { readonly kind: 'error'; readonly message: string };
+
+export interface OptimiseOptions {
+  /** Wall-clock budget for all solves together. */
+  readonly timeLimitMs: number;
+  /** Run the second, smoothing stage (default true). */
+  readonly smooth?: boolean;
+  /**
+   * How far above the proved lower bound (share of max(1, |bound|)) smoothing may go. Default
+   * SMOOTHING_TOLERANCE keeps the plan within the contract's 0.1 %; a controller that values
+   * calm plans more than the last 0.1 % may pass more.
+   */
+  readonly smoothingTolerance?: number;
+}
+
+type Bounds = Map<number, readonly [number, number]>;
+
+/** Which on/off and exclusivity decisions carry integers in the current pass. */
+interface IntegerSets {
+  readonly cd: boolean[][];
+  readonly ie: boolean[];
+  readonly ev: boolean[];
+  readonly def: boolean[][];
+}
+
+/** Before any solve: exclusivity binaries only where the price data makes simultaneous flows pay. */
+function initialSets(p: PlanningProblem): IntegerSets {
+  return {
+    // Burning energy in round-trip losses earns money only when importing is paid for.
+    cd: p.batteries.map(() => p.importPrice.map((price) => price < 0)),
+    // Importing and exporting at once earns money only when export pays more than import costs.
+    ie: p.importPrice.map((price, t) => (p.exportPrice[t] ?? 0) > price),
+    ev: new Array<boolean>(p.n).fill(false),
+    def: p.deferrables.map(() => new Array<boolean>(p.n).fill(false)),
+  };
+}
+
+function markAllOnOff(p: PlanningProblem, sets: IntegerSets): void {
+  sets.ev.fill(true);
+  p.deferrables.forEach((d, k) => {
+    for (let t = d.startIndex; t < d.endIndex; t++) sets.def[k]![t] = true;
+  });
+}
+
+function extractDispatch(p: PlanningProblem, v: LpVariables, x: Float64Array): Dispatch {
+  const d = emptyDispatch(p);
+  const val = (i: number): number => (i >= 0 ? Math.max(0, x[i] ?? 0) : 0);
+  for (let t = 0; t < p.n; t++) {
+    d.gridImportKw[t] = val(v.gridImport[t]!);
+    d.gridExportKw[t] = val(v.gridExport[t]!);
+    d.curtailKw[t] = val(v.curtail[t]!);
+    d.evKw[t] = p.ev ? val(v.ev[t]!) : 0;
+    p.batteries.forEach((_, k) => {
+      d.chargeKw[k]![t] = val(v.charge[k]![t]!);
+      d.dischargeKw[k]![t] = val(v.discharge[k]![t]!);
+    });
+    p.deferrables.forEach((def, k) => {
+      d.deferrableKw[k]![t] = Math.round(val(v.deferrableOn[k]![t]!)) * def.powerKw;
+    });
+  }
+  return d;
+}
+
+/** EV intervals drawing more than 0 but less than min_kw, and deferrable loads half on. */
+function onOffGaps(p: PlanningProblem, v: LpVariables, x: Float64Array): { ev: number[]; def: number[][] } {
+  const ev: number[] = [];
+  if (p.ev && p.ev.minKw > 0) {
+    v.ev.forEach((c, t) => {
+      const kw = x[c] ?? 0;
+      if (kw > FRACTION_TOLERANCE && kw < p.ev!.minKw - FRACTION_TOLERANCE) ev.push(t);
+    });
+  }
+  const def = v.deferrableOn.map((row) =>
+    row.flatMap((c, t) => {
+      const on = c >= 0 ? (x[c] ?? 0) : 0;
+      return on > FRACTION_TOLERANCE && on < 1 - FRACTION_TOLERANCE ? [t] : [];
+    }),
+  );
+  return { ev, def };
+}
+
+/**
+ * The on/off decisions of a solution as fixed bounds: integers and deferrable switches fixed, each
+ * EV interval either off (0) or on (min_kw…max). `evRoundUp` decides EV intervals below min_kw.
+ */
+function decisionsOf(p: PlanningProblem, m: BatteryLpModel, x: Float64Array, evRoundUp: boolean): Bounds {
+  const bounds: Bounds = new Map();
+  m.lp.integrality.forEach((flag, i) => {
+    if (flag !== 0) bounds.set(i, [Math.round(x[i] ?? 0), Math.round(x[i] ?? 0)]);
+  });
+  p.deferrables.forEach((d, k) => {
+    // The run_intervals most-on intervals, cheaper first on ties.
+    const cols = m.vars.deferrableOn[k]!.map((c, t) => ({ c, t })).filter(({ c }) => c >= 0);
+    cols.sort((a, b) => (x[b.c] ?? 0) - (x[a.c] ?? 0) || (p.importPrice[a.t] ?? 0) - (p.importPrice[b.t] ?? 0));
+    cols.forEach(({ c }, rank) => bounds.set(c, rank < d.runIntervals ? [1, 1] : [0, 0]));
+  });
+  if (p.ev && p.ev.minKw > 0) {
+    const ev = p.ev;
+    m.vars.ev.forEach((c, t) => {
+      const max = ev.maxKw[t] ?? 0;
+      if (max < ev.minKw) return;
+      const kw = x[c] ?? 0;
+      const on = kw >= ev.minKw - FRACTION_TOLERANCE || (evRoundUp && kw > FRACTION_TOLERANCE);
+      bounds.set(c, on ? [ev.minKw, max] : [0, 0]);
+    });
+  }
+  return bounds;
+}
+
+interface Candidate {
+  readonly model: BatteryLpModel;
+  readonly out: Extract<LpOutcome, { kind: 'optimal' }>;
+  readonly dispatch: Dispatch;
+  readonly objective: number;
+}
+
+/**
+ * Stage 1: the contract optimum. On/off decisions (EV minimum power, deferrable loads) start
+ * relaxed; when the relaxation gets them wrong, its rounding is tried first and accepted if it is
+ * provably within MIP_GAP of the relaxation's bound; only otherwise does HiGHS branch on them.
+ * Charge/discharge and import/export exclusivity get binaries only where a solution needed them
+ * (see README, "Simultaneous flows").
+ * Stage 2: among plans within SMOOTHING_TOLERANCE of that optimum and with the same on/off
+ * decisions, the one whose battery power changes least, so price noise does not make plans flap.
+ */
+export function optimiseDispatch(highs: Highs, p: PlanningProblem, options: OptimiseOptions): OptimiseResult {
+  const deadline = performance.now() + options.timeLimitMs;
+  const solveOptions = (): Parameters<typeof solveWithHighs>[2] => ({
+    timeLimitSeconds: Math.max(0.001, (deadline - performance.now()) / 1000),
+    mipRelGap: MIP_GAP,
+    mipAbsGap: MIP_GAP,
+  });
+  const sets = initialSets(p);
+  let solves = 0;
+  let lowerBound = -Infinity;
+  let fullMip = false;
+
+  /** Solves the model with on/off decisions fixed; a clean candidate or null. */
+  const solveRounded = (colBounds: Bounds): Candidate | null => {
+    const model = buildBatteryLpModel(p, {
+      chargeModeBinary: sets.cd,
+      importModeBinary: sets.ie,
+      evBinary: sets.ev,
+      deferrableInteger: sets.def,
+      colBounds,
+    });
+    const out = solveWithHighs(highs, model.lp, solveOptions());
+    solves += 1;
+    if (out.kind !== 'optimal') return null;
+    const dispatch = extractDispatch(p, model.vars, out.x);
+    const netting = netSimultaneousFlows(p, dispatch);
+    if (netting.unresolvedChargeDischarge.length > 0 || netting.unresolvedImportExport.length > 0) return null;
+    return { model, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
+  };
+
+  let best: Candidate | null = null;
+  let method: 'lp' | 'rounding' | 'mip' = 'lp';
+  for (let pass = 0; pass < MAX_PASSES && !best; pass++) {
+    // Solutions that keep needing exclusivity binaries get them everywhere, so the loop ends.
+    if (pass === MAX_PASSES - 2) {
+      sets.ie.fill(true);
+      for (const row of sets.cd) row.fill(true);
+    }
+    const model = buildBatteryLpModel(p, {
+      chargeModeBinary: sets.cd,
+      importModeBinary: sets.ie,
+      evBinary: sets.ev,
+      deferrableInteger: sets.def,
+    });
+    const out = solveWithHighs(highs, model.lp, solveOptions());
+    solves += 1;
+    if (out.kind === 'infeasible') return { kind: 'infeasible' };
+    if (out.kind === 'time_limit')
+      return { kind: 'time_limit', message: `HiGHS reached its time limit (${options.timeLimitMs} ms)` };
+    if (out.kind === 'error') return out;
+    // A MIP's objective is its incumbent; the bound lies up to the gap below it.
+    const hasIntegers = model.lp.integrality.some((v) => v !== 0);
+    const slack = hasIntegers ? MIP_GAP * Math.max(1, Math.abs(out.objective)) : 0;
+    lowerBound = Math.max(lowerBound, out.objective - slack);
+
+    const dispatch = extractDispatch(p, model.vars, out.x);
+    const netting = netSimultaneousFlows(p, dispatch);
+    if (netting.unresolvedChargeDischarge.length > 0 || netting.unresolvedImportExport.length > 0) {
+      for (const { battery, t } of netting.unresolvedChargeDischarge) sets.cd[battery]![t] = true;
+      for (const t of netting.unresolvedImportExport) sets.ie[t] = true;
+      continue;
+    }
+    const gaps = onOffGaps(p, model.vars, out.x);
+    if (gaps.ev.length === 0 && gaps.def.every((g) => g.length === 0)) {
+      best = { model, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
+      method = fullMip ? 'mip' : 'lp';
+      break;
+    }
+    // Round the relaxation (EV intervals below min_kw off, then on) and keep a rounding that is
+    // provably near-optimal: its objective is within MIP_GAP of the relaxation's lower bound.
+    for (const roundUp of [false, true]) {
+      const r = solveRounded(decisionsOf(p, model, out.x, roundUp));
+      if (r && (!best || r.objective < best.objective)) best = r;
+    }
+    if (best && best.objective <= lowerBound + MIP_GAP * Math.max(1, Math.abs(lowerBound))) {
+      method = 'rounding';
+      break;
+    }
+    best = null;
+    markAllOnOff(p, sets);
+    fullMip = true;
+  }
+  if (!best) return { kind: 'error', message: 'the exclusivity and on/off decisions did not settle' };
+
+  const stageOne = best;
+  const result = (c: Candidate, smoothed: boolean): OptimiseResult => ({
+    kind: 'optimal',
+    dispatch: c.dispatch,
+    objective: c.objective,
+    lowerBound: Math.min(lowerBound, stageOne.objective),
+    solves,
+    method,
+    smoothed,
+  });
+  if (options.smooth === false) return result(stageOne, false);
+
+  const bound = Math.min(lowerBound, stageOne.out.objective);
+  const tolerance = options.smoothingTolerance ?? SMOOTHING_TOLERANCE;
+  const cap = Math.max(stageOne.out.objective, bound + tolerance * Math.max(1, Math.abs(bound)));
+  const smoothModel = buildBatteryLpModel(p, {
+    chargeModeBinary: sets.cd,
+    importModeBinary: sets.ie,
+    evBinary: sets.ev,
+    deferrableInteger: sets.def,
+    colBounds: decisionsOf(p, stageOne.model, stageOne.out.x, false),
+    smoothing: { objectiveCap: cap },
+  });
+  const smoothOut = solveWithHighs(highs, smoothModel.lp, solveOptions());
+  solves += 1;
+  if (smoothOut.kind === 'optimal') {
+    const smooth = extractDispatch(p, smoothModel.vars, smoothOut.x);
+    const netting = netSimultaneousFlows(p, smooth);
+    const objective = evaluateDispatch(p, smooth).objective;
+    const clean = netting.unresolvedChargeDischarge.length === 0 && netting.unresolvedImportExport.length === 0;
+    if (clean && objective <= cap + 1e-6) {
+      return result({ model: smoothModel, out: smoothOut, dispatch: smooth, objective }, true);
+    }
+  }
+  // Smoothing is a refinement: if it fails, the stage-1 optimum stands.
+  return result(stageOne, false);
+}

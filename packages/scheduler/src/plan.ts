@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { ACTIONS, explainActions, labelActions } from './actions.js';
+import { evaluateDispatch, type Dispatch } from './dispatch.js';
+import type { PlanningProblem } from './problem.js';
+
+export const PLAN_STATUSES = ['optimal', 'fallback_greedy', 'fallback_self_consumption', 'infeasible'] as const;
+export type PlanStatus = (typeof PLAN_STATUSES)[number];
+
+export const PlanInterval = z.object({
+  /** UTC start of the interval. */
+  start: z.string(),
+  action: z.enum(ACTIONS),
+  battery_charge_kw: z.number(),
+  battery_discharge_kw: z.number(),
+  grid_import_kw: z.number(),
+  grid_export_kw: z.number(),
+  curtail_kw: z.number(),
+  ev_kw: z.number(),
+  /** Sum of the deferrable loads running in this interval. */
+  deferrable_kw: z.number(),
+  /** State of charge at the END of the interval (all batteries together). */
+  soc_pct: z.number(),
+  import_price: z.number(),
+  export_price: z.number(),
+  reason: z.string(),
+  /** Per battery, in scenario order. */
+  batteries: z.array(
+    z.object({ name: z.string(), charge_kw: z.number(), discharge_kw: z.number(), soc_pct: z.number() }),
+  ),
+});
+export type PlanInterval = z.infer<typeof PlanInterval>;
+
+export const Plan = z.object({
+  status: z.enum(PLAN_STATUSES),
+  /** 'highs', 'greedy', 'self_consumption', or 'none' when infeasible before any solve. */
+  solver: z.string(),
+  solve_ms: z.number(),
+  currency: z.string(),
+  interval_minutes: z.number(),
+  /** cost − terminal value × (stored energy at the end − stored energy now). */
+  objective: z.number().nullable(),
+  /** Σ (import price·import − export price·export + cycle cost·discharge)·h (+ demand charge). */
+  cost: z.number().nullable(),
+  demand_charge_cost: z.number().nullable(),
+  baseline_objective: z.number().nullable(),
+  baseline_cost: z.number().nullable(),
+  /** baseline_objective − objective. */
+  savings: z.number().nullable(),
+  /** Why the plan is not optimal, or why there is none. */
+  reason: z.string().nullable(),
+  intervals: z.array(PlanInterval),
+});
+export type Plan = z.infer<typeof Plan>;
+
+/** Rounding to 1 mW keeps JSON short while every balance stays far inside the 1 W contract. */
+const kw = (v: number): number => Math.round(v * 1e6) / 1e6;
+const pct = (v: number): number => Math.round(v * 1e6) / 1e6;
+const money = (v: number): number => Math.round(v * 1e6) / 1e6;
+
+export interface PlanMeta {
+  readonly status: PlanStatus;
+  readonly solver: string;
+  readonly solveMs: number;
+  readonly reason: string | null;
+  readonly timeZone: string;
+}
+
+export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, meta: PlanMeta): Plan {
+  const value = evaluateDispatch(p, d);
+  const base = evaluateDispatch(p, baseline);
+  const actions = labelActions(p, d, value.storedKwh);
+  const reasons = explainActions(p, d, value.storedKwh, actions, meta.timeZone);
+  const totalCapacity = p.batteries.reduce((s, b) => s + b.capacityKwh, 0);
+  const intervals: PlanInterval[] = [];
+  for (let t = 0; t < p.n; t++) {
+    let charge = 0;
+    let discharge = 0;
+    let stored = 0;
+    const batteries = p.batteries.map((b, k) => {
+      const c = d.chargeKw[k]![t]!;
+      const dis = d.dischargeKw[k]![t]!;
+      const e = value.storedKwh[k]![t]!;
+      charge += c;
+      discharge += dis;
+      stored += e;
+      return { name: b.name, charge_kw: kw(c), discharge_kw: kw(dis), soc_pct: pct((100 * e) / b.capacityKwh) };
+    });
+    intervals.push({
+      start: new Date(p.startMs + t * p.intervalMinutes * 60_000).toISOString(),
+      action: actions[t]!,
+      battery_charge_kw: kw(charge),
+      battery_discharge_kw: kw(discharge),
+      grid_import_kw: kw(d.gridImportKw[t]!),
+      grid_export_kw: kw(d.gridExportKw[t]!),
+      curtail_kw: kw(d.curtailKw[t]!),
+      ev_kw: kw(d.evKw[t]!),
+      deferrable_kw: kw(d.deferrableKw.reduce((s, row) => s + row[t]!, 0)),
+      soc_pct: pct((100 * stored) / totalCapacity),
+      import_price: p.importPrice[t] ?? 0,
+      export_price: p.exportPrice[t] ?? 0,
+      reason: reasons[t]!,
+      batteries,
+    });
+  }
+  return {
+    status: meta.status,
+    solver: meta.solver,
+    solve_ms: Math.round(meta.solveMs * 10) / 10,
+    currency: p.currency,
+    interval_minutes: p.intervalMinutes,
+    objective: money(value.objective),
+    cost: money(value.cost),
+    demand_charge_cost: money(value.demandChargeCost),
+    baseline_objective: money(base.objective),
+    baseline_cost: money(base.cost),
+    savings: money(base.objective - value.objective),
+    reason: meta.reason,
+    intervals,
+  };
+}
+
+export function infeasiblePlan(p: PlanningProblem, reason: string, solver: string, solveMs: number): Plan {
+  return {
+    status: 'infeasible',
+    solver,
+    solve_ms: Math.round(solveMs * 10) / 10,
+    currency: p.currency,
+    interval_minutes: p.intervalMinutes,
+    objective: null,
+    cost: null,
+    demand_charge_cost: null,
+    baseline_objective: null,
+    baseline_cost: null,
+    savings: null,
+    reason,
+    intervals: [],
+  };
+}

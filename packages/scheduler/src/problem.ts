@@ -1,0 +1,142 @@
+import type { BatterySpec, DemandChargeSpec, Scenario } from './scenario.js';
+
+/** One battery in the units the model uses: kWh of stored energy, kW of power. */
+export interface BatteryParams {
+  readonly name: string;
+  readonly capacityKwh: number;
+  readonly initialKwh: number;
+  readonly minKwh: number;
+  readonly maxKwh: number;
+  readonly maxChargeKw: number;
+  readonly maxDischargeKw: number;
+  readonly chargeEfficiency: number;
+  readonly dischargeEfficiency: number;
+  readonly cycleCostPerKwh: number;
+}
+
+export interface EvParams {
+  readonly maxKw: readonly number[];
+  readonly minKw: number;
+  readonly energyNeededKwh: number;
+  readonly chargeEfficiency: number;
+  readonly deadlineIndex: number;
+}
+
+export interface DeferrableParams {
+  readonly name: string;
+  readonly powerKw: number;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  /** Whole intervals it must run inside its window (energy or run time rounded up). */
+  readonly runIntervals: number;
+}
+
+/** A validated scenario with defaults applied, ready for the model builder, fallbacks and baseline. */
+export interface PlanningProblem {
+  readonly n: number;
+  readonly intervalMinutes: number;
+  /** Interval length in hours. */
+  readonly hours: number;
+  readonly startMs: number;
+  readonly currency: string;
+  readonly importPrice: readonly number[];
+  readonly exportPrice: readonly number[];
+  readonly solarKw: readonly number[];
+  readonly loadKw: readonly number[];
+  readonly batteries: readonly BatteryParams[];
+  /** null = no cap. */
+  readonly maxImportKw: number | null;
+  readonly maxExportKw: number | null;
+  readonly terminalValuePerKwh: number;
+  readonly allowGridCharging: boolean;
+  readonly allowBatteryExport: boolean;
+  readonly allowCurtailment: boolean;
+  readonly ev: EvParams | null;
+  readonly deferrables: readonly DeferrableParams[];
+  readonly demandCharge: { readonly costPerKw: number; readonly peakSoFarKw: number; readonly mask: boolean[] } | null;
+}
+
+function battery(spec: BatterySpec, i: number): BatteryParams {
+  const cap = spec.capacity_kwh;
+  return {
+    name: spec.name ?? `battery ${i + 1}`,
+    capacityKwh: cap,
+    initialKwh: (spec.soc_pct / 100) * cap,
+    minKwh: (spec.min_soc_pct / 100) * cap,
+    maxKwh: (spec.max_soc_pct / 100) * cap,
+    maxChargeKw: spec.max_charge_kw,
+    maxDischargeKw: spec.max_discharge_kw,
+    chargeEfficiency: spec.charge_efficiency,
+    dischargeEfficiency: spec.discharge_efficiency,
+    cycleCostPerKwh: spec.cycle_cost_per_kwh,
+  };
+}
+
+function demandMask(spec: DemandChargeSpec, n: number): boolean[] {
+  const mask = new Array<boolean>(n).fill(false);
+  for (const w of spec.windows) for (let t = w.start_index; t < Math.min(n, w.end_index); t++) mask[t] = true;
+  return mask;
+}
+
+/** Floors a time to the interval grid so plan starts line up with tariff intervals. */
+export function floorToInterval(ms: number, intervalMinutes: number): number {
+  const step = intervalMinutes * 60_000;
+  return Math.floor(ms / step) * step;
+}
+
+export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
+  const n = s.prices.import.length;
+  const hours = s.interval_minutes / 60;
+  const specs = Array.isArray(s.battery) ? s.battery : [s.battery];
+  return {
+    n,
+    intervalMinutes: s.interval_minutes,
+    hours,
+    startMs: s.start !== undefined ? Date.parse(s.start) : floorToInterval(nowMs, s.interval_minutes),
+    currency: s.prices.currency,
+    importPrice: s.prices.import,
+    exportPrice: s.prices.export,
+    solarKw: s.solar_kw,
+    loadKw: s.load_kw,
+    batteries: specs.map(battery),
+    maxImportKw: s.grid.max_import_kw,
+    maxExportKw: s.grid.max_export_kw,
+    terminalValuePerKwh: s.terminal_energy_value_per_kwh,
+    allowGridCharging: s.allow_grid_charging,
+    allowBatteryExport: s.allow_battery_export,
+    allowCurtailment: s.allow_curtailment,
+    ev: s.ev
+      ? {
+          maxKw: s.ev.max_kw,
+          minKw: s.ev.min_kw,
+          energyNeededKwh: s.ev.energy_needed_kwh,
+          chargeEfficiency: s.ev.charge_efficiency,
+          deadlineIndex: s.ev.deadline_index,
+        }
+      : null,
+    deferrables: s.deferrable_loads.map((d) => ({
+      name: d.name,
+      powerKw: d.power_kw,
+      startIndex: d.start_index,
+      endIndex: d.end_index,
+      // A small epsilon keeps 2.0000000001 intervals from becoming 3 through float noise.
+      runIntervals: Math.ceil(
+        (d.run_minutes !== undefined
+          ? d.run_minutes / s.interval_minutes
+          : (d.energy_kwh ?? 0) / (d.power_kw * hours)) - 1e-9,
+      ),
+    })),
+    demandCharge: s.demand_charge
+      ? {
+          costPerKw: s.demand_charge.cost_per_kw,
+          peakSoFarKw: s.demand_charge.peak_so_far_kw,
+          mask: demandMask(s.demand_charge, n),
+        }
+      : null,
+  };
+}
+
+/** Solar left after the household load: what allow_grid_charging / allow_battery_export measure against. */
+export function solarSurplusKw(p: PlanningProblem, t: number): number {
+  return Math.max(0, (p.solarKw[t] ?? 0) - (p.loadKw[t] ?? 0));
+}

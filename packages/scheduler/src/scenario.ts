@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/**
+ * The scenario contract (issue 5): one planning problem, as `sps plan --scenario FILE` reads it.
+ * Prices are per kWh in `prices.currency`; powers in kW and energies in kWh (user-facing edge).
+ * Index windows are half-open: [start_index, end_index).
+ */
+
+export const INTERVAL_MINUTES = [5, 15, 30, 60] as const;
+/** A week at 5 minutes: beyond this a plan is not useful and the solve time grows without bound. */
+export const MAX_INTERVALS = 2016;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const nonNegative = finite.refine((v) => v >= 0, 'must be ≥ 0');
+const positive = finite.refine((v) => v > 0, 'must be > 0');
+const fraction = finite.refine((v) => v > 0 && v <= 1, 'must be in (0, 1]');
+const percent = finite.refine((v) => v >= 0 && v <= 100, 'must be in [0, 100]');
+const index = z.number().int('must be an integer').min(0, 'must be ≥ 0');
+
+export const BatterySpec = z.object({
+  name: z.string().min(1).optional(),
+  capacity_kwh: positive,
+  soc_pct: percent,
+  min_soc_pct: percent.default(0),
+  max_soc_pct: percent.default(100),
+  max_charge_kw: nonNegative,
+  max_discharge_kw: nonNegative,
+  charge_efficiency: fraction.default(0.95),
+  discharge_efficiency: fraction.default(0.95),
+  cycle_cost_per_kwh: nonNegative.default(0),
+});
+export type BatterySpec = z.infer<typeof BatterySpec>;
+
+export const EvSpec = z.object({
+  max_kw: z.array(nonNegative),
+  min_kw: nonNegative.default(0),
+  energy_needed_kwh: nonNegative,
+  charge_efficiency: fraction.default(0.9),
+  deadline_index: index,
+});
+export type EvSpec = z.infer<typeof EvSpec>;
+
+export const DeferrableLoadSpec = z
+  .object({
+    name: z.string().min(1),
+    power_kw: positive,
+    start_index: index,
+    end_index: index,
+    energy_kwh: positive.optional(),
+    run_minutes: positive.optional(),
+  })
+  .superRefine((d, ctx) => {
+    if ((d.energy_kwh === undefined) === (d.run_minutes === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['energy_kwh'], message: 'give exactly one of energy_kwh or run_minutes' });
+    }
+    if (d.end_index <= d.start_index) {
+      ctx.addIssue({ code: 'custom', path: ['end_index'], message: 'must be greater than start_index' });
+    }
+  });
+export type DeferrableLoadSpec = z.infer<typeof DeferrableLoadSpec>;
+
+export const DemandChargeSpec = z.object({
+  cost_per_kw: nonNegative,
+  /** Peak already reached in this billing period: the charge is on max(this, planned peak). */
+  peak_so_far_kw: nonNegative.default(0),
+  windows: z
+    .array(
+      z.object({ start_index: index, end_index: index }).refine((w) => w.end_index > w.start_index, {
+        message: 'must be greater than start_index',
+        path: ['end_index'],
+      }),
+    )
+    .min(1),
+});
+export type DemandChargeSpec = z.infer<typeof DemandChargeSpec>;
+
+const utcTimestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/, 'must be a UTC ISO 8601 timestamp ending in Z')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a valid date');
+
+const ScenarioObject = z.object({
+  interval_minutes: z
+    .number()
+    .refine((v) => (INTERVAL_MINUTES as readonly number[]).includes(v), 'must be one of 5, 15, 30, 60')
+    .default(5),
+  /** Start of the first interval (UTC); defaults to "now" rounded down to the interval. */
+  start: utcTimestamp.optional(),
+  prices: z.object({
+    import: z.array(finite).min(1, 'needs at least one interval').max(MAX_INTERVALS),
+    export: z.array(finite),
+    currency: z.string().min(1),
+  }),
+  solar_kw: z.array(nonNegative),
+  load_kw: z.array(nonNegative),
+  battery: z.union([BatterySpec, z.array(BatterySpec).min(1)]),
+  grid: z
+    .object({
+      max_import_kw: nonNegative.nullable().default(null),
+      max_export_kw: nonNegative.nullable().default(null),
+    })
+    .default({ max_import_kw: null, max_export_kw: null }),
+  terminal_energy_value_per_kwh: finite.default(0),
+  allow_grid_charging: z.boolean().default(true),
+  allow_battery_export: z.boolean().default(true),
+  allow_curtailment: z.boolean().default(true),
+  ev: EvSpec.optional(),
+  deferrable_loads: z.array(DeferrableLoadSpec).default([]),
+  demand_charge: DemandChargeSpec.optional(),
+});
+
+/** Cross-field rules: equal lengths, SOC ordering, indices inside the horizon. */
+export const Scenario = ScenarioObject.superRefine((s, ctx) => {
+  const n = s.prices.import.length;
+  const sameLength = (values: readonly unknown[], path: (string | number)[]): void => {
+    if (values.length !== n) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `expected ${n} values (the length of prices.import), got ${values.length}`,
+      });
+    }
+  };
+  sameLength(s.prices.export, ['prices', 'export']);
+  sameLength(s.solar_kw, ['solar_kw']);
+  sameLength(s.load_kw, ['load_kw']);
+  const batteries = Array.isArray(s.battery) ? s.battery : [s.battery];
+  batteries.forEach((b, i) => {
+    const base = Array.isArray(s.battery) ? ['battery', i] : ['battery'];
+    if (b.min_soc_pct > b.max_soc_pct) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...base, 'min_soc_pct'],
+        message: `${b.min_soc_pct} is above max_soc_pct ${b.max_soc_pct}`,
+      });
+    }
+  });
+  if (s.ev) {
+    sameLength(s.ev.max_kw, ['ev', 'max_kw']);
+    if (s.ev.deadline_index > n) {
+      ctx.addIssue({ code: 'custom', path: ['ev', 'deadline_index'], message: `must be ≤ ${n} (the horizon)` });
+    }
+  }
+  s.deferrable_loads.forEach((d, i) => {
+    if (d.end_index > n) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deferrable_loads', i, 'end_index'],
+        message: `must be ≤ ${n} (the horizon)`,
+      });
+    }
+  });
+  s.demand_charge?.windows.forEach((w, i) => {
+    if (w.end_index > n) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['demand_charge', 'windows', i, 'end_index'],
+        message: `must be ≤ ${n} (the horizon)`,
+      });
+    }
+  });
+});
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;
