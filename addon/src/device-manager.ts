@@ -1,5 +1,5 @@
 import type { SafetyGuard } from '@sps/control';
-import type { Clock } from '@sps/core';
+import { TypedEmitter, type Clock, type Command } from '@sps/core';
 import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
 import type { ReadingHub } from './hub.js';
@@ -11,6 +11,16 @@ export class UnknownDeviceError extends Error {
   constructor(readonly deviceId: string) {
     super(`no device with id "${deviceId}"`);
   }
+}
+
+export interface CommandAppliedEvent {
+  readonly deviceId: string;
+  readonly command: Command;
+}
+
+export interface DeviceManagerEvents extends Record<string, unknown> {
+  /** A command the device accepted (or an identical one it had just accepted), from any source. */
+  applied: CommandAppliedEvent;
 }
 
 export interface DeviceManagerDeps {
@@ -27,8 +37,13 @@ export interface DeviceManagerDeps {
  */
 export class DeviceManager {
   private readonly runners = new Map<string, DeviceRunner>();
+  /** Lets timed overrides (and later the controller) see every applied command, whoever sent it. */
+  readonly events: TypedEmitter<DeviceManagerEvents>;
 
   constructor(devices: readonly DeviceConfig[], deps: DeviceManagerDeps) {
+    this.events = new TypedEmitter<DeviceManagerEvents>((err) =>
+      deps.logger.error({ err }, 'a command listener failed'),
+    );
     for (const config of devices) {
       const driver = deps.drivers.get(config.driver);
       if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
@@ -58,7 +73,17 @@ export class DeviceManager {
   execute(id: string, command: unknown): Promise<CommandResult> {
     const runner = this.runners.get(id);
     if (!runner) return Promise.reject(new UnknownDeviceError(id));
-    return runner.execute(command);
+    return runner.execute(command).then((result) => {
+      this.events.emit('applied', { deviceId: id, command: result.command });
+      return result;
+    });
+  }
+
+  /** Poll one device now (HA's sync_now); resolves with its availability afterwards. */
+  pollNow(id: string): ReturnType<DeviceRunner['pollNow']> {
+    const runner = this.runners.get(id);
+    if (!runner) return Promise.reject(new UnknownDeviceError(id));
+    return runner.pollNow();
   }
 
   async stop(): Promise<void> {

@@ -108,6 +108,15 @@ export class DeviceRunner {
     return outcome;
   }
 
+  /** Poll at once instead of waiting for the interval (HA's sync_now); the cadence continues from here. */
+  async pollNow(): Promise<Availability> {
+    if (this.stopped) return this.currentAvailability;
+    this.timer?.cancel();
+    this.timer = undefined;
+    await this.poll();
+    return this.currentAvailability;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();

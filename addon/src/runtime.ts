@@ -2,15 +2,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SafetyGuard } from '@sps/control';
 import { systemClock, type Clock } from '@sps/core';
+import type { HaTarget } from '@sps/ha';
 import type { FastifyInstance } from 'fastify';
 import { DeviceManager } from './device-manager.js';
 import type { DriverLookup } from './driver-types.js';
+import { installBridge, SUPERVISOR_HA_CONFIG_DIRS, type BridgeInstallResult } from './ha/bridge-installer.js';
+import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
 import { buildHttpServer } from './http/server.js';
 import { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
 import { openArchive } from './open-archive.js';
 import type { AddonConfig } from './options.js';
+import { TimedOverrides } from './overrides.js';
 import type { ReadingArchive } from './reading-archive.js';
+import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
 
 /** Under the Supervisor the ingress port is fixed by config.yaml. */
 export const INGRESS_PORT = 8099;
@@ -28,6 +33,21 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   /** For tests and benchmarks; default the SQLite store in the data dir. */
   readonly archive?: ReadingArchive;
+  /** Durable small documents (timed overrides, HA declarations); default the store itself. */
+  readonly stateStore?: StateStore;
+  /** Home Assistant to connect to (Supervisor or --ha-url/--ha-token); none = no HA. */
+  readonly ha?: HaTarget;
+  /** Test knobs for the HA client (heartbeat, backoff). */
+  readonly haClient?: HaLinkOptions['client'];
+  /**
+   * Where HA's config folder may be mapped, to install the bundled bridge into
+   * (default: /homeassistant, /config under the Supervisor; none outside it).
+   */
+  readonly haConfigDirs?: readonly string[];
+  /** The bridge to install (default: the one shipped next to the add-on). */
+  readonly bundledBridgeDir?: string;
+  /** How long a failed timed-override restore waits before trying again. */
+  readonly overrideRetryMs?: number;
 }
 
 export function addonVersion(): string {
@@ -51,6 +71,9 @@ export class AddonRuntime {
     readonly port: number,
     readonly manager: DeviceManager,
     readonly hub: ReadingHub,
+    readonly overrides: TimedOverrides,
+    readonly ha: HaLink | undefined,
+    readonly bridgeInstall: BridgeInstallResult,
     private readonly http: FastifyInstance,
     private readonly archive: ReadingArchive,
     private readonly logger: Logger,
@@ -72,6 +95,18 @@ export class AddonRuntime {
     hub.on('readings', ({ deviceId, readings }) => archive.append(deviceId, readings));
     const guard = new SafetyGuard({ limits: config.safety, clock });
     const manager = new DeviceManager(config.devices, { drivers: options.drivers, hub, guard, clock, logger });
+    const stateStore = options.stateStore ?? (isStateStore(archive) ? archive : new MemoryStateStore());
+    const overrides = new TimedOverrides({
+      clock,
+      store: stateStore,
+      logger,
+      restoreNormal: (deviceId) => manager.execute(deviceId, { type: 'restore_normal' }),
+      ...(options.overrideRetryMs === undefined ? {} : { retryMs: options.overrideRetryMs }),
+    });
+    manager.events.on('applied', ({ deviceId, command }) => overrides.noteApplied(deviceId, command));
+    hub.on('availability', ({ deviceId, availability }) => {
+      if (availability.available) overrides.deviceAvailable(deviceId);
+    });
     const http = buildHttpServer({
       manager,
       hub,
@@ -97,14 +132,42 @@ export class AddonRuntime {
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
     const shownHost = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
     const url = `http://${shownHost}:${boundPort}/`;
+    // Before HA connects, so a fresh copy is followed by the restart notification.
+    const bridgeInstall = installBridge({
+      configDirs: options.haConfigDirs ?? (options.supervised ? SUPERVISOR_HA_CONFIG_DIRS : []),
+      ...(options.bundledBridgeDir === undefined ? {} : { bundledDir: options.bundledBridgeDir }),
+      logger,
+    });
+    const ha = options.ha
+      ? new HaLink({
+          target: options.ha,
+          addonVersion: addonVersion(),
+          manager,
+          hub,
+          guard,
+          store: stateStore,
+          clock,
+          logger,
+          // Outside the Supervisor there is no ingress; the panel's own URL is the link.
+          configurationUrl: options.supervised ? INGRESS_PANEL_URL : url,
+          bridgeInstall,
+          ...(options.haClient === undefined ? {} : { client: options.haClient }),
+        })
+      : undefined;
+    ha?.start();
     manager.start();
-    logger.info({ url, devices: config.devices.length }, 'Smart Power Station started');
-    return new AddonRuntime(url, boundPort, manager, hub, http, archive, logger);
+    overrides.resume();
+    logger.info({ url, devices: config.devices.length, ha: ha !== undefined }, 'Smart Power Station started');
+    return new AddonRuntime(url, boundPort, manager, hub, overrides, ha, bridgeInstall, http, archive, logger);
   }
 
   /** Stop polling and close sockets, then HTTP, then flush and close the store. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // Timers stop first (pending overrides stay persisted for the next start); closing the
+      // HA socket makes HA show every entity unavailable at once.
+      this.overrides.stop();
+      await this.ha?.stop().catch((err: unknown) => this.logger.warn({ err }, 'HA link stop failed'));
       await this.manager.stop();
       await this.http.close().catch((err: unknown) => this.logger.warn({ err }, 'HTTP close failed'));
       try {

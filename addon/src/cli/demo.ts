@@ -8,13 +8,14 @@ import { AddonRuntime } from '../runtime.js';
 import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
 import { findDriver } from './connection-flags.js';
+import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
 
 const DEMO_DRIVER = 'sungrow-sh';
 
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'the whole add-on against a simulated Sungrow inverter, web panel included',
-  usage: 'sps demo [--port 8099] [--data-dir DIR] [--http-host 127.0.0.1] [--log-level info]',
+  usage: `sps demo [--port 8099] [--data-dir DIR] [--http-host 127.0.0.1] [--log-level info] ${HA_USAGE}`,
   async run(args, io) {
     const { values } = parseFlags(
       args,
@@ -23,9 +24,11 @@ export const demoCommand: CliCommand = {
         'data-dir': { type: 'string' },
         'http-host': { type: 'string' },
         'log-level': { type: 'string' },
+        ...HA_FLAGS,
       },
       false,
     );
+    const ha = haTargetFromFlags(values, io.env);
     const httpPort = intFlag(values, 'port', 0, 65535) ?? 8099;
     const logLevel = stringFlag(values, 'log-level') ?? 'info';
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -72,6 +75,7 @@ export const demoCommand: CliCommand = {
         logger,
         httpPort,
         ...(httpHost === undefined ? {} : { httpHost }),
+        ...(ha === undefined ? {} : { ha }),
       });
     } catch (err) {
       await cleanUp();

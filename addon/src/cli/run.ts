@@ -5,11 +5,12 @@ import { OptionsError, parseOptions } from '../options.js';
 import { AddonRuntime } from '../runtime.js';
 import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
+import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
 
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run the add-on (what the Docker image starts)',
-  usage: 'sps run --config FILE [--data-dir DIR] [--http-host 127.0.0.1] [--port N]   (under the Supervisor: sps run)',
+  usage: `sps run --config FILE [--data-dir DIR] [--http-host 127.0.0.1] [--port N] ${HA_USAGE} [--ha-config-dir DIR]   (under the Supervisor: sps run)`,
   async run(args, io) {
     const { values } = parseFlags(
       args,
@@ -18,10 +19,14 @@ export const runCommand: CliCommand = {
         'data-dir': { type: 'string' },
         'http-host': { type: 'string' },
         port: { type: 'string' },
+        ...HA_FLAGS,
+        'ha-config-dir': { type: 'string' },
       },
       false,
     );
     const port = intFlag(values, 'port', 0, 65535);
+    const ha = haTargetFromFlags(values, io.env);
+    const haConfigDir = stringFlag(values, 'ha-config-dir');
     let location;
     let config;
     try {
@@ -50,6 +55,8 @@ export const runCommand: CliCommand = {
         logger,
         ...(httpHost === undefined ? {} : { httpHost }),
         ...(port === undefined ? {} : { httpPort: port }),
+        ...(ha === undefined ? {} : { ha }),
+        ...(haConfigDir === undefined ? {} : { haConfigDirs: [haConfigDir] }),
       });
     } catch (err) {
       throw new CliError(`cannot start: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,0 +1,138 @@
+import type { SafetyGuard } from '@sps/control';
+import type { Clock } from '@sps/core';
+import { HaBridgeClient, type BridgeStatus, type HaLogger, type HaTarget } from '@sps/ha';
+import type { DeviceManager } from '../device-manager.js';
+import type { ReadingHub } from '../hub.js';
+import type { Logger } from '../logger.js';
+import type { StateStore } from '../state-store.js';
+import { createHaActionHandler } from './action-handler.js';
+import { restartNotification, type BridgeInstallResult } from './bridge-installer.js';
+import { DeviceCatalogue } from './device-catalogue.js';
+
+/** The add-on's panel as HA links to it (device page → "Visit"). */
+export const INGRESS_PANEL_URL = 'homeassistant://hassio/ingress/smart_power_station';
+export const BRIDGE_NOTIFICATION_ID = 'smart_power_station_bridge';
+
+export interface HaLinkOptions {
+  readonly target: HaTarget;
+  readonly addonVersion: string;
+  readonly manager: DeviceManager;
+  readonly hub: ReadingHub;
+  readonly guard: SafetyGuard;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Link on every HA device page; the ingress panel under the Supervisor. */
+  readonly configurationUrl?: string;
+  /** What the bridge installer did at start; a copy asks the user (through HA) to restart once. */
+  readonly bridgeInstall?: BridgeInstallResult;
+  /** Test knobs for packages/ha's client (heartbeat, backoff). */
+  readonly client?: Partial<ConstructorParameters<typeof HaBridgeClient>[0]>;
+}
+
+/**
+ * Connects the add-on to Home Assistant: declares every device (re-declaring when a device's
+ * description changes; packages/ha re-declares after reconnects and bridge reloads), forwards
+ * the hub's readings and availability, and routes HA's actions through the device manager.
+ */
+export class HaLink {
+  readonly client: HaBridgeClient;
+  private readonly catalogue: DeviceCatalogue;
+  private readonly log: Logger;
+  private readonly unsubscribe: (() => void)[] = [];
+  private declaring: Promise<void> = Promise.resolve();
+  private notificationPending: { title: string; message: string } | undefined;
+
+  constructor(private readonly options: HaLinkOptions) {
+    this.log = options.logger.child({ component: 'ha' });
+    this.catalogue = new DeviceCatalogue(options.manager, options.store, options.configurationUrl, this.log);
+    this.client = new HaBridgeClient({
+      url: options.target.url,
+      token: options.target.token,
+      addonVersion: options.addonVersion,
+      clock: options.clock,
+      logger: haLogger(this.log),
+      ...(options.configurationUrl === undefined ? {} : { hubConfigurationUrl: options.configurationUrl }),
+      ...options.client,
+    });
+    this.notificationPending = options.bridgeInstall ? restartNotification(options.bridgeInstall) : undefined;
+  }
+
+  get status(): BridgeStatus {
+    return this.client.status;
+  }
+
+  start(): void {
+    const { hub, manager, guard, clock } = this.options;
+    this.client.onAction(
+      createHaActionHandler({ manager, guard, catalogue: this.catalogue, clock, logger: this.options.logger }),
+    );
+    this.unsubscribe.push(
+      hub.on('readings', ({ deviceId, readings }) => this.client.publishReadings(deviceId, readings)),
+      hub.on('availability', ({ deviceId, availability }) => {
+        // A device's first answer (or a changed description) is when HA can learn about it.
+        if (availability.available && this.catalogue.refresh()) this.redeclare();
+        this.client.publishAvailability(deviceId, availability);
+      }),
+      this.client.events.on('status', (status) => this.onStatus(status)),
+    );
+    // Devices known from the last run are declared at once, offline or not.
+    this.catalogue.refresh();
+    if (this.catalogue.size > 0) this.redeclare();
+    this.log.info({ url: this.options.target.url, supervisor: this.options.target.viaSupervisor }, 'connecting to HA');
+    this.client.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    await this.declaring;
+    await this.client.stop();
+  }
+
+  /** Send the whole device set, then everything HA needs to show it straight away. */
+  private redeclare(): void {
+    this.declaring = this.declaring.then(async () => {
+      const devices = this.catalogue.bridgeDevices();
+      try {
+        await this.client.declare(devices);
+      } catch (err) {
+        // The client keeps the set and sends it again on the next session.
+        this.log.warn({ err: describe(err) }, 'declaration not delivered now; it is sent again on reconnect');
+      }
+      for (const device of devices) {
+        const availability = this.options.hub.availability(device.id);
+        if (availability) this.client.publishAvailability(device.id, availability);
+        const latest = this.options.hub.latest(device.id);
+        if (latest) this.client.publishReadings(device.id, latest);
+      }
+      this.log.info({ devices: devices.map((d) => d.id) }, 'devices declared to HA');
+    });
+  }
+
+  private onStatus(status: BridgeStatus): void {
+    this.log.debug({ status }, 'HA bridge status');
+    const connected = status === 'ready' || status === 'waiting_for_bridge' || status === 'protocol_mismatch';
+    const notification = this.notificationPending;
+    if (!connected || !notification) return;
+    this.notificationPending = undefined;
+    this.client
+      .callService('persistent_notification', 'create', { ...notification, notification_id: BRIDGE_NOTIFICATION_ID })
+      .then(() => this.log.info('asked HA to restart once (persistent notification)'))
+      .catch((err: unknown) => {
+        this.log.warn({ err: describe(err) }, 'cannot create the restart notification in HA');
+      });
+  }
+}
+
+function haLogger(log: Logger): HaLogger {
+  return {
+    debug: (m) => log.debug(m),
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
+  };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,91 @@
+"""Smart Power Station bridge: shows the add-on's devices as Home Assistant devices and entities.
+
+The add-on (TypeScript, packages/ha) connects in over HA's websocket API and drives this
+integration with the commands in websocket_api.py; docs/bridge-protocol.md is the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import voluptuous as vol
+
+from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .bridge import SpsBridge
+from .const import DOMAIN, EVENT_BRIDGE, HUB_IDENTIFIER, PROTOCOL_VERSION
+from .services import async_register_services
+from .websocket_api import async_register_commands
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS = [
+    Platform.SENSOR,
+    Platform.BINARY_SENSOR,
+    Platform.SWITCH,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.BUTTON,
+]
+
+# `smart_power_station:` (empty) in YAML is allowed and creates the config entry.
+CONFIG_SCHEMA = vol.Schema({vol.Optional(DOMAIN): vol.Any(None, {})}, extra=vol.ALLOW_EXTRA)
+
+type SpsConfigEntry = ConfigEntry[SpsBridge]
+
+
+def _read_version() -> str:
+    manifest = Path(__file__).with_name("manifest.json")
+    return str(json.loads(manifest.read_text(encoding="utf-8")).get("version", "unknown"))
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    hass.data[f"{DOMAIN}_version"] = await hass.async_add_executor_job(_read_version)
+    async_register_commands(hass)
+    async_register_services(hass)
+    if DOMAIN in config and not hass.config_entries.async_entries(DOMAIN):
+        hass.async_create_task(
+            hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_IMPORT}, data={})
+        )
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SpsConfigEntry) -> bool:
+    bridge = SpsBridge(hass, entry)
+    await bridge.async_load()
+    entry.runtime_data = bridge
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Tell a connected add-on to (re)declare: after an HA restart it reconnects anyway,
+    # but after a reload of just this integration its old subscription is gone.
+    hass.bus.async_fire(
+        EVENT_BRIDGE,
+        {"type": "loaded", "version": hass.data.get(f"{DOMAIN}_version"), "protocol": PROTOCOL_VERSION},
+    )
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SpsConfigEntry) -> bool:
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        entry.runtime_data.shutdown()
+        hass.bus.async_fire(EVENT_BRIDGE, {"type": "unloaded", "protocol": PROTOCOL_VERSION})
+    return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SpsConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device the add-on no longer declares (not the hub, not live ones)."""
+    bridge = entry.runtime_data
+    serials = {ident for dom, ident in device.identifiers if dom == DOMAIN}
+    if HUB_IDENTIFIER in serials:
+        return False
+    return not any(d.serial in serials for d in bridge.devices.values())
+
+

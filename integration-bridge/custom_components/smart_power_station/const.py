@@ -1,0 +1,44 @@
+"""Constants shared by the Smart Power Station bridge modules."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "smart_power_station"
+
+# The bridge <-> add-on websocket protocol version (docs/bridge-protocol.md).
+# Bump on any incompatible change; both sides refuse a mismatch.
+PROTOCOL_VERSION: Final = 1
+
+# Bus event fired when the bridge (re)loads or unloads, so the add-on re-declares.
+EVENT_BRIDGE: Final = f"{DOMAIN}_bridge"
+
+# Heartbeat: the add-on sends one every HEARTBEAT_INTERVAL; missing them for
+# HEARTBEAT_TIMEOUT marks every entity unavailable (the issue asks for < 5 s).
+HEARTBEAT_INTERVAL_S: Final = 1.5
+HEARTBEAT_TIMEOUT_S: Final = 4.5
+
+# How long an HA call waits for the add-on's action_result.
+ACTION_TIMEOUT_S: Final = 15.0
+
+STORAGE_KEY: Final = f"{DOMAIN}.declaration"
+STORAGE_VERSION: Final = 1
+
+HUB_IDENTIFIER: Final = "addon_hub"
+# Starts with "_" so it can never clash with a declared key (which must start with a letter).
+CONNECTIVITY_KEY: Final = "_connectivity"
+
+PLATFORMS: Final = ["sensor", "binary_sensor", "switch", "number", "select", "button"]
+
+SERVICES: Final = (
+    "force_charge",
+    "force_discharge",
+    "restore_normal",
+    "set_backup_reserve",
+    "set_charge_rate",
+    "set_discharge_rate",
+    "set_export_limit",
+    "sync_now",
+)
+
+ISSUE_PROTOCOL_MISMATCH: Final = "protocol_mismatch"

@@ -1,0 +1,94 @@
+"""Base entity: identity, device link, availability and the declared presentation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import EntityCategory
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+
+from .const import DOMAIN
+from .model import DeviceSpec, EntitySpec, StateValue
+
+if TYPE_CHECKING:
+    from .bridge import SpsBridge
+
+
+class SpsEntity(Entity):
+    """An entity the add-on declared. State comes from the bridge; it never polls."""
+
+    _attr_should_poll = False
+    _attr_has_entity_name = True
+
+    def __init__(self, bridge: SpsBridge, device: DeviceSpec, spec: EntitySpec) -> None:
+        self.bridge = bridge
+        self.device_id = device.id
+        self.serial = device.serial
+        self.spec = spec
+        self._attr_unique_id = f"{device.serial}_{spec.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device.serial)})
+        self._attr_entity_registry_enabled_default = spec.enabled_by_default
+        self._sps_added = False
+        self._apply_spec(spec)
+        bridge.attach_entity(self)
+
+    @callback
+    def update_spec(self, device: DeviceSpec, spec: EntitySpec) -> None:
+        """The add-on re-declared this entity; pick up changed presentation."""
+        changed = spec != self.spec
+        self.spec = spec
+        self.device_id = device.id
+        if changed:
+            self._apply_spec(spec)
+            self.state_updated()
+
+    def _apply_spec(self, spec: EntitySpec) -> None:
+        self._attr_name = spec.name
+        self._attr_icon = spec.icon
+        self._attr_entity_category = EntityCategory(spec.entity_category) if spec.entity_category else None
+        self._attr_device_class = spec.device_class
+        self._apply_platform_spec(spec)
+
+    def _apply_platform_spec(self, spec: EntitySpec) -> None:
+        """Platforms map their own fields (units, ranges, options)."""
+
+    @property
+    def added_to_hass(self) -> bool:
+        return self._sps_added
+
+    @property
+    def raw_state(self) -> StateValue:
+        return self.bridge.states.get((self.device_id, self.spec.key))
+
+    @property
+    def available(self) -> bool:
+        return self.bridge.addon_alive and self.bridge.device_available(self.device_id)
+
+    async def async_added_to_hass(self) -> None:
+        self._sps_added = True
+
+    async def async_will_remove_from_hass(self) -> None:
+        self._sps_added = False
+        self.bridge.detach_entity(self)
+
+    @callback
+    def state_updated(self) -> None:
+        # The bridge tracks entities from creation (so a quick re-declaration never
+        # creates a duplicate) but writing state is only valid once HA has added us.
+        if self._sps_added:
+            self.async_write_ha_state()
+
+    async def async_send_action(self, action: str, value: Any = None) -> dict[str, Any]:
+        """Deliver this entity's action to the add-on; raises HomeAssistantError on refusal."""
+        payload: dict[str, Any] = {
+            "kind": "entity",
+            "action": action,
+            "device_id": self.device_id,
+            "key": self.spec.key,
+            "platform": self.spec.platform,
+        }
+        if value is not None:
+            payload["value"] = value
+        return await self.bridge.async_request_action(payload)

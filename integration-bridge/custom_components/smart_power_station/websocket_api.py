@@ -1,0 +1,237 @@
+"""Admin-only websocket commands under smart_power_station/… (docs/bridge-protocol.md)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.components import websocket_api
+from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .bridge import SpsBridge
+from .const import DOMAIN, ISSUE_PROTOCOL_MISMATCH, PROTOCOL_VERSION
+from .model import AVAILABILITY_SCHEMA, STATE_UPDATE_SCHEMA, validate_declaration
+
+_LOGGER = logging.getLogger(__name__)
+
+ERR_NOT_LOADED = "not_loaded"
+ERR_PROTOCOL_MISMATCH = "protocol_mismatch"
+ERR_INVALID = "invalid_format"
+ERR_NO_SESSION = "no_session"
+
+
+def bridge_version(hass: HomeAssistant) -> str:
+    return str(hass.data.get(f"{DOMAIN}_version", "unknown"))
+
+
+@callback
+def async_register_commands(hass: HomeAssistant) -> None:
+    for handler in (
+        ws_hello,
+        ws_subscribe,
+        ws_declare,
+        ws_states,
+        ws_availability,
+        ws_action_result,
+        ws_heartbeat,
+    ):
+        websocket_api.async_register_command(hass, handler)
+
+
+def _bridge(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg_id: int) -> SpsBridge | None:
+    """The loaded bridge, or an error reply when the config entry is not set up."""
+    entries = hass.config_entries.async_loaded_entries(DOMAIN)
+    if not entries:
+        connection.send_error(msg_id, ERR_NOT_LOADED, "The Smart Power Station integration is not set up")
+        return None
+    bridge: SpsBridge = entries[0].runtime_data
+    session = bridge.session_for(connection)
+    if session is not None:
+        session.touch()
+    return bridge
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/hello",
+        vol.Required("protocol"): int,
+        vol.Optional("addon_version"): str,
+    }
+)
+@websocket_api.require_admin
+@callback
+def ws_hello(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """Version handshake. A mismatch is refused, logged and raised as a repair issue."""
+    addon_version = msg.get("addon_version", "unknown")
+    if msg["protocol"] != PROTOCOL_VERSION:
+        _LOGGER.error(
+            "Smart Power Station add-on %s speaks bridge protocol %s but this bridge (%s) speaks %s; "
+            "update the add-on and the integration to matching versions",
+            addon_version,
+            msg["protocol"],
+            bridge_version(hass),
+            PROTOCOL_VERSION,
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_PROTOCOL_MISMATCH,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_PROTOCOL_MISMATCH,
+            translation_placeholders={
+                "addon_protocol": str(msg["protocol"]),
+                "bridge_protocol": str(PROTOCOL_VERSION),
+                "addon_version": addon_version,
+                "bridge_version": bridge_version(hass),
+            },
+        )
+        connection.send_error(
+            msg["id"],
+            ERR_PROTOCOL_MISMATCH,
+            f"bridge speaks protocol {PROTOCOL_VERSION}, add-on sent {msg['protocol']}",
+        )
+        return
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_PROTOCOL_MISMATCH)
+    loaded = bool(hass.config_entries.async_loaded_entries(DOMAIN))
+    connection.send_result(
+        msg["id"],
+        {
+            "protocol": PROTOCOL_VERSION,
+            "bridge_version": bridge_version(hass),
+            "ha_version": HA_VERSION,
+            "loaded": loaded,
+        },
+    )
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/subscribe",
+        vol.Optional("addon_version"): str,
+    }
+)
+@websocket_api.require_admin
+@callback
+def ws_subscribe(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """Open the add-on session: HA-side actions arrive as events on this subscription."""
+    bridge = _bridge(hass, connection, msg["id"])
+    if bridge is None:
+        return
+    session = bridge.open_session(connection, msg["id"], msg.get("addon_version"))
+
+    @callback
+    def _closed() -> None:
+        bridge.end_session(session, "subscription closed")
+
+    connection.subscriptions[msg["id"]] = _closed
+    connection.send_result(msg["id"])
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/declare",
+        vol.Optional("hub"): dict,
+        vol.Required("devices"): list,
+    }
+)
+@websocket_api.require_admin
+@websocket_api.async_response
+async def ws_declare(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """Replace the declared devices and entities."""
+    bridge = _bridge(hass, connection, msg["id"])
+    if bridge is None:
+        return
+    try:
+        declaration = validate_declaration({"hub": msg.get("hub", {}), "devices": msg["devices"]})
+    except vol.Invalid as err:
+        connection.send_error(msg["id"], ERR_INVALID, f"declaration: {humanize(err)}")
+        return
+    result = await bridge.async_declare(declaration["hub"], declaration["devices"])
+    connection.send_result(msg["id"], result)
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/states",
+        vol.Required("states"): [STATE_UPDATE_SCHEMA],
+    }
+)
+@websocket_api.require_admin
+@callback
+def ws_states(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """A batch of entity states."""
+    bridge = _bridge(hass, connection, msg["id"])
+    if bridge is None:
+        return
+    unknown = bridge.apply_states(msg["states"])
+    connection.send_result(msg["id"], {"applied": len(msg["states"]) - len(unknown), "unknown": unknown})
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/availability",
+        vol.Required("devices"): [AVAILABILITY_SCHEMA],
+    }
+)
+@websocket_api.require_admin
+@callback
+def ws_availability(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """Per-device availability with a reason."""
+    bridge = _bridge(hass, connection, msg["id"])
+    if bridge is None:
+        return
+    unknown = [
+        item["device_id"]
+        for item in msg["devices"]
+        if not bridge.set_availability(item["device_id"], item["available"], item.get("reason"))
+    ]
+    connection.send_result(msg["id"], {"unknown": unknown})
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/action_result",
+        vol.Required("request_id"): str,
+        vol.Required("success"): bool,
+        vol.Optional("error"): vol.Any(None, vol.All(str, vol.Length(max=1024))),
+        vol.Optional("result"): dict,
+    }
+)
+@websocket_api.require_admin
+@callback
+def ws_action_result(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """The add-on's verdict on an action; completes (or fails) the waiting HA call."""
+    bridge = _bridge(hass, connection, msg["id"])
+    if bridge is None:
+        return
+    session = bridge.session_for(connection)
+    if session is None:
+        connection.send_error(msg["id"], ERR_NO_SESSION, "this connection has no open subscription")
+        return
+    matched = session.resolve(msg["request_id"], msg["success"], msg.get("error"), msg.get("result", {}))
+    connection.send_result(msg["id"], {"matched": matched})
+
+
+@websocket_api.websocket_command({vol.Required("type"): f"{DOMAIN}/heartbeat"})
+@websocket_api.require_admin
+@callback
+def ws_heartbeat(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """Keeps the session alive; any command does, this one exists for quiet periods."""
+    bridge = _bridge(hass, connection, msg["id"])
+    if bridge is None:
+        return
+    session = bridge.session_for(connection)
+    connection.send_result(msg["id"], {"subscribed": session is not None})
+
+
+def humanize(err: vol.Invalid) -> str:
+    """`devices[0].entities[2].key: must be snake_case` rather than voluptuous' default."""
+    path = ""
+    for part in err.path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return f"{path}: {err.msg}" if path else str(err.msg)

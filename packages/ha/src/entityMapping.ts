@@ -1,0 +1,95 @@
+import type { DeviceInfo, EntityDescriptor, ReadingValue } from '@sps/core';
+import type { HaDeviceDeclaration, HaEntityDeclaration, HaStateValue } from './protocol.js';
+
+/**
+ * Maps core descriptors to what HA shows. The core keeps energy in Wh; HA's Energy
+ * dashboard expects kWh, so Wh entities are declared in kWh and their values scaled here —
+ * the only place a unit changes on the way to HA.
+ */
+export interface MappedEntity {
+  readonly declaration: HaEntityDeclaration;
+  /** Multiply a core value by this before HA sees it. */
+  readonly scale: number;
+  /** Measurements are rate-limited to one write per second; everything else goes at once. */
+  readonly throttled: boolean;
+}
+
+export function mapEntity(descriptor: EntityDescriptor): MappedEntity {
+  const isWh = descriptor.unit === 'Wh';
+  const declaration: HaEntityDeclaration = {
+    key: descriptor.key,
+    platform: descriptor.platform,
+    name: descriptor.name,
+    ...(descriptor.deviceClass === undefined ? {} : { device_class: descriptor.deviceClass }),
+    ...(descriptor.stateClass === undefined ? {} : { state_class: descriptor.stateClass }),
+    ...(descriptor.unit === undefined ? {} : { unit: isWh ? 'kWh' : descriptor.unit }),
+    ...(descriptor.icon === undefined ? {} : { icon: descriptor.icon }),
+    ...(descriptor.entityCategory === undefined ? {} : { entity_category: descriptor.entityCategory }),
+    ...(descriptor.min === undefined ? {} : { min: isWh ? descriptor.min / 1000 : descriptor.min }),
+    ...(descriptor.max === undefined ? {} : { max: isWh ? descriptor.max / 1000 : descriptor.max }),
+    ...(descriptor.step === undefined ? {} : { step: descriptor.step }),
+    ...(descriptor.mode === undefined ? {} : { mode: descriptor.mode }),
+    ...(descriptor.options === undefined ? {} : { options: [...descriptor.options] }),
+    ...(descriptor.suggestedDisplayPrecision !== undefined
+      ? { suggested_display_precision: descriptor.suggestedDisplayPrecision }
+      : isWh
+        ? { suggested_display_precision: 2 }
+        : {}),
+    ...(descriptor.enabledByDefault === undefined ? {} : { enabled_by_default: descriptor.enabledByDefault }),
+    ...(descriptor.command === undefined
+      ? {}
+      : {
+          command: {
+            command: descriptor.command.command,
+            ...(descriptor.command.field === undefined ? {} : { field: descriptor.command.field }),
+            ...(descriptor.command.fixed === undefined ? {} : { fixed: { ...descriptor.command.fixed } }),
+          },
+        }),
+  };
+  return {
+    declaration,
+    scale: isWh ? 0.001 : 1,
+    throttled: descriptor.platform === 'sensor' && descriptor.stateClass !== undefined,
+  };
+}
+
+export function toHaState(mapped: MappedEntity, value: ReadingValue | null): HaStateValue {
+  if (value === null) return null;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return null;
+    // Round away binary noise from the Wh→kWh division (1234567 Wh → 1234.567 kWh).
+    return mapped.scale === 1 ? value : Math.round(value * mapped.scale * 1e6) / 1e6;
+  }
+  return value;
+}
+
+export interface BridgeDevice {
+  /** The add-on's device id (what readings, availability and actions are keyed by). */
+  readonly id: string;
+  readonly name?: string;
+  readonly info: DeviceInfo;
+  readonly entities: readonly EntityDescriptor[];
+  /** Link from HA's device page, e.g. `homeassistant://hassio/ingress/<slug>` for the add-on panel. */
+  readonly configurationUrl?: string;
+}
+
+export function mapDevice(device: BridgeDevice): {
+  declaration: HaDeviceDeclaration;
+  entities: Map<string, MappedEntity>;
+} {
+  const entities = new Map(device.entities.map((e) => [e.key, mapEntity(e)] as const));
+  return {
+    declaration: {
+      id: device.id,
+      ...(device.name === undefined ? {} : { name: device.name }),
+      manufacturer: device.info.manufacturer,
+      model: device.info.model,
+      serial: device.info.serial,
+      ...(device.info.firmware === undefined ? {} : { firmware: device.info.firmware }),
+      ...(device.info.hardware === undefined ? {} : { hardware: device.info.hardware }),
+      ...(device.configurationUrl === undefined ? {} : { configuration_url: device.configurationUrl }),
+      entities: [...entities.values()].map((m) => m.declaration),
+    },
+    entities,
+  };
+}

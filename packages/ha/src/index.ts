@@ -1,0 +1,10 @@
+export * from './protocol.js';
+export * from './config.js';
+export * from './socket.js';
+export * from './entityMapping.js';
+export * from './stateCoalescer.js';
+export * from './actionCommands.js';
+export * from './backoff.js';
+export * from './logger.js';
+export * from './client.js';
+export type { Connection, HassEntity, HassServiceTarget } from './haws.js';

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * The add-on ⇄ bridge websocket protocol (docs/bridge-protocol.md). The Python side is
+ * integration-bridge/custom_components/smart_power_station/websocket_api.py.
+ */
+export const PROTOCOL_VERSION = 1;
+export const DOMAIN = 'smart_power_station';
+export const BRIDGE_EVENT = `${DOMAIN}_bridge`;
+
+export const MessageType = {
+  hello: `${DOMAIN}/hello`,
+  subscribe: `${DOMAIN}/subscribe`,
+  declare: `${DOMAIN}/declare`,
+  states: `${DOMAIN}/states`,
+  availability: `${DOMAIN}/availability`,
+  actionResult: `${DOMAIN}/action_result`,
+  heartbeat: `${DOMAIN}/heartbeat`,
+} as const;
+
+/** Entity as the bridge expects it: EntityDescriptor in snake_case, units already HA-facing. */
+export interface HaEntityDeclaration {
+  key: string;
+  platform: 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'select' | 'button';
+  name: string;
+  device_class?: string;
+  state_class?: 'measurement' | 'total' | 'total_increasing';
+  unit?: string;
+  icon?: string;
+  entity_category?: 'config' | 'diagnostic';
+  min?: number;
+  max?: number;
+  step?: number;
+  mode?: 'auto' | 'box' | 'slider';
+  options?: string[];
+  suggested_display_precision?: number;
+  enabled_by_default?: boolean;
+  command?: { command: string; field?: string; fixed?: Record<string, number | string | boolean> };
+}
+
+export interface HaDeviceDeclaration {
+  id: string;
+  name?: string;
+  manufacturer: string;
+  model: string;
+  serial: string;
+  firmware?: string;
+  hardware?: string;
+  configuration_url?: string;
+  entities: HaEntityDeclaration[];
+}
+
+export interface HaHubDeclaration {
+  name: string;
+  addon_version: string;
+  configuration_url?: string;
+}
+
+export type HaStateValue = number | string | boolean | null;
+
+export interface HaStateUpdate {
+  device_id: string;
+  key: string;
+  state: HaStateValue;
+}
+
+export interface HaAvailabilityUpdate {
+  device_id: string;
+  available: boolean;
+  reason?: string;
+}
+
+export const HelloResult = z.object({
+  protocol: z.number().int(),
+  bridge_version: z.string(),
+  ha_version: z.string(),
+  loaded: z.boolean(),
+});
+export type HelloResult = z.infer<typeof HelloResult>;
+
+/** An HA-side action delivered on the subscription. Validated before any handler sees it. */
+export const BridgeAction = z.discriminatedUnion('kind', [
+  z.object({
+    type: z.literal('action'),
+    request_id: z.string().min(1),
+    kind: z.literal('entity'),
+    action: z.enum(['turn_on', 'turn_off', 'set_value', 'select_option', 'press']),
+    device_id: z.string().min(1),
+    key: z.string().min(1),
+    platform: z.enum(['switch', 'number', 'select', 'button']),
+    value: z.union([z.number(), z.string(), z.boolean()]).optional(),
+  }),
+  z.object({
+    type: z.literal('action'),
+    request_id: z.string().min(1),
+    kind: z.literal('service'),
+    service: z.string().min(1),
+    device_id: z.string().min(1).optional(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+]);
+export type BridgeAction = z.infer<typeof BridgeAction>;
+export type EntityAction = Extract<BridgeAction, { kind: 'entity' }>;
+export type ServiceAction = Extract<BridgeAction, { kind: 'service' }>;
+
+export const BridgeBusEvent = z.object({
+  event_type: z.literal(BRIDGE_EVENT),
+  data: z.object({ type: z.enum(['loaded', 'unloaded']), protocol: z.number().optional() }),
+});
+
+/** The error object HA puts in a failed result (home-assistant-js-websocket rejects with it). */
+export const HaCommandError = z.object({ code: z.string(), message: z.string().optional() });

@@ -1,0 +1,181 @@
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback stand-in for HA's websocket API, speaking its auth phase and message framing,
+ * with the bridge's commands answered the way integration-bridge does. Only for unit tests
+ * of the client; the e2e suite runs the real HA.
+ */
+export interface FakeHaOptions {
+  token?: string;
+  /** Answer the first N upgrade requests with this HTTP status (the Supervisor's 502). */
+  rejectFirst?: { count: number; status: number };
+  /** Like the Supervisor proxy while Core starts: auth_ok, then close, for the first N connections. */
+  closeAfterAuthFirst?: number;
+  bridgeLoaded?: boolean;
+  protocol?: number;
+}
+
+export interface Received {
+  readonly conn: number;
+  readonly msg: Record<string, unknown> & { id?: number; type: string };
+}
+
+export class FakeHa {
+  readonly received: Received[] = [];
+  bridgeLoaded: boolean;
+  protocol: number;
+  answerHeartbeats = true;
+  private server!: WebSocketServer;
+  private connections = 0;
+  private upgrades = 0;
+  private sockets = new Set<WebSocket>();
+  private subscriptions = new Map<WebSocket, number>();
+  private eventSubs = new Map<WebSocket, number>();
+  private readonly waiters: Array<{ pred: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
+
+  constructor(private readonly options: FakeHaOptions = {}) {
+    this.bridgeLoaded = options.bridgeLoaded ?? true;
+    this.protocol = options.protocol ?? 1;
+  }
+
+  async start(): Promise<string> {
+    this.server = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      verifyClient: (_info, cb) => {
+        this.upgrades++;
+        const reject = this.options.rejectFirst;
+        if (reject && this.upgrades <= reject.count) cb(false, reject.status);
+        else cb(true);
+      },
+    });
+    await new Promise<void>((resolve) => this.server.once('listening', resolve));
+    this.server.on('connection', (socket) => this.accept(socket));
+    const { port } = this.server.address() as AddressInfo;
+    return `ws://127.0.0.1:${port}/api/websocket`;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.terminate();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  get connectionCount(): number {
+    return this.connections;
+  }
+
+  get upgradeCount(): number {
+    return this.upgrades;
+  }
+
+  of(type: string): Received[] {
+    return this.received.filter((r) => r.msg.type === type);
+  }
+
+  waitFor(pred: (r: Received) => boolean): Promise<Received> {
+    const found = this.received.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+
+  waitForType(type: string, nth = 1): Promise<Received> {
+    return this.waitFor(() => this.of(type).length >= nth).then(() => this.of(type)[nth - 1]!);
+  }
+
+  /** Push an event on the add-on's bridge subscription. */
+  sendAction(event: Record<string, unknown>): void {
+    for (const [socket, id] of this.subscriptions) socket.send(JSON.stringify({ id, type: 'event', event }));
+  }
+
+  fireBridgeEvent(type: 'loaded' | 'unloaded'): void {
+    for (const [socket, id] of this.eventSubs) {
+      socket.send(
+        JSON.stringify({
+          id,
+          type: 'event',
+          event: { event_type: 'smart_power_station_bridge', data: { type, protocol: 1 }, origin: 'LOCAL' },
+        }),
+      );
+    }
+  }
+
+  dropAll(): void {
+    for (const s of this.sockets) s.terminate();
+  }
+
+  private accept(socket: WebSocket): void {
+    const connNo = ++this.connections;
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.subscriptions.delete(socket);
+      this.eventSubs.delete(socket);
+    });
+    socket.send(JSON.stringify({ type: 'auth_required', ha_version: '2025.4.4' }));
+    let authed = false;
+    socket.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as Received['msg'];
+      if (!authed) {
+        if (msg.type !== 'auth') return;
+        if (msg['access_token'] !== (this.options.token ?? 'test-token-123')) {
+          socket.send(JSON.stringify({ type: 'auth_invalid', message: 'Invalid access token' }));
+          socket.close();
+          return;
+        }
+        authed = true;
+        socket.send(JSON.stringify({ type: 'auth_ok', ha_version: '2025.4.4' }));
+        if (connNo <= (this.options.closeAfterAuthFirst ?? 0)) socket.close();
+        return;
+      }
+      const record = { conn: connNo, msg };
+      this.received.push(record);
+      this.answer(socket, msg);
+      for (const w of [...this.waiters]) {
+        if (w.pred(record)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(record);
+        }
+      }
+    });
+  }
+
+  private answer(socket: WebSocket, msg: Received['msg']): void {
+    const ok = (result: unknown = null): void =>
+      socket.send(JSON.stringify({ id: msg.id, type: 'result', success: true, result }));
+    const fail = (code: string, message: string): void =>
+      socket.send(JSON.stringify({ id: msg.id, type: 'result', success: false, error: { code, message } }));
+    const bridgeCommand = msg.type.startsWith('smart_power_station/');
+    if (bridgeCommand && !this.bridgeLoaded) return fail('unknown_command', 'Unknown command.');
+    switch (msg.type) {
+      case 'subscribe_events':
+        this.eventSubs.set(socket, msg.id!);
+        return ok();
+      case 'unsubscribe_events':
+        return ok();
+      case 'ping':
+        return socket.send(JSON.stringify({ id: msg.id, type: 'pong' }));
+      case 'get_states':
+        return ok([{ entity_id: 'sensor.x', state: '1', attributes: {}, last_changed: '', last_updated: '' }]);
+      case 'call_service':
+        return ok({ context: { id: 'c' } });
+      case 'smart_power_station/hello':
+        if (msg['protocol'] !== this.protocol)
+          return fail('protocol_mismatch', `bridge speaks protocol ${this.protocol}`);
+        return ok({ protocol: this.protocol, bridge_version: '0.1.0', ha_version: '2025.4.4', loaded: true });
+      case 'smart_power_station/subscribe':
+        this.subscriptions.set(socket, msg.id!);
+        return ok();
+      case 'smart_power_station/heartbeat':
+        if (this.answerHeartbeats) ok({ subscribed: true });
+        return;
+      case 'smart_power_station/declare':
+      case 'smart_power_station/states':
+      case 'smart_power_station/availability':
+      case 'smart_power_station/action_result':
+        return ok({});
+      default:
+        return fail('unknown_command', 'Unknown command.');
+    }
+  }
+}
