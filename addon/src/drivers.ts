@@ -1,4 +1,8 @@
 import type { DriverDefinition, DriverLookup } from './driver-types.js';
+import { bluettiDriver } from './drivers/bluetti.js';
+import { ina260Driver } from './drivers/ina260.js';
+import { kasaDriver } from './drivers/kasa.js';
+import { shellyDriver } from './drivers/shelly.js';
 import { sungrowShDriver } from './drivers/sungrow-sh.js';
 
 export type { DriverContext, DriverDefinition, DriverLookup, PollIntervals, SimulatorHandle } from './driver-types.js';
@@ -26,4 +30,4 @@ export class DriverRegistry implements DriverLookup {
   }
 }
 
-export const builtInDrivers = new DriverRegistry([sungrowShDriver]);
+export const builtInDrivers = new DriverRegistry([sungrowShDriver, shellyDriver, kasaDriver, bluettiDriver, ina260Driver]);

@@ -1,16 +1,29 @@
+import { z } from 'zod';
 import type { DriverDefinition } from '../driver-types.js';
 import { builtInDrivers } from '../drivers.js';
 import type { DriverLookup } from '../driver-types.js';
 import { CliError, EXIT_BAD_INPUT, stringFlag } from './command.js';
 
-/** Flags that describe how to reach a device, shared by `read` and `write` (kebab-case of the option fields). */
-export const CONNECTION_FLAGS = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'unit-id': { type: 'string' },
-  transport: { type: 'string' },
-  'timeout-ms': { type: 'string' },
-} as const;
+/** The option fields of a driver's device entry (its strict zod object's keys). */
+export function driverFieldNames(driver: DriverDefinition): string[] {
+  const fields: unknown = driver.fields;
+  return fields instanceof z.ZodObject ? Object.keys(fields.shape) : [];
+}
+
+/**
+ * Flags that describe how to reach a device, shared by `read` and `write`: the kebab-case of every
+ * built-in driver's option fields (`unit_id` → `--unit-id`), so a new driver brings its flags along.
+ * Which of them a driver accepts is its own schema's business.
+ */
+export const CONNECTION_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(
+  builtInDrivers
+    .names()
+    .flatMap((name) => {
+      const driver = builtInDrivers.get(name);
+      return driver ? driverFieldNames(driver) : [];
+    })
+    .map((field) => [field.replaceAll('_', '-'), { type: 'string' as const }]),
+);
 
 export function findDriver(name: string | undefined, drivers: DriverLookup = builtInDrivers): DriverDefinition {
   if (!name) throw new CliError(`missing driver (known: ${drivers.names().join(', ')})`, EXIT_BAD_INPUT);

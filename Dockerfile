@@ -1,0 +1,74 @@
+# Smart Power Station: the Home Assistant add-on ("app") image.
+# https://developers.home-assistant.io/docs/apps/configuration#app-dockerfile
+#
+#   docker build -t smart-power-station .
+#
+# Builds natively for the architecture being built (amd64 or arm64/aarch64); no cross-compiling is needed because
+# the workspace has no native modules (the store uses node:sqlite).
+#
+# Where Node 22 comes from: the HA base image is Alpine without Node, and Alpine's own `nodejs` package is whatever
+# Node release that Alpine branch carries, which is not 22 on every branch. The official node:22-alpine image is
+# Node 22 built for musl on the same Alpine branch as the base image, so its binary is copied into the base image
+# (it needs only libstdc++ there). Keep the two Alpine versions in step.
+ARG NODE_IMAGE=node:22-alpine3.23
+ARG BASE_IMAGE=ghcr.io/home-assistant/base:3.23
+
+FROM ${NODE_IMAGE} AS node22
+
+# ---- build: install the workspace, compile it, then drop the development dependencies -------------------------
+FROM node22 AS build
+SHELL ["/bin/sh", "-eo", "pipefail", "-c"]
+WORKDIR /src
+
+# The pnpm version of package.json's packageManager field.
+RUN npm install --global --no-fund --no-audit pnpm@10.34.9
+
+# The lock file alone decides which packages are downloaded: this layer is reused until it changes.
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN pnpm fetch
+
+COPY . .
+# --ignore-scripts: the only install scripts in the lock file belong to development tools, among them the root
+# devDependency `node`, which downloads a glibc Node for developers' machines; this image has its own Node 22.
+# The compiler runs through this image's node directly for the same reason (pnpm's scripts would find that
+# package's `node` first on PATH).
+# `pnpm install --prod` over a full install would leave the development packages in node_modules/.pnpm, so the
+# production install starts from no node_modules at all.
+RUN pnpm install --offline --frozen-lockfile --ignore-scripts \
+  && node node_modules/typescript/bin/tsc --build \
+  && find . -name node_modules -type d -prune -exec rm -rf {} + \
+  && pnpm install --offline --frozen-lockfile --ignore-scripts --prod \
+  && find . -name '*.tsbuildinfo' -delete \
+  && rm -rf tests bench
+
+# ---- run: the HA base image with Node 22, the compiled workspace and its production dependencies ----------------
+FROM ${BASE_IMAGE}
+
+# Not pinned: Alpine's repository keeps only the current build of a package, so a pinned version breaks the build
+# at its next security update; the base image's tag already fixes the Alpine branch.
+# hadolint ignore=DL3018
+RUN apk add --no-cache libstdc++
+
+COPY --from=node22 /usr/local/bin/node /usr/local/bin/node
+COPY --from=build /src /app
+# `sps` on PATH for diagnostics inside the container (`sps read sungrow-sh --host …`).
+RUN printf '#!/bin/sh\nexec node /app/addon/dist/cli.js "$@"\n' >/usr/local/bin/sps \
+  && chmod 0755 /usr/local/bin/sps
+
+ARG BUILD_VERSION=0.1.0
+LABEL \
+  io.hass.version="${BUILD_VERSION}" \
+  io.hass.type="app" \
+  io.hass.arch="aarch64|amd64" \
+  org.opencontainers.image.title="Smart Power Station" \
+  org.opencontainers.image.description="Turns your home batteries, inverters and relays into one programmable storage system" \
+  org.opencontainers.image.licenses="Apache-2.0"
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# One process, so no process supervisor: the base image's s6-overlay /init is not used, and config.yaml leaves
+# `init` at its default, which gives the container Docker's tini as PID 1 to pass SIGTERM on and reap children.
+# Under the Supervisor the add-on reads /data/options.json itself and keeps its store in /data.
+ENTRYPOINT []
+CMD ["node", "/app/addon/dist/cli.js", "run"]

@@ -1,0 +1,69 @@
+import { AVERAGING_COUNTS, Ina260Adapter, INA260_MIN_POLL_MS } from '@sps/device-ina260';
+import { z } from 'zod';
+import { defineDriver } from '../driver-types.js';
+import { expecting, intBetween } from '../zod-fields.js';
+
+const busError = expecting('expected an I2C bus number (1 for /dev/i2c-1) or "memory" for the simulated sensor');
+const addressError = expecting('expected an I2C address from 0x40 to 0x4f (64-79)');
+const averagingError = expecting(`expected one of ${AVERAGING_COUNTS.join('|')}`);
+
+/**
+ * The device fields of an INA260 entry. HA's options schema may deliver numbers as text, so
+ * `bus` also takes "1" or "/dev/i2c-1" and `address` takes "0x40"; the adapter's own schema
+ * checks them again. There is no shunt field: the INA260's 2 mΩ shunt is inside the chip.
+ */
+const ina260Fields = z.strictObject({
+  bus: z.union(
+    [
+      z.literal('memory'),
+      intBetween(0, 255),
+      z
+        .string()
+        .trim()
+        .regex(/^(\/dev\/i2c-)?\d{1,3}$/)
+        .transform((text) => Number(text.replace('/dev/i2c-', '')))
+        .pipe(intBetween(0, 255)),
+    ],
+    { error: busError },
+  ),
+  address: z
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .trim()
+          .regex(/^(0x[0-9a-f]{1,2}|\d{1,3})$/i)
+          .transform(Number),
+      ],
+      {
+        error: addressError,
+      },
+    )
+    .pipe(z.int({ error: addressError }).min(0x40, { error: addressError }).max(0x4f, { error: addressError }))
+    .default(0x40),
+  averaging: z
+    .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)], { error: averagingError })
+    .pipe(
+      z.union(
+        AVERAGING_COUNTS.map((n) => z.literal(n)),
+        { error: averagingError },
+      ),
+    )
+    .optional(),
+  timeout_ms: intBetween(10, 60_000).optional(),
+});
+
+type Ina260Fields = z.output<typeof ina260Fields>;
+
+export const ina260Driver = defineDriver<Ina260Fields>({
+  name: 'ina260',
+  title: 'TI INA260 PV sensor (I2C)',
+  fields: ina260Fields,
+  // Reading four registers over I2C costs well under a millisecond; 5 s matches the other devices.
+  pollIntervals: () => ({ defaultMs: 5000, minMs: INA260_MIN_POLL_MS }),
+  create: (id, fields, { clock }) => new Ina260Adapter({ id, connection: fields, clock }),
+  // No network simulator: `bus: memory` puts a simulated INA260 with a PV panel on an
+  // in-memory bus inside the adapter, so the demo needs no simulator process or port.
+  simulatorFields: () => ({ bus: 'memory', address: 0x40 }),
+});
