@@ -1,3 +1,14 @@
 export * from './safety-limits.js';
 export * from './safety-guard.js';
 export * from './write-rate-limiter.js';
+// The controller (issue 5): model predictive control of one battery.
+export * from './controller.js';
+export * from './controller-ports.js';
+export * from './controller-status.js';
+export * from './control-target.js';
+export * from './write-hysteresis.js';
+export * from './plan-watchdog.js';
+export * from './manual-override.js';
+export * from './planning-inputs.js';
+export * from './daily-costs.js';
+export * from './tracked-device.js';

@@ -1,0 +1,145 @@
+import { ManualClock, type Command, type CommandOutcome, type DeviceCapabilities, type ReadingSet } from '@sps/core';
+import { loadScheduler, type Scheduler } from '@sps/scheduler';
+import { Controller, SafetyGuard, type ControlledDevice, type PowerForecastSource } from '@sps/control';
+import { DAY_START, HOUR, MINUTE, TestPriceSource, dayOfPrices } from './helpers/control-rig';
+
+/** Goals, the guard's refusals and hand-back on stop, against an in-memory device (commands recorded). */
+
+class RecordingDevice implements ControlledDevice {
+  readonly id = 'battery';
+  readonly commands: Command[] = [];
+  soc = 50;
+  constructor(private readonly clock: ManualClock) {}
+  capabilities(): DeviceCapabilities {
+    return {
+      commands: ['force_charge', 'force_discharge', 'restore_normal'],
+      limits: { maxChargeW: 5000, maxDischargeW: 5000, capacityWh: 10_000 },
+    };
+  }
+  latestReadings(): ReadingSet {
+    return { timestamp: this.clock.now(), values: { battery_soc: this.soc, load_power: 500, pv_power: 0 } };
+  }
+  availability(): undefined {
+    return undefined;
+  }
+  execute(command: Command): Promise<CommandOutcome> {
+    this.commands.push(command);
+    return Promise.resolve({ command, applied: {}, writes: 1 });
+  }
+}
+
+const flat = (kw: number): PowerForecastSource => ({
+  forecast: (g) => {
+    const out = [];
+    for (let t = g.from; t < g.to; t += g.stepMs) out.push({ start: t, end: t + g.stepMs, kw });
+    return out;
+  },
+});
+
+let scheduler: Scheduler;
+beforeAll(async () => {
+  scheduler = await loadScheduler();
+});
+
+function setup(startHour: number): { clock: ManualClock; device: RecordingDevice; controller: Controller } {
+  const clock = new ManualClock(DAY_START + startHour * HOUR);
+  const device = new RecordingDevice(clock);
+  const controller = new Controller({
+    device,
+    guard: new SafetyGuard({ limits: { backupReservePct: 10 }, clock }),
+    scheduler,
+    prices: new TestPriceSource(dayOfPrices(DAY_START - 2 * HOUR, 4)),
+    solar: flat(0),
+    load: flat(0.5),
+    currency: 'AUD',
+    clock,
+    intervalMinutes: 30,
+    horizonHours: 24,
+  });
+  return { clock, device, controller };
+}
+
+async function run(clock: ManualClock, controller: Controller, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += MINUTE) {
+    await clock.advance(MINUTE);
+    await controller.whenIdle();
+  }
+}
+
+describe('Controller goals', () => {
+  it('off hands a forced battery back once, then writes nothing; cost resumes the plan', async () => {
+    const { clock, device, controller } = setup(1);
+    await controller.start();
+    expect(device.commands).toEqual([{ type: 'force_charge', power_w: expect.any(Number) as number }]);
+    await controller.setGoal('off');
+    expect(device.commands[1]).toEqual({ type: 'restore_normal' });
+    await run(clock, controller, 30 * MINUTE);
+    expect(device.commands).toHaveLength(2);
+    const s = controller.status();
+    expect(s).toMatchObject({ goal: 'off', mode: 'off', plan: null, current: { action: 'OFF', command: null } });
+    await controller.setGoal('cost');
+    expect(device.commands[2]?.type).toBe('force_charge');
+    await controller.stop();
+  });
+
+  it('the optimisation switch off behaves like goal off', async () => {
+    const { device, controller } = setup(1);
+    await controller.start();
+    await controller.setEnabled(false);
+    expect(device.commands.map((c) => c.type)).toEqual(['force_charge', 'restore_normal']);
+    expect(controller.status()).toMatchObject({
+      enabled: false,
+      mode: 'off',
+      current: { reason: 'optimisation disabled' },
+    });
+    await controller.stop();
+    expect(device.commands).toHaveLength(2);
+  });
+
+  it('self_consumption puts the battery in its own mode and plans nothing', async () => {
+    const { clock, device, controller } = setup(1);
+    await controller.start();
+    await controller.setGoal('self_consumption');
+    await run(clock, controller, 10 * MINUTE);
+    expect(device.commands.map((c) => c.type)).toEqual(['force_charge', 'restore_normal']);
+    expect(controller.status()).toMatchObject({
+      mode: 'self_consumption',
+      plan: null,
+      current: { action: 'SELF_CONSUMPTION' },
+    });
+    await controller.stop();
+  });
+});
+
+describe('Controller safety', () => {
+  it('a forced discharge the guard refuses (battery at the reserve) becomes self-consumption, with the error reported', async () => {
+    const { device, controller } = setup(12);
+    device.soc = 10;
+    await controller.start();
+    await controller.startOverride({ kind: 'force_discharge', duration_minutes: 30 });
+    expect(device.commands[device.commands.length - 1]).toEqual({ type: 'restore_normal' });
+    expect(device.commands.some((c) => c.type === 'force_discharge')).toBe(false);
+    const s = controller.status();
+    expect(s.lastError?.message).toMatch(
+      /^discharge at 5000 W refused by the safety guard: type: force_discharge refused/,
+    );
+    expect(s.current.reason).toMatch(/refused by the safety guard, self-consumption instead$/);
+    await controller.stop();
+  });
+
+  it('powers above the guard’s limits are clamped before the device sees them', async () => {
+    const { device, controller } = setup(1);
+    await controller.start();
+    await controller.startOverride({ kind: 'force_charge', power_w: 9000, duration_minutes: 10 });
+    expect(device.commands[device.commands.length - 1]).toEqual({ type: 'force_charge', power_w: 5000 });
+    await controller.stop();
+  });
+
+  it('stop() ends a forced mode (an inverter must not keep force-charging without us)', async () => {
+    const { device, controller } = setup(1);
+    await controller.start();
+    expect(device.commands[0]?.type).toBe('force_charge');
+    await controller.stop();
+    expect(device.commands[device.commands.length - 1]).toEqual({ type: 'restore_normal' });
+  });
+});
