@@ -5,3 +5,5 @@ export * from './errors.js';
 export * from './events.js';
 export * from './device.js';
 export * from './clock.js';
+export * from './zoned-time.js';
+export * from './availability.js';

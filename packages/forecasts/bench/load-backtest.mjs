@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { backtestLoadModel, parseAusgridCsv, zonedToUtc } = createRequire(import.meta.url)('../dist/index.js');
+const require = createRequire(import.meta.url);
+const { backtestLoadModel, parseAusgridCsv } = require('../dist/index.js');
+const { zonedToUtc } = require('@sps/core');
 
 const TZ = 'Australia/Sydney';
 const csv = readFileSync(join(here, '../data/ausgrid-solarhome-cust12-2011-2012/data_2011-2012.csv'), 'utf8');

@@ -6,7 +6,7 @@ import type { LoadSample } from './load/model.js';
 import { LoadForecaster } from './load/forecaster.js';
 import { ForecastSolarProvider } from './solar/forecastSolar.js';
 import { OpenMeteoPvProvider } from './solar/openMeteo.js';
-import { isValidTimeZone } from './zonedTime.js';
+import { isValidTimeZone } from '@sps/core';
 
 /** Bad CLI input; names the field. */
 export class ForecastInputError extends Error {

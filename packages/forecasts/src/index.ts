@@ -10,4 +10,3 @@ export * from './load/model.js';
 export * from './load/forecaster.js';
 export * from './load/backtest.js';
 export * from './cli.js';
-export { LocalTimeCache, zonedToUtc, localParts, isValidTimeZone } from './zonedTime.js';

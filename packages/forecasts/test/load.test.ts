@@ -9,8 +9,8 @@ import {
   gridFrom,
   parseAusgridCsv,
   parseLoadCsv,
-  zonedToUtc,
 } from '@sps/forecasts';
+import { zonedToUtc } from '@sps/core';
 import type { LoadSample, TemperaturePoint } from '@sps/forecasts';
 import type { TestServer } from './helpers/server';
 import { json, startServer } from './helpers/server';

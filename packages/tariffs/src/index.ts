@@ -11,4 +11,3 @@ export * from './providers/aemo.js';
 export * from './providers/flowpower.js';
 export * from './providers/globird.js';
 export * from './providers/tou.js';
-export { localParts, zonedToUtc, startOfLocalDay, isValidTimeZone } from './zonedTime.js';

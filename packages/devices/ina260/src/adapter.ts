@@ -1,4 +1,5 @@
 import {
+  AvailabilityReporter,
   Command,
   DeviceError,
   systemClock,
@@ -56,6 +57,7 @@ export interface Ina260AdapterOptions {
 export class Ina260Adapter implements Device {
   readonly driver = INA260_DRIVER;
   readonly events = new TypedEmitter<DeviceEvents>();
+  private readonly availability: AvailabilityReporter;
   readonly connection: Ina260Connection;
   readonly id: string;
   private readonly clock: Clock;
@@ -67,13 +69,13 @@ export class Ina260Adapter implements Device {
   private description: DeviceDescription | null = null;
   private configWord: number | null = null;
   private connected = false;
-  private available: boolean | null = null;
   private verifyIdentity = true;
 
   constructor(options: Ina260AdapterOptions) {
     this.id = options.id;
     this.connection = parseIna260Connection(options.connection);
     this.clock = options.clock ?? systemClock;
+    this.availability = new AvailabilityReporter(this.events, this.clock);
     this.openBus = options.openBus ?? openI2cBus;
     this.givenBus = options.bus;
     this.energy = new EnergyIntegrator(options.initialEnergyWh ?? 0, options.maxIntegrationGapMs);
@@ -87,10 +89,10 @@ export class Ina260Adapter implements Device {
       this.description = this.buildDescription(identity, config);
       this.connected = true;
       this.energy.interrupt();
-      this.setAvailable(true);
+      this.availability.report(true);
     } catch (err) {
       const error = toDeviceError(err);
-      this.setAvailable(false, error.reason);
+      this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -108,7 +110,7 @@ export class Ina260Adapter implements Device {
       const measurement = await this.readMeasurement(client);
       const timestamp = this.clock.now();
       const energyWh = this.energy.add(timestamp, measurement.powerW);
-      this.setAvailable(true);
+      this.availability.report(true);
       return {
         timestamp,
         values: {
@@ -124,7 +126,7 @@ export class Ina260Adapter implements Device {
       // Whatever answers next time must prove again that it is our chip, configured.
       this.verifyIdentity = true;
       this.energy.interrupt();
-      this.setAvailable(false, error.reason);
+      this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -249,15 +251,5 @@ export class Ina260Adapter implements Device {
         minPollIntervalMs: Math.max(INA260_MIN_POLL_MS, Math.ceil(updatePeriodMs(config))),
       },
     };
-  }
-
-  private setAvailable(available: boolean, reason?: string): void {
-    if (this.available === available) return;
-    this.available = available;
-    this.events.emit('availability', {
-      available,
-      since: this.clock.now(),
-      ...(reason === undefined ? {} : { reason }),
-    });
   }
 }

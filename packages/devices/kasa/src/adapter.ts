@@ -1,4 +1,5 @@
 import {
+  AvailabilityReporter,
   Command,
   DeviceError,
   systemClock,
@@ -46,18 +47,19 @@ const MIN_POLL_MS: Record<TransportKind, number> = { xor: 1000, klap: 2000 };
 export class KasaPlugAdapter implements Device {
   readonly driver = KASA_DRIVER;
   readonly events = new TypedEmitter<DeviceEvents>();
+  private readonly availability: AvailabilityReporter;
   readonly connection: KasaConnection;
   readonly id: string;
   private readonly clock: Clock;
   private transport: KasaTransport | null = null;
   private dialect: PlugDialect | null = null;
   private description: DeviceDescription | null = null;
-  private available: boolean | null = null;
 
   constructor(options: KasaPlugAdapterOptions) {
     this.id = options.id;
     this.connection = parseKasaConnection(options.connection);
     this.clock = options.clock ?? systemClock;
+    this.availability = new AvailabilityReporter(this.events, this.clock);
   }
 
   /** The transport in use after connect(), e.g. to show what `auto` found. */
@@ -72,10 +74,10 @@ export class KasaPlugAdapter implements Device {
       this.transport = transport;
       this.dialect = dialect;
       this.description = this.buildDescription(first, transport.kind);
-      this.setAvailable(true);
+      this.availability.report(true);
     } catch (err) {
       const error = toDeviceError(err);
-      this.setAvailable(false, error.reason);
+      this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -133,11 +135,11 @@ export class KasaPlugAdapter implements Device {
   private async guard<T>(job: () => Promise<T>): Promise<T> {
     try {
       const result = await job();
-      this.setAvailable(true);
+      this.availability.report(true);
       return result;
     } catch (err) {
       const error = toDeviceError(err);
-      if (!error.isRefusal) this.setAvailable(false, error.reason);
+      if (!error.isRefusal) this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -211,15 +213,5 @@ export class KasaPlugAdapter implements Device {
       entities: kasaEntities(first),
       capabilities: { commands: ['set_relay'], limits: {}, minPollIntervalMs: MIN_POLL_MS[kind] },
     };
-  }
-
-  private setAvailable(available: boolean, reason?: string): void {
-    if (this.available === available) return;
-    this.available = available;
-    this.events.emit('availability', {
-      available,
-      since: this.clock.now(),
-      ...(reason === undefined ? {} : { reason }),
-    });
   }
 }

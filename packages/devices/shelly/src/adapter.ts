@@ -1,4 +1,5 @@
 import {
+  AvailabilityReporter,
   Command,
   DeviceError,
   systemClock,
@@ -39,6 +40,7 @@ export interface ShellyAdapterOptions {
 export class ShellyAdapter implements Device {
   readonly driver = SHELLY_DRIVER;
   readonly events = new TypedEmitter<DeviceEvents>();
+  private readonly availability: AvailabilityReporter;
   readonly connection: ShellyConnection;
   readonly id: string;
   private readonly clock: Clock;
@@ -48,12 +50,12 @@ export class ShellyAdapter implements Device {
   private description: DeviceDescription | null = null;
   private lastState: ShellyState | null = null;
   private connected = false;
-  private available: boolean | null = null;
 
   constructor(options: ShellyAdapterOptions) {
     this.id = options.id;
     this.connection = parseShellyConnection(options.connection);
     this.clock = options.clock ?? systemClock;
+    this.availability = new AvailabilityReporter(this.events, this.clock);
     this.target = { host: this.connection.host, port: this.connection.port, timeoutMs: this.connection.timeout_ms };
   }
 
@@ -76,11 +78,11 @@ export class ShellyAdapter implements Device {
       this.lastState = state;
       this.description = this.buildDescription(identity, state);
       this.connected = true;
-      this.setAvailable(true);
+      this.availability.report(true);
     } catch (err) {
       await this.dropBackend();
       const error = toDeviceError(err);
-      this.setAvailable(false, error.reason);
+      this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -95,11 +97,11 @@ export class ShellyAdapter implements Device {
     try {
       const state = await backend.fetchState();
       this.lastState = state;
-      this.setAvailable(true);
+      this.availability.report(true);
       return this.toReadings(state);
     } catch (err) {
       const error = toDeviceError(err);
-      if (!error.isRefusal) this.setAvailable(false, error.reason);
+      if (!error.isRefusal) this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -129,7 +131,7 @@ export class ShellyAdapter implements Device {
     }
     try {
       const { wasOn } = await backend.setRelay(channel, command.on);
-      this.setAvailable(true);
+      this.availability.report(true);
       return {
         command,
         applied: { channel, on: command.on, ...(wasOn === null ? {} : { was_on: wasOn }) },
@@ -137,7 +139,7 @@ export class ShellyAdapter implements Device {
       };
     } catch (err) {
       const error = toDeviceError(err);
-      if (!error.isRefusal) this.setAvailable(false, error.reason);
+      if (!error.isRefusal) this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -185,7 +187,7 @@ export class ShellyAdapter implements Device {
       },
       onDisconnect: (reason) => {
         if (this.backend !== backend || !this.connected) return;
-        this.setAvailable(false, reason.reason);
+        this.availability.report(false, reason.reason);
       },
     });
     return backend;
@@ -226,15 +228,5 @@ export class ShellyAdapter implements Device {
         minPollIntervalMs: SHELLY_POLL.minMs,
       },
     };
-  }
-
-  private setAvailable(available: boolean, reason?: string): void {
-    if (this.available === available) return;
-    this.available = available;
-    this.events.emit('availability', {
-      available,
-      since: this.clock.now(),
-      ...(reason === undefined ? {} : { reason }),
-    });
   }
 }

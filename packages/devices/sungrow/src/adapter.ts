@@ -1,4 +1,5 @@
 import {
+  AvailabilityReporter,
   Command,
   DeviceError,
   systemClock,
@@ -47,13 +48,13 @@ const SUNGROW_COMMANDS = COMMAND_TYPES.filter((type) => type !== 'set_relay');
 export class SungrowShAdapter implements Device {
   readonly driver = SUNGROW_DRIVER;
   readonly events = new TypedEmitter<DeviceEvents>();
+  private readonly availability: AvailabilityReporter;
   readonly connection: SungrowConnection;
   private readonly client: SungrowModbusClient;
   private readonly clock: Clock;
   private description: DeviceDescription | null = null;
   private identity: SungrowIdentity | null = null;
   private connected = false;
-  private available: boolean | null = null;
   private readonly missingBlocks = new Set<BlockName>();
   /** Load energy is derived from five counters; never let rounding make it step backwards. */
   private lastLoadEnergy: number | null = null;
@@ -62,6 +63,7 @@ export class SungrowShAdapter implements Device {
     this.id = options.id;
     this.connection = parseSungrowConnection(options.connection);
     this.clock = options.clock ?? systemClock;
+    this.availability = new AvailabilityReporter(this.events, this.clock);
     this.client = new SungrowModbusClient({
       host: this.connection.host,
       port: this.connection.port,
@@ -83,10 +85,10 @@ export class SungrowShAdapter implements Device {
       const poll = await this.readBlocks(POLL_BLOCKS.filter((b) => b.name === 'status' || b.name === 'battery_detail'));
       this.description = this.buildDescription(this.identity, poll);
       this.connected = true;
-      this.setAvailable(true);
+      this.availability.report(true);
     } catch (err) {
       const error = toDeviceError(err);
-      this.setAvailable(false, error.reason);
+      this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -106,11 +108,11 @@ export class SungrowShAdapter implements Device {
         if (this.lastLoadEnergy !== null && load < this.lastLoadEnergy) values.load_energy = this.lastLoadEnergy;
         this.lastLoadEnergy = values.load_energy as number;
       }
-      this.setAvailable(true);
+      this.availability.report(true);
       return { timestamp: this.clock.now(), values };
     } catch (err) {
       const error = toDeviceError(err);
-      if (!error.isRefusal) this.setAvailable(false, error.reason);
+      if (!error.isRefusal) this.availability.report(false, error.reason);
       throw error;
     }
   }
@@ -137,7 +139,7 @@ export class SungrowShAdapter implements Device {
       }
     } catch (err) {
       const error = toDeviceError(err);
-      if (!error.isRefusal) this.setAvailable(false, error.reason);
+      if (!error.isRefusal) this.availability.report(false, error.reason);
       throw error;
     }
     return { command, applied: plan.applied, writes };
@@ -222,15 +224,5 @@ export class SungrowShAdapter implements Device {
       maxBackupReservePct: 100,
       ...(capacity !== null && capacity > 0 ? { capacityWh: capacity } : {}),
     };
-  }
-
-  private setAvailable(available: boolean, reason?: string): void {
-    if (this.available === available) return;
-    this.available = available;
-    this.events.emit('availability', {
-      available,
-      since: this.clock.now(),
-      ...(reason === undefined ? {} : { reason }),
-    });
   }
 }

@@ -1,4 +1,4 @@
-import { LocalTimeCache } from '../zonedTime.js';
+import { LocalTimeCache } from '@sps/core';
 
 /*
  * Household load as a weekday × time-of-day profile:

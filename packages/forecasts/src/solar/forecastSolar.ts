@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { GridPoint, GridSpec, PowerSample } from '../grid.js';
 import { clipAt, resampleSegments, samplesToSegments, sumGridPoints } from '../grid.js';
 import { getJson, joinUrl } from '../http.js';
-import { zonedToUtc } from '../zonedTime.js';
+import { zonedToUtc } from '@sps/core';
 import type { SolarForecast, SolarForecastProvider } from './provider.js';
 
 /*

@@ -2,7 +2,7 @@ import type { PriceProvider } from '../provider.js';
 import { MINUTE } from '../provider.js';
 import type { PriceInterval, PriceSeries } from '../series.js';
 import { normaliseIntervals } from '../series.js';
-import { localMinuteOfDay } from '../zonedTime.js';
+import { localMinuteOfDay } from '@sps/core';
 import type { AemoFetchOptions, AemoRegion } from './aemo.js';
 import { AEMO_REGION_TIME_ZONES, fetchAemoPrices, spikeStatuses } from './aemo.js';
 

@@ -4,7 +4,7 @@ import { PriceFetchError } from '../errors.js';
 import type { PriceProvider } from '../provider.js';
 import { HOUR, MINUTE, floorTo } from '../provider.js';
 import type { PriceInterval, PriceSeries } from '../series.js';
-import { addLocalDays, localParts, zonedToUtc } from '../zonedTime.js';
+import { addLocalDays, localParts, zonedToUtc } from '@sps/core';
 
 /*
  * Octopus Energy public REST API (no key for product/rate endpoints). Facts from

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PriceProvider } from '../provider.js';
 import { HOUR, MINUTE, floorTo } from '../provider.js';
 import type { PriceInterval, PriceSeries } from '../series.js';
-import { isValidTimeZone, localParts } from '../zonedTime.js';
+import { isValidTimeZone, localParts } from '@sps/core';
 
 /*
  * Time-of-use and flat tariffs: named periods by day type and local time of day,

@@ -1,6 +1,6 @@
 /**
  * Wall-clock arithmetic in an IANA time zone using only Intl (no tz library):
- * load profiles and HA/Forecast.Solar timestamps are local while every
+ * tariffs ("peak 16:00–21:00 on weekdays"), load profiles and forecast timestamps are local while every
  * interval we hand out is UTC.
  */
 export interface LocalParts {

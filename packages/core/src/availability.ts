@@ -1,0 +1,31 @@
+import type { Clock } from './clock.js';
+import type { DeviceEvents } from './device.js';
+import type { TypedEmitter } from './events.js';
+
+/**
+ * Tracks whether a device answers and emits an `availability` event only when that changes,
+ * so HA and the web panel see one transition (with its reason), not one event per failed poll.
+ */
+export class AvailabilityReporter {
+  private current: boolean | null = null;
+
+  constructor(
+    private readonly events: TypedEmitter<DeviceEvents>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `null` until the first report. */
+  get available(): boolean | null {
+    return this.current;
+  }
+
+  report(available: boolean, reason?: string): void {
+    if (this.current === available) return;
+    this.current = available;
+    this.events.emit('availability', {
+      available,
+      since: this.clock.now(),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+}
