@@ -108,6 +108,23 @@ export class DeviceRunner {
     return outcome;
   }
 
+  /**
+   * Send a command that has already passed the SafetyGuard (the optimiser's controller clamps and
+   * rations its own writes): going through `execute` again would count every write twice in the
+   * rate limiter. Still serialised with the polls, so it never interleaves on the transport.
+   */
+  async executeChecked(command: Command): Promise<CommandOutcome> {
+    if (!this.currentDescription || !this.connected) {
+      throw new DeviceError('not_connected', this.currentAvailability.reason ?? 'the device is not connected');
+    }
+    const outcome = await this.exclusive(() => this.device.execute(command)).catch((err: unknown) => {
+      throw this.noteCommandFailure(command, toDeviceError(err));
+    });
+    this.log.info({ command, writes: outcome.writes }, 'optimiser command applied');
+    if (!this.stopped) this.schedule(250);
+    return outcome;
+  }
+
   /** Poll at once instead of waiting for the interval (HA's sync_now); the cadence continues from here. */
   async pollNow(): Promise<Availability> {
     if (this.stopped) return this.currentAvailability;

@@ -2,6 +2,15 @@ import type { Position } from '@sps/core';
 import type { UserSafetyLimits } from '@sps/control';
 import { z } from 'zod';
 import type { DriverLookup } from './driver-types.js';
+import type { TariffConfig } from '@sps/tariffs';
+import {
+  ForecastOptionError,
+  forecastOptionsSchema,
+  toForecastSettings,
+  type ForecastSettings,
+} from './pricing/forecast-options.js';
+import { TariffOptionError, tariffOptionsSchema, toTariffConfig } from './pricing/tariff-options.js';
+import { optimizerOptionsSchema, toOptimizerSettings, type OptimizerSettings } from './optimizer/optimizer-options.js';
 import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
 
 /**
@@ -43,6 +52,9 @@ export const addonOptionsSchema = z.strictObject(
     devices: z.array(deviceCommonSchema, { error: expecting('expected a list of devices') }).default([]),
     safety: safetySchema.default({ backup_reserve_pct: 10 }),
     store: storeSchema.default({ raw_retention_days: 10, aggregate_retention_days: 730 }),
+    tariff: tariffOptionsSchema.default({}),
+    forecast: forecastOptionsSchema.default({}),
+    optimizer: optimizerOptionsSchema.default({}),
   },
   { error: expecting('expected a mapping of options') },
 );
@@ -68,6 +80,11 @@ export interface AddonConfig {
   readonly devices: readonly DeviceConfig[];
   readonly safety: UserSafetyLimits;
   readonly store: { readonly rawRetentionMs: number; readonly aggregateRetentionMs: number };
+  /** Absent: no prices (the scheduler falls back to self-consumption). */
+  readonly tariff?: TariffConfig;
+  readonly forecast: ForecastSettings;
+  /** The battery plan (runs only with a tariff). */
+  readonly optimizer: OptimizerSettings;
 }
 
 /** Options that fail validation; `message` is `field: what is wrong`. */
@@ -122,7 +139,16 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
   });
 
   const { safety, store } = options;
+  const pricing = parsePricing(options, devices);
+  const optimizer = toOptimizerSettings(options.optimizer, deviceSlug);
+  if (optimizer.batteryDevice !== undefined && !devices.some((d) => d.id === optimizer.batteryDevice)) {
+    throw new OptionsError(
+      `optimizer.battery_device: no configured device is named "${options.optimizer.battery_device}"`,
+    );
+  }
   return {
+    ...pricing,
+    optimizer,
     logLevel: options.log_level,
     httpPort: options.http_port,
     devices,
@@ -137,6 +163,33 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
       aggregateRetentionMs: store.aggregate_retention_days * DAY_MS,
     },
   };
+}
+
+/** The `tariff` and `forecast` sections; errors name the option (`tariff.api_token: …`). */
+function parsePricing(
+  options: z.output<typeof addonOptionsSchema>,
+  devices: readonly DeviceConfig[],
+): { tariff?: TariffConfig; forecast: ForecastSettings } {
+  let tariff: TariffConfig | undefined;
+  try {
+    tariff = toTariffConfig(options.tariff);
+  } catch (err) {
+    if (err instanceof TariffOptionError) throw new OptionsError(`tariff.${err.message}`);
+    throw err;
+  }
+  try {
+    const forecast = toForecastSettings(options.forecast, deviceSlug, tariff !== undefined);
+    if (forecast.load.source === 'store' && forecast.load.device !== undefined) {
+      const wanted = forecast.load.device;
+      if (!devices.some((d) => d.id === wanted)) {
+        throw new ForecastOptionError('load_device', `no configured device is named "${options.forecast.load_device}"`);
+      }
+    }
+    return { ...(tariff === undefined ? {} : { tariff }), forecast };
+  } catch (err) {
+    if (err instanceof ForecastOptionError) throw new OptionsError(`forecast.${err.message}`);
+    throw err;
+  }
 }
 
 /**

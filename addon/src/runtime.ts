@@ -14,6 +14,8 @@ import type { Logger } from './logger.js';
 import { openArchive } from './open-archive.js';
 import type { AddonConfig } from './options.js';
 import { TimedOverrides } from './overrides.js';
+import { PricingHaDevice } from './pricing/ha-pricing.js';
+import { PricingRuntime } from './pricing/pricing-runtime.js';
 import type { ReadingArchive } from './reading-archive.js';
 import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
 
@@ -74,6 +76,7 @@ export class AddonRuntime {
     readonly overrides: TimedOverrides,
     readonly ha: HaLink | undefined,
     readonly bridgeInstall: BridgeInstallResult,
+    readonly pricing: PricingRuntime,
     private readonly http: FastifyInstance,
     private readonly archive: ReadingArchive,
     private readonly logger: Logger,
@@ -107,7 +110,20 @@ export class AddonRuntime {
     hub.on('availability', ({ deviceId, availability }) => {
       if (availability.available) overrides.deviceAvailable(deviceId);
     });
+    // Prices and forecasts; HA is looked up lazily (it connects later, and may reconnect).
+    const haRef: { link?: HaLink } = {};
+    const pricing = new PricingRuntime({
+      ...(config.tariff === undefined ? {} : { tariff: config.tariff }),
+      forecast: config.forecast,
+      clock,
+      logger,
+      state: stateStore,
+      archive,
+      deviceIds: () => config.devices.map((d) => d.id),
+      ha: () => haRef.link?.client,
+    });
     const http = buildHttpServer({
+      pricing,
       manager,
       hub,
       guard,
@@ -151,14 +167,17 @@ export class AddonRuntime {
           // Outside the Supervisor there is no ingress; the panel's own URL is the link.
           configurationUrl: options.supervised ? INGRESS_PANEL_URL : url,
           bridgeInstall,
+          extraDevices: new PricingHaDevice(pricing, clock, options.supervised ? INGRESS_PANEL_URL : url),
           ...(options.haClient === undefined ? {} : { client: options.haClient }),
         })
       : undefined;
+    if (ha) haRef.link = ha;
     ha?.start();
     manager.start();
     overrides.resume();
+    pricing.start();
     logger.info({ url, devices: config.devices.length, ha: ha !== undefined }, 'Smart Power Station started');
-    return new AddonRuntime(url, boundPort, manager, hub, overrides, ha, bridgeInstall, http, archive, logger);
+    return new AddonRuntime(url, boundPort, manager, hub, overrides, ha, bridgeInstall, pricing, http, archive, logger);
   }
 
   /** Stop polling and close sockets, then HTTP, then flush and close the store. Idempotent. */
@@ -167,6 +186,7 @@ export class AddonRuntime {
       // Timers stop first (pending overrides stay persisted for the next start); closing the
       // HA socket makes HA show every entity unavailable at once.
       this.overrides.stop();
+      this.pricing.stop();
       await this.ha?.stop().catch((err: unknown) => this.logger.warn({ err }, 'HA link stop failed'));
       await this.manager.stop();
       await this.http.close().catch((err: unknown) => this.logger.warn({ err }, 'HTTP close failed'));

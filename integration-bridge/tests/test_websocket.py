@@ -22,7 +22,7 @@ async def test_hello_answers_protocol_and_versions(
     client = AddonClient(await hass_ws_client(hass))
     result = await client.ok("hello", protocol=PROTOCOL_VERSION, addon_version="0.1.0")
     assert result["protocol"] == PROTOCOL_VERSION
-    assert result["bridge_version"] == "0.1.0"
+    assert result["bridge_version"] == "0.1.1"
     assert result["loaded"] is True
     assert result["ha_version"]
 

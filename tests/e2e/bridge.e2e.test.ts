@@ -20,6 +20,14 @@ if (!haveVenv) console.warn('tests/e2e skipped: no .venv with homeassistant (run
 const describeE2e = haveVenv ? describe : describe.skip;
 
 const SERIAL = 'E2ESIM0001';
+const BUNDLED_BRIDGE_VERSION = (
+  JSON.parse(
+    readFileSync(
+      path.join(__dirname, '../../integration-bridge/custom_components/smart_power_station/manifest.json'),
+      'utf8',
+    ),
+  ) as { version: string }
+).version;
 const DEVICE_ID = 'inverter'; // the slug of the device name in the options
 
 const AUTOMATION_YAML = `
@@ -148,6 +156,12 @@ describeE2e('the add-on against a real Home Assistant', () => {
         'safety:',
         '  backup_reserve_pct: 10',
         '  max_charge_w: 5000',
+        // A flat tariff needs no network: the optimiser device and its price sensors appear in HA.
+        'tariff:',
+        '  provider: flat',
+        '  currency: AUD',
+        '  import_rate: 0.3',
+        '  export_rate: 0.05',
       ].join('\n'),
     );
     hass = await startHass({ extraYaml: AUTOMATION_YAML });
@@ -190,7 +204,10 @@ describeE2e('the add-on against a real Home Assistant', () => {
     const { devices: addonDevices } = (await (await fetch(`${addonUrl}api/devices`)).json()) as AddonDevices;
     const keys = addonDevices.find((d) => d.id === DEVICE_ID)?.entities.map((e) => e.key) ?? [];
     expect(keys.length).toBeGreaterThan(30);
-    const uniqueIds = (await ourEntities()).map((e) => e.unique_id).sort();
+    const uniqueIds = (await ourEntities())
+      .map((e) => e.unique_id)
+      .filter((id) => id.startsWith(`${SERIAL}_`))
+      .sort();
     expect(uniqueIds).toEqual([...keys.map((k) => `${SERIAL}_${k}`), `${SERIAL}__connectivity`].sort());
 
     for (const key of ['pv_energy', 'grid_import_energy', 'load_energy', 'battery_charge_energy']) {
@@ -310,11 +327,32 @@ describeE2e('the add-on against a real Home Assistant', () => {
     );
   });
 
+  it('shows prices as sensors with the whole horizon in a `forecast` attribute', async () => {
+    const byUniqueId = new Map((await ourEntities()).map((e) => [e.unique_id, e.entity_id]));
+    const priceId = byUniqueId.get('sps_optimiser_import_price');
+    const forecastId = byUniqueId.get('sps_optimiser_import_price_forecast');
+    expect(priceId && forecastId && byUniqueId.get('sps_optimiser_prices_available')).toBeTruthy();
+    const price = await until('the import price', async () => {
+      const body = (await hass.api(`/api/states/${priceId}`)).body as {
+        state: string;
+        attributes: Record<string, unknown>;
+      };
+      return body.state === '0.3' ? body : undefined;
+    });
+    expect(price.attributes).toMatchObject({ unit_of_measurement: 'AUD/kWh', state_class: 'measurement' });
+    expect(price.attributes).not.toHaveProperty('device_class');
+    const forecast = (await hass.api(`/api/states/${forecastId}`)).body as { attributes: Record<string, unknown> };
+    const points = forecast.attributes['forecast'] as { start: string; value: number }[];
+    expect(points.length).toBeGreaterThan(0);
+    expect(points.length).toBeLessThanOrEqual(576);
+    expect(points[0]).toEqual({ start: expect.stringMatching(/Z$/), value: 0.3 });
+  });
+
   it('asked HA for one restart after updating the older bridge', async () => {
     const installed = JSON.parse(
       readFileSync(path.join(hass.configDir, 'custom_components/smart_power_station/manifest.json'), 'utf8'),
     ) as { version: string };
-    expect(installed.version).toBe('0.1.0');
+    expect(installed.version).toBe(BUNDLED_BRIDGE_VERSION);
     const notifications = await new Promise<Record<string, { title: string; message: string }>>((resolve, reject) => {
       observer
         .subscribeMessage<{ notifications: Record<string, { title: string; message: string }> }>(
@@ -325,7 +363,7 @@ describeE2e('the add-on against a real Home Assistant', () => {
     });
     expect(notifications['smart_power_station_bridge']).toMatchObject({
       title: expect.stringContaining('restart Home Assistant'),
-      message: expect.stringContaining('from 0.0.1 to 0.1.0'),
+      message: expect.stringContaining(`from 0.0.1 to ${BUNDLED_BRIDGE_VERSION}`),
     });
   });
 

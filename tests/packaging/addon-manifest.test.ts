@@ -121,7 +121,7 @@ describe('config.yaml schema and the zod options have the same fields', () => {
     expect(Object.keys(manifest.schema).sort()).toEqual(zod);
   });
 
-  it.each(['safety', 'store'])('in %s', (section) => {
+  it.each(['safety', 'store', 'tariff', 'forecast'])('in %s', (section) => {
     expect(Object.keys(dictAt(manifest.schema, section)).sort()).toEqual(
       zodKeys(addonOptionsSchema.shape[section as 'safety']),
     );

@@ -1,5 +1,8 @@
 import type { CliCommand } from './command.js';
 import { demoCommand } from './demo.js';
+import { forecastCommand } from './forecast.js';
+import { planCommand } from './plan.js';
+import { pricesCommand } from './prices.js';
 import { readCommand } from './read.js';
 import { runCommand } from './run.js';
 import { simulateCommand } from './simulate.js';
@@ -12,4 +15,7 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
   readCommand,
   writeCommand,
   simulateCommand,
+  planCommand,
+  pricesCommand,
+  forecastCommand,
 ];

@@ -8,6 +8,7 @@ import type { StateStore } from '../state-store.js';
 import { createHaActionHandler } from './action-handler.js';
 import { restartNotification, type BridgeInstallResult } from './bridge-installer.js';
 import { DeviceCatalogue } from './device-catalogue.js';
+import type { ExtraHaDevices } from '../pricing/ha-pricing.js';
 
 /** The add-on's panel as HA links to it (device page → "Visit"). */
 export const INGRESS_PANEL_URL = 'homeassistant://hassio/ingress/smart_power_station';
@@ -28,6 +29,8 @@ export interface HaLinkOptions {
   readonly bridgeInstall?: BridgeInstallResult;
   /** Test knobs for packages/ha's client (heartbeat, backoff). */
   readonly client?: Partial<ConstructorParameters<typeof HaBridgeClient>[0]>;
+  /** Devices the add-on itself provides (prices and forecasts), declared with the configured ones. */
+  readonly extraDevices?: ExtraHaDevices;
 }
 
 /**
@@ -78,7 +81,7 @@ export class HaLink {
     );
     // Devices known from the last run are declared at once, offline or not.
     this.catalogue.refresh();
-    if (this.catalogue.size > 0) this.redeclare();
+    if (this.catalogue.size > 0 || (this.options.extraDevices?.devices().length ?? 0) > 0) this.redeclare();
     this.log.info({ url: this.options.target.url, supervisor: this.options.target.viaSupervisor }, 'connecting to HA');
     this.client.start();
   }
@@ -92,7 +95,7 @@ export class HaLink {
   /** Send the whole device set, then everything HA needs to show it straight away. */
   private redeclare(): void {
     this.declaring = this.declaring.then(async () => {
-      const devices = this.catalogue.bridgeDevices();
+      const devices = [...this.catalogue.bridgeDevices(), ...(this.options.extraDevices?.devices() ?? [])];
       try {
         await this.client.declare(devices);
       } catch (err) {
@@ -105,6 +108,7 @@ export class HaLink {
         const latest = this.options.hub.latest(device.id);
         if (latest) this.client.publishReadings(device.id, latest);
       }
+      this.options.extraDevices?.declared(this.client);
       this.log.info({ devices: devices.map((d) => d.id) }, 'devices declared to HA');
     });
   }

@@ -9,6 +9,8 @@ import { registerApiRoutes } from './api-routes.js';
 import { registerIngressGuard } from './ingress-guard.js';
 import { LiveStream } from './live-stream.js';
 import { registerWebRoutes } from './web-routes.js';
+import type { PricingRuntime } from '../pricing/pricing-runtime.js';
+import { registerPricingRoutes } from './pricing-routes.js';
 
 export interface HttpServerDeps {
   readonly manager: DeviceManager;
@@ -21,6 +23,8 @@ export interface HttpServerDeps {
   readonly startedAt: number;
   /** Under the Supervisor: only the ingress proxy (and loopback) may connect. */
   readonly ingressOnly: boolean;
+  /** Prices and forecasts (GET /api/prices, /api/forecasts); absent in tests that do not need them. */
+  readonly pricing?: PricingRuntime;
 }
 
 export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
@@ -52,6 +56,7 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
   const stream = new LiveStream(deps.hub, deps.manager, deps.clock);
   registerApiRoutes(app, { ...deps, streamClients: () => stream.clientCount });
   stream.register(app);
+  if (deps.pricing) registerPricingRoutes(app, deps.pricing, deps.clock);
   registerWebRoutes(app);
   return app;
 }

@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.storage import Store
 
 from .const import CONNECTIVITY_KEY, DOMAIN, HUB_IDENTIFIER, STORAGE_KEY, STORAGE_VERSION
+from .entity import entity_class
 from .model import DeviceSpec, EntitySpec, StateValue
 from .session import ActionFailed, AddonSession
 
@@ -43,6 +44,8 @@ class SpsBridge:
         self.hub: dict[str, Any] = {"name": "Smart Power Station"}
         self.devices: dict[str, DeviceSpec] = {}
         self.states: dict[tuple[str, str], StateValue] = {}
+        # Extra state attributes the add-on sent with a state (e.g. a forecast horizon).
+        self.attributes: dict[tuple[str, str], dict[str, Any]] = {}
         # device id -> (available, reason). Absent means "available" once the session is live.
         self.device_availability: dict[str, tuple[bool, str | None]] = {}
         self.session: AddonSession | None = None
@@ -73,7 +76,7 @@ class SpsBridge:
         self._adders[platform] = add_entities
         self._factories[platform] = factory
         new = [
-            factory(self, device, spec)
+            self._create(factory, device, spec)
             for device in self.devices.values()
             for spec in device.entities.values()
             if spec.platform == platform
@@ -106,6 +109,8 @@ class SpsBridge:
                 del self.device_availability[device_id]
         for state_key in [k for k in self.states if k[0] not in new_devices]:
             del self.states[state_key]
+        for state_key in [k for k in self.attributes if k[0] not in new_devices]:
+            del self.attributes[state_key]
         await self.store.async_save({"hub": hub, "devices": devices})
         return {
             "devices": len(new_devices),
@@ -184,7 +189,7 @@ class SpsBridge:
                 keep = (
                 device is not None
                 and key in device.entities
-                and device.entities[key].platform == entity.spec.platform
+                and _same_kind(device.entities[key], entity.spec)
                 and device.serial == entity.serial
                 )
             if keep:
@@ -204,12 +209,12 @@ class SpsBridge:
                 new_connectivity.append(device)
             for key, spec in device.entities.items():
                 existing = self.entities.get((device_id, key))
-                if existing is not None and existing.spec.platform == spec.platform:
+                if existing is not None and _same_kind(existing.spec, spec):
                     existing.update_spec(device, spec)
                     continue
                 factory = self._factories.get(spec.platform)
                 if factory is not None:
-                    by_platform.setdefault(spec.platform, []).append(factory(self, device, spec))
+                    by_platform.setdefault(spec.platform, []).append(self._create(factory, device, spec))
         if new_connectivity:
             by_platform.setdefault("binary_sensor", []).extend(self._connectivity_entities(new_connectivity))
         added = 0
@@ -219,6 +224,11 @@ class SpsBridge:
                 adder(entities)
                 added += len(entities)
         return added
+
+    def _create(self, factory: EntityFactory, device: DeviceSpec, spec: EntitySpec) -> SpsEntity:
+        if isinstance(factory, type):
+            factory = entity_class(factory, spec)
+        return factory(self, device, spec)
 
     def _connectivity_entities(self, devices: Iterable[DeviceSpec]) -> list[SpsEntity]:
         from .binary_sensor import SpsConnectivitySensor  # pylint: disable=import-outside-toplevel
@@ -250,6 +260,8 @@ class SpsBridge:
                 unknown.append(f"{device_id}/{key}")
                 continue
             self.states[(device_id, key)] = update["state"]
+            if update.get("attributes") is not None:
+                self.attributes[(device_id, key)] = update["attributes"]
             entity = self.entities.get((device_id, key))
             if entity is not None:
                 entity.state_updated()
@@ -350,3 +362,8 @@ class SpsBridge:
 
 
 _MISSING = object()
+
+
+def _same_kind(a: EntitySpec, b: EntitySpec) -> bool:
+    """An entity object can follow a re-declaration only if its class stays right for it."""
+    return a.platform == b.platform and a.unrecorded_attributes == b.unrecorded_attributes

@@ -66,6 +66,10 @@ class SpsEntity(Entity):
     def available(self) -> bool:
         return self.bridge.addon_alive and self.bridge.device_available(self.device_id)
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        return self.bridge.attributes.get((self.device_id, self.spec.key))
+
     async def async_added_to_hass(self) -> None:
         self._sps_added = True
 
@@ -92,3 +96,27 @@ class SpsEntity(Entity):
         if value is not None:
             payload["value"] = value
         return await self.bridge.async_request_action(payload)
+
+
+_UNRECORDED_CLASSES: dict[tuple[type, frozenset[str]], type] = {}
+
+
+def entity_class(cls: type[SpsEntity], spec: EntitySpec) -> type[SpsEntity]:
+    """The platform class, or a subclass whose attributes listed in the spec stay out of the recorder.
+
+    HA folds `_unrecorded_attributes` into the recorder's exclusion set once per class
+    (`Entity.__init_subclass__`), so a per-entity set needs its own (cached) subclass.
+    """
+    if not spec.unrecorded_attributes:
+        return cls
+    key = (cls, spec.unrecorded_attributes)
+    sub = _UNRECORDED_CLASSES.get(key)
+    if sub is None:
+        sub = type(
+            f"{cls.__name__}Unrecorded",
+            (cls,),
+            # Same module: HA tells custom components apart by the class's module.
+            {"_unrecorded_attributes": spec.unrecorded_attributes, "__module__": cls.__module__},
+        )
+        _UNRECORDED_CLASSES[key] = sub
+    return sub

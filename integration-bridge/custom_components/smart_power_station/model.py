@@ -40,6 +40,10 @@ ENTITY_SCHEMA = vol.Schema(
         vol.Optional("enabled_by_default"): bool,
         # The command binding is the add-on's business; kept for diagnostics only.
         vol.Optional("command"): vol.Any(None, dict),
+        # Attributes HA's recorder must not store (e.g. a whole price forecast on every change).
+        vol.Optional("unrecorded_attributes"): vol.Any(
+            None, vol.All([vol.All(str, vol.Length(min=1, max=64))], vol.Length(max=16))
+        ),
     }
 )
 
@@ -79,6 +83,8 @@ STATE_UPDATE_SCHEMA = vol.Schema(
         vol.Required("device_id"): vol.Match(DEVICE_ID_PATTERN),
         vol.Required("key"): vol.Match(KEY_PATTERN),
         vol.Required("state"): vol.Any(None, bool, int, float, str),
+        # Optional extra state attributes; absent keeps the entity's previous attributes.
+        vol.Optional("attributes"): vol.Any(None, dict),
     }
 )
 
@@ -111,6 +117,7 @@ class EntitySpec:
     suggested_display_precision: int | None = None
     enabled_by_default: bool = True
     command: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    unrecorded_attributes: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EntitySpec:
@@ -132,6 +139,7 @@ class EntitySpec:
             suggested_display_precision=data.get("suggested_display_precision"),
             enabled_by_default=data.get("enabled_by_default", True),
             command=data.get("command"),
+            unrecorded_attributes=frozenset(data.get("unrecorded_attributes") or ()),
         )
 
 

@@ -28,7 +28,9 @@ import {
   PROTOCOL_VERSION,
   type HaAvailabilityUpdate,
   type HaDeviceDeclaration,
+  type HaStateAttributes,
   type HaStateUpdate,
+  type HaStateValue,
 } from './protocol.js';
 import { HaSocketError, openAuthenticatedSocket } from './socket.js';
 import { StateCoalescer } from './stateCoalescer.js';
@@ -163,6 +165,16 @@ export class HaBridgeClient {
     }
   }
 
+  /**
+   * One entity's state with optional attributes (entities the add-on computes itself, e.g. prices
+   * and forecasts). Coalesced like readings; attributes are sent only when they change.
+   */
+  publishState(deviceId: string, key: string, state: HaStateValue, attributes?: HaStateAttributes): void {
+    const mapped = this.devices.get(deviceId)?.entities.get(key);
+    if (!mapped || mapped.declaration.platform === 'button') return;
+    this.coalescer.offer(deviceId, key, state, mapped.throttled, attributes);
+  }
+
   /** Availability is never coalesced: HA shows it at once. */
   publishAvailability(deviceId: string, availability: Availability): void {
     const update: HaAvailabilityUpdate = {
@@ -191,6 +203,14 @@ export class HaBridgeClient {
     target?: HassServiceTarget,
   ): Promise<unknown> {
     return callService(this.requireConnection(), domain, service, data, target);
+  }
+
+  /**
+   * Any websocket command of HA's API, e.g. `{type: 'energy/solar_forecast'}`; resolves with its
+   * result, rejects with HA's error (`{code, message}`) or when not connected.
+   */
+  async sendCommand<T = unknown>(message: { type: string } & Record<string, unknown>): Promise<T> {
+    return this.requireConnection().sendMessagePromise<T>(message);
   }
 
   /** Resolves when the session is ready (tests and start-up ordering). */

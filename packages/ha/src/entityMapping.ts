@@ -14,7 +14,13 @@ export interface MappedEntity {
   readonly throttled: boolean;
 }
 
-export function mapEntity(descriptor: EntityDescriptor): MappedEntity {
+/** A core descriptor plus what only HA needs to know about it. */
+export type BridgeEntity = EntityDescriptor & {
+  /** Attributes HA's recorder must not store (their entity keeps a class that excludes them). */
+  readonly unrecordedAttributes?: readonly string[];
+};
+
+export function mapEntity(descriptor: BridgeEntity): MappedEntity {
   const isWh = descriptor.unit === 'Wh';
   const declaration: HaEntityDeclaration = {
     key: descriptor.key,
@@ -45,6 +51,9 @@ export function mapEntity(descriptor: EntityDescriptor): MappedEntity {
             ...(descriptor.command.fixed === undefined ? {} : { fixed: { ...descriptor.command.fixed } }),
           },
         }),
+    ...(descriptor.unrecordedAttributes === undefined || descriptor.unrecordedAttributes.length === 0
+      ? {}
+      : { unrecorded_attributes: [...descriptor.unrecordedAttributes] }),
   };
   return {
     declaration,
@@ -68,7 +77,7 @@ export interface BridgeDevice {
   readonly id: string;
   readonly name?: string;
   readonly info: DeviceInfo;
-  readonly entities: readonly EntityDescriptor[];
+  readonly entities: readonly BridgeEntity[];
   /** Link from HA's device page, e.g. `homeassistant://hassio/ingress/<slug>` for the add-on panel. */
   readonly configurationUrl?: string;
 }

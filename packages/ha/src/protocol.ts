@@ -36,6 +36,8 @@ export interface HaEntityDeclaration {
   suggested_display_precision?: number;
   enabled_by_default?: boolean;
   command?: { command: string; field?: string; fixed?: Record<string, number | string | boolean> };
+  /** State attributes HA's recorder must not store (e.g. `forecast`, a whole horizon on every change). */
+  unrecorded_attributes?: string[];
 }
 
 export interface HaDeviceDeclaration {
@@ -58,10 +60,14 @@ export interface HaHubDeclaration {
 
 export type HaStateValue = number | string | boolean | null;
 
+/** Extra state attributes (JSON); sent with a state, kept by the bridge until the next ones. */
+export type HaStateAttributes = Record<string, unknown>;
+
 export interface HaStateUpdate {
   device_id: string;
   key: string;
   state: HaStateValue;
+  attributes?: HaStateAttributes;
 }
 
 export interface HaAvailabilityUpdate {

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '@sps/core';
-import type { HaStateUpdate, HaStateValue } from './protocol.js';
+import type { HaStateAttributes, HaStateUpdate, HaStateValue } from './protocol.js';
 
 /**
  * Coalesces entity states before they reach HA, so a Raspberry Pi's recorder is not flooded:
@@ -16,6 +16,10 @@ export interface StateSink {
 interface Slot {
   latest: HaStateValue;
   sent: HaStateValue | undefined;
+  /** Newest attributes and their JSON (to tell a change); undefined = the entity has none. */
+  attributes: HaStateAttributes | undefined;
+  attributesJson: string | undefined;
+  sentAttributesJson: string | undefined;
   sentAt: number;
   dueAt: number | null;
   readonly throttled: boolean;
@@ -34,13 +38,17 @@ export class StateCoalescer {
     private readonly maxBatch = 500,
   ) {}
 
-  offer(deviceId: string, key: string, state: HaStateValue, throttled: boolean): void {
+  /** `attributes`, when given, replace the entity's attributes; a change of them alone is sent too. */
+  offer(deviceId: string, key: string, state: HaStateValue, throttled: boolean, attributes?: HaStateAttributes): void {
     const id = `${deviceId}\u0000${key}`;
     let slot = this.slots.get(id);
     if (!slot) {
       slot = {
         latest: state,
         sent: undefined,
+        attributes: undefined,
+        attributesJson: undefined,
+        sentAttributesJson: undefined,
         sentAt: -Infinity,
         dueAt: null,
         throttled,
@@ -49,7 +57,11 @@ export class StateCoalescer {
       this.slots.set(id, slot);
     }
     slot.latest = state;
-    if (slot.dueAt === null && Object.is(slot.sent, state)) return;
+    if (attributes !== undefined) {
+      slot.attributes = attributes;
+      slot.attributesJson = JSON.stringify(attributes);
+    }
+    if (slot.dueAt === null && Object.is(slot.sent, state) && slot.sentAttributesJson === slot.attributesJson) return;
     if (slot.dueAt === null) {
       const now = this.clock.now();
       slot.dueAt = slot.throttled ? Math.max(now, slot.sentAt + this.minIntervalMs) : now;
@@ -62,6 +74,7 @@ export class StateCoalescer {
     const now = this.clock.now();
     for (const slot of this.slots.values()) {
       slot.sent = undefined;
+      slot.sentAttributesJson = undefined;
       slot.sentAt = -Infinity;
       slot.dueAt = now;
     }
@@ -86,10 +99,18 @@ export class StateCoalescer {
     }
     for (let i = 0; i < due.length; i += this.maxBatch) {
       const chunk = due.slice(i, i + this.maxBatch);
-      const batch = chunk.map((s) => ({ ...s.update, state: s.latest }));
+      const batch: HaStateUpdate[] = chunk.map((s) => ({
+        ...s.update,
+        state: s.latest,
+        // Only when they changed (or after a replay): a forecast is large and HA keeps the last ones.
+        ...(s.attributes !== undefined && s.attributesJson !== s.sentAttributesJson
+          ? { attributes: s.attributes }
+          : {}),
+      }));
       if (!this.sink.sendStates(batch)) return; // offline: everything stays pending
       for (const slot of chunk) {
         slot.sent = slot.latest;
+        slot.sentAttributesJson = slot.attributesJson;
         slot.sentAt = now;
         slot.dueAt = null;
       }

@@ -26,6 +26,8 @@ export class FakeHa {
   bridgeLoaded: boolean;
   protocol: number;
   answerHeartbeats = true;
+  /** Results for other HA commands by type (e.g. `energy/solar_forecast`); unlisted ones are unknown. */
+  readonly commandResults = new Map<string, unknown>();
   private server!: WebSocketServer;
   private connections = 0;
   private upgrades = 0;
@@ -175,6 +177,7 @@ export class FakeHa {
       case 'smart_power_station/action_result':
         return ok({});
       default:
+        if (this.commandResults.has(msg.type)) return ok(this.commandResults.get(msg.type));
         return fail('unknown_command', 'Unknown command.');
     }
   }
