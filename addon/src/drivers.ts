@@ -30,4 +30,10 @@ export class DriverRegistry implements DriverLookup {
   }
 }
 
-export const builtInDrivers = new DriverRegistry([sungrowShDriver, shellyDriver, kasaDriver, bluettiDriver, ina260Driver]);
+export const builtInDrivers = new DriverRegistry([
+  sungrowShDriver,
+  shellyDriver,
+  kasaDriver,
+  bluettiDriver,
+  ina260Driver,
+]);

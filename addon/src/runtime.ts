@@ -16,6 +16,9 @@ import type { AddonConfig } from './options.js';
 import { TimedOverrides } from './overrides.js';
 import { PricingHaDevice } from './pricing/ha-pricing.js';
 import { PricingRuntime } from './pricing/pricing-runtime.js';
+import { localTimeZone } from './pricing/tariff-options.js';
+import { OptimizerHaDevice } from './optimizer/ha-optimizer.js';
+import { OptimizerRuntime } from './optimizer/optimizer-runtime.js';
 import type { ReadingArchive } from './reading-archive.js';
 import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
 
@@ -77,6 +80,7 @@ export class AddonRuntime {
     readonly ha: HaLink | undefined,
     readonly bridgeInstall: BridgeInstallResult,
     readonly pricing: PricingRuntime,
+    readonly optimizer: OptimizerRuntime,
     private readonly http: FastifyInstance,
     private readonly archive: ReadingArchive,
     private readonly logger: Logger,
@@ -122,8 +126,21 @@ export class AddonRuntime {
       deviceIds: () => config.devices.map((d) => d.id),
       ha: () => haRef.link?.client,
     });
+    // The battery plan: runs with a tariff, on the configured (or first force-chargeable) battery.
+    const optimizer = new OptimizerRuntime({
+      settings: config.optimizer,
+      inputs: pricing,
+      manager,
+      hub,
+      guard,
+      clock,
+      logger,
+      state: stateStore,
+      timeZone: config.forecast.load.source === 'store' ? config.forecast.load.timeZone : localTimeZone(),
+    });
     const http = buildHttpServer({
       pricing,
+      optimizer,
       manager,
       hub,
       guard,
@@ -154,6 +171,13 @@ export class AddonRuntime {
       ...(options.bundledBridgeDir === undefined ? {} : { bundledDir: options.bundledBridgeDir }),
       logger,
     });
+    const panelUrl = options.supervised ? INGRESS_PANEL_URL : url;
+    const optimizerHa = new OptimizerHaDevice(
+      optimizer,
+      pricing.currency,
+      new PricingHaDevice(pricing, clock, panelUrl),
+      panelUrl,
+    );
     const ha = options.ha
       ? new HaLink({
           target: options.ha,
@@ -167,7 +191,8 @@ export class AddonRuntime {
           // Outside the Supervisor there is no ingress; the panel's own URL is the link.
           configurationUrl: options.supervised ? INGRESS_PANEL_URL : url,
           bridgeInstall,
-          extraDevices: new PricingHaDevice(pricing, clock, options.supervised ? INGRESS_PANEL_URL : url),
+          extraDevices: optimizerHa,
+          extraActions: (action) => optimizerHa.handle(action),
           ...(options.haClient === undefined ? {} : { client: options.haClient }),
         })
       : undefined;
@@ -176,8 +201,22 @@ export class AddonRuntime {
     manager.start();
     overrides.resume();
     pricing.start();
+    optimizer.start();
     logger.info({ url, devices: config.devices.length, ha: ha !== undefined }, 'Smart Power Station started');
-    return new AddonRuntime(url, boundPort, manager, hub, overrides, ha, bridgeInstall, pricing, http, archive, logger);
+    return new AddonRuntime(
+      url,
+      boundPort,
+      manager,
+      hub,
+      overrides,
+      ha,
+      bridgeInstall,
+      pricing,
+      optimizer,
+      http,
+      archive,
+      logger,
+    );
   }
 
   /** Stop polling and close sockets, then HTTP, then flush and close the store. Idempotent. */
@@ -187,6 +226,8 @@ export class AddonRuntime {
       // HA socket makes HA show every entity unavailable at once.
       this.overrides.stop();
       this.pricing.stop();
+      // Before the devices close: a forced mode in force is handed back to the battery.
+      await this.optimizer.stop();
       await this.ha?.stop().catch((err: unknown) => this.logger.warn({ err }, 'HA link stop failed'));
       await this.manager.stop();
       await this.http.close().catch((err: unknown) => this.logger.warn({ err }, 'HTTP close failed'));

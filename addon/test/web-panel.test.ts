@@ -95,6 +95,15 @@ describeWithBrowser('the web panel on the demo', () => {
     await page.close();
   }, 90_000);
 
+  it('draws the optimiser 48-hour plan as inline SVG', async () => {
+    const page = await openPanel({ width: 1280, height: 900 });
+    await page.waitForSelector('#plan .plan-figure:not([hidden]) svg .plan-soc', { timeout: 30_000 });
+    await expect(page.textContent('#plan .plan-status')).resolves.toMatch(/^(CHARGE|EXPORT|IDLE|SELF_CONSUMPTION): /);
+    const box = await page.$eval('#plan svg', (el) => el.getBoundingClientRect().width);
+    expect(box).toBeGreaterThan(300);
+    await page.close();
+  }, 90_000);
+
   it('sends a command from the control form and shows the outcome', async () => {
     const page = await openPanel({ width: 390, height: 844 });
     await page.selectOption('form.control select[name=type]', 'force_charge');

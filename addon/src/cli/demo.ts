@@ -60,6 +60,14 @@ export const demoCommand: CliCommand = {
             position: 'P3',
           },
         ],
+        // A local time-of-use tariff (no internet needed) so the optimiser plans and the simulated
+        // battery follows: cheap nights, an evening peak worth discharging into.
+        tariff: {
+          provider: 'tou',
+          currency: 'AUD',
+          periods:
+            'peak all 17:00-21:00 0.45/0.12; shoulder all 07:00-17:00 0.25/0.05; offpeak all 21:00-07:00 0.12/0.03',
+        },
       },
       builtInDrivers,
     );

@@ -1,6 +1,13 @@
 import type { SafetyGuard } from '@sps/control';
 import type { Clock } from '@sps/core';
-import { HaBridgeClient, type BridgeStatus, type HaLogger, type HaTarget } from '@sps/ha';
+import {
+  HaBridgeClient,
+  type ActionReply,
+  type BridgeAction,
+  type BridgeStatus,
+  type HaLogger,
+  type HaTarget,
+} from '@sps/ha';
 import type { DeviceManager } from '../device-manager.js';
 import type { ReadingHub } from '../hub.js';
 import type { Logger } from '../logger.js';
@@ -31,6 +38,8 @@ export interface HaLinkOptions {
   readonly client?: Partial<ConstructorParameters<typeof HaBridgeClient>[0]>;
   /** Devices the add-on itself provides (prices and forecasts), declared with the configured ones. */
   readonly extraDevices?: ExtraHaDevices;
+  /** HA actions answered elsewhere (the optimiser's switch, select and services); undefined = not mine. */
+  readonly extraActions?: (action: BridgeAction) => Promise<ActionReply> | undefined;
 }
 
 /**
@@ -67,9 +76,14 @@ export class HaLink {
 
   start(): void {
     const { hub, manager, guard, clock } = this.options;
-    this.client.onAction(
-      createHaActionHandler({ manager, guard, catalogue: this.catalogue, clock, logger: this.options.logger }),
-    );
+    const deviceActions = createHaActionHandler({
+      manager,
+      guard,
+      catalogue: this.catalogue,
+      clock,
+      logger: this.options.logger,
+    });
+    this.client.onAction((action) => this.options.extraActions?.(action) ?? deviceActions(action));
     this.unsubscribe.push(
       hub.on('readings', ({ deviceId, readings }) => this.client.publishReadings(deviceId, readings)),
       hub.on('availability', ({ deviceId, availability }) => {

@@ -11,6 +11,8 @@ import { LiveStream } from './live-stream.js';
 import { registerWebRoutes } from './web-routes.js';
 import type { PricingRuntime } from '../pricing/pricing-runtime.js';
 import { registerPricingRoutes } from './pricing-routes.js';
+import type { OptimizerRuntime } from '../optimizer/optimizer-runtime.js';
+import { registerPlanRoutes } from './plan-routes.js';
 
 export interface HttpServerDeps {
   readonly manager: DeviceManager;
@@ -25,6 +27,8 @@ export interface HttpServerDeps {
   readonly ingressOnly: boolean;
   /** Prices and forecasts (GET /api/prices, /api/forecasts); absent in tests that do not need them. */
   readonly pricing?: PricingRuntime;
+  /** The battery plan (GET /api/plan, /api/plan.svg); absent in tests that do not need it. */
+  readonly optimizer?: OptimizerRuntime;
 }
 
 export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
@@ -57,6 +61,7 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerApiRoutes(app, { ...deps, streamClients: () => stream.clientCount });
   stream.register(app);
   if (deps.pricing) registerPricingRoutes(app, deps.pricing, deps.clock);
+  if (deps.optimizer) registerPlanRoutes(app, deps.optimizer);
   registerWebRoutes(app);
   return app;
 }

@@ -39,6 +39,8 @@ SERVICES: Final = (
     "set_discharge_rate",
     "set_export_limit",
     "sync_now",
+    "optimize_now",
+    "hold_soc",
 )
 
 ISSUE_PROTOCOL_MISMATCH: Final = "protocol_mismatch"

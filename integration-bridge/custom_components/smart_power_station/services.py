@@ -44,10 +44,20 @@ SERVICE_SCHEMAS: dict[str, vol.Schema] = {
         {**_BASE, vol.Required("watts"): vol.All(vol.Coerce(int), vol.Range(min=0, max=1_000_000))}
     ),
     "sync_now": vol.Schema(_BASE),
+    # The optimiser's services: they act on the add-on's controller, so a device is optional
+    # (the add-on uses the battery it optimises; naming another one is refused there).
+    "optimize_now": vol.Schema(_BASE),
+    "hold_soc": vol.Schema(
+        {
+            **_BASE,
+            vol.Required("soc_pct"): vol.All(vol.Coerce(float), vol.Range(min=0, max=100)),
+            vol.Required("duration_minutes"): _MINUTES,
+        }
+    ),
 }
 
-# sync_now without a device means "every device".
-_DEVICE_OPTIONAL = {"sync_now"}
+# sync_now without a device means "every device"; the optimiser services mean "the optimised battery".
+_DEVICE_OPTIONAL = {"sync_now", "optimize_now", "hold_soc"}
 _FORWARD_IGNORED = {"device_id", "device", "entity_id", "area_id", "floor_id", "label_id"}
 
 

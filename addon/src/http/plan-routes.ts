@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { OptimizerRuntime } from '../optimizer/optimizer-runtime.js';
+import { planChartPoints } from '../optimizer/plan-points.js';
+import { renderPlanSvg } from './plan-chart.js';
+
+/**
+ * GET /api/plan: the optimiser's state and the plan in force (or why there is none);
+ * GET /api/plan.svg: the same plan drawn by plan-chart.ts, which the panel puts inline.
+ */
+export function registerPlanRoutes(app: FastifyInstance, optimizer: OptimizerRuntime): void {
+  app.get('/api/plan', async () => {
+    const view = optimizer.view();
+    const s = view.status;
+    return {
+      running: view.running,
+      off_reason: view.offReason,
+      battery_device: view.batteryDevice,
+      enabled: view.enabled,
+      goal: view.goal,
+      mode: s?.mode ?? 'off',
+      current: s?.current ?? null,
+      next: s?.next ?? null,
+      today: s?.today ?? null,
+      fallback_reason: s?.fallbackReason ?? null,
+      override: s?.override ?? null,
+      last_error: s?.lastError ?? null,
+      plan_at: s?.planAt ?? null,
+      plan: s?.plan ?? null,
+    };
+  });
+  app.get('/api/plan.svg', async (_request, reply) => {
+    const plan = optimizer.view().status?.plan ?? null;
+    const svg = renderPlanSvg(plan ? planChartPoints(plan) : [], plan ? { currency: plan.currency } : {});
+    return reply.header('content-type', 'image/svg+xml; charset=utf-8').header('cache-control', 'no-cache').send(svg);
+  });
+}

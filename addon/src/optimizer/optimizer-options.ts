@@ -1,0 +1,46 @@
+import { CONTROLLER_GOALS, type ControllerGoal } from '@sps/control';
+import { z } from 'zod';
+import { expecting, nonEmptyText, numberBetween, oneOf } from '../zod-fields.js';
+
+/**
+ * The add-on's `optimizer` option: one flat dict (config.yaml mirrors it). Every field is
+ * optional; the optimiser runs when a tariff is configured and `enabled` is not false.
+ */
+export const optimizerOptionsSchema = z.strictObject(
+  {
+    enabled: z.boolean({ error: expecting('expected true or false') }).optional(),
+    goal: oneOf(CONTROLLER_GOALS).optional(),
+    battery_device: nonEmptyText(64).optional(),
+    capacity_kwh: numberBetween(0.1, 10_000).optional(),
+    charge_efficiency: numberBetween(0.5, 1).optional(),
+    discharge_efficiency: numberBetween(0.5, 1).optional(),
+    cycle_cost_per_kwh: numberBetween(0, 100).optional(),
+  },
+  { error: expecting('expected a mapping of optimizer fields') },
+);
+export type OptimizerOptions = z.output<typeof optimizerOptionsSchema>;
+
+export interface OptimizerSettings {
+  /** The HA switch's value at start (the user can flip it in HA). */
+  readonly enabled: boolean;
+  readonly goal: ControllerGoal;
+  /** Device id (slug) of the battery to drive; default the first device that can force_charge. */
+  readonly batteryDevice?: string;
+  readonly capacityWh?: number;
+  readonly chargeEfficiency: number;
+  readonly dischargeEfficiency: number;
+  readonly cycleCostPerKwh: number;
+}
+
+/** Defaults: a round trip of ~90 % (typical LFP + hybrid inverter) and no cycle cost. */
+export function toOptimizerSettings(options: OptimizerOptions, deviceId: (name: string) => string): OptimizerSettings {
+  return {
+    enabled: options.enabled ?? true,
+    goal: options.goal ?? 'cost',
+    ...(options.battery_device === undefined ? {} : { batteryDevice: deviceId(options.battery_device) }),
+    ...(options.capacity_kwh === undefined ? {} : { capacityWh: options.capacity_kwh * 1000 }),
+    chargeEfficiency: options.charge_efficiency ?? 0.95,
+    dischargeEfficiency: options.discharge_efficiency ?? 0.95,
+    cycleCostPerKwh: options.cycle_cost_per_kwh ?? 0,
+  };
+}

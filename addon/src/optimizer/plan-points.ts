@@ -1,0 +1,30 @@
+import type { Plan } from '@sps/scheduler';
+
+/** One plan interval as the chart, the API and HA's `forecast` attribute show it. */
+export interface PlanChartPoint {
+  /** UTC ISO start of the interval. */
+  readonly start: string;
+  readonly action: string;
+  /** SOC at the end of the interval, %. */
+  readonly socPct: number;
+  /** Battery power, kW; positive = discharge (the project's sign convention), negative = charge. */
+  readonly batteryKw: number;
+  readonly importPrice: number;
+  readonly exportPrice: number;
+}
+
+const r = (x: number, digits: number): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+export function planChartPoints(plan: Plan): PlanChartPoint[] {
+  return plan.intervals.map((i) => ({
+    start: i.start,
+    action: i.action,
+    socPct: r(i.soc_pct, 1),
+    batteryKw: r(i.battery_discharge_kw - i.battery_charge_kw, 3),
+    importPrice: r(i.import_price, 5),
+    exportPrice: r(i.export_price, 5),
+  }));
+}
