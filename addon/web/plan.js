@@ -1,3 +1,4 @@
+/* global document, fetch, DOMParser, setInterval */
 // The optimiser's 48-hour plan: the SVG drawn by the add-on (GET api/plan.svg) placed inline,
 // with the current action and reason from GET api/plan. Refreshed every minute.
 'use strict';
