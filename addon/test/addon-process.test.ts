@@ -260,7 +260,9 @@ describe('sps read / write / simulate', () => {
 
     const unknownDriver = await runSps(['read', 'flux-capacitor']);
     expect(unknownDriver.code).toBe(2);
-    expect(unknownDriver.stderr).toBe('sps read: unknown driver "flux-capacitor" (known: sungrow-sh, shelly, kasa, bluetti, ina260)\n');
+    expect(unknownDriver.stderr).toBe(
+      'sps read: unknown driver "flux-capacitor" (known: sungrow-sh, shelly, kasa, bluetti, ina260)\n',
+    );
   });
 
   it('runs a simulator until SIGINT and prints its port', async () => {
