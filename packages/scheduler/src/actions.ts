@@ -1,6 +1,6 @@
 import type { Dispatch } from './dispatch.js';
 import { formatClock, formatPrice } from './price-format.js';
-import type { PlanningProblem } from './problem.js';
+import { dischargeCapKw, type PlanningProblem } from './problem.js';
 
 export const ACTIONS = ['CHARGE', 'EXPORT', 'IDLE', 'SELF_CONSUMPTION'] as const;
 export type PlanAction = (typeof ACTIONS)[number];
@@ -32,7 +32,7 @@ function flowsAt(p: PlanningProblem, d: Dispatch, stored: number[][], t: number)
     room += Math.max(0, (b.maxKwh - e) / (b.chargeEfficiency * p.hours));
     available += Math.max(0, ((e - b.minKwh) * b.dischargeEfficiency) / p.hours);
     maxC += b.maxChargeKw;
-    maxD += b.maxDischargeKw;
+    maxD += dischargeCapKw(b, t);
   });
   let houseNet = (p.loadKw[t] ?? 0) + d.evKw[t]! - ((p.solarKw[t] ?? 0) - d.curtailKw[t]!);
   for (const row of d.deferrableKw) houseNet += row[t]!;

@@ -2,7 +2,7 @@ import type { Highs } from 'highs';
 import { solveWithHighs } from './highs-solve.js';
 import { buildBatteryLpModel } from './lp-model.js';
 import { formatClock } from './price-format.js';
-import type { PlanningProblem } from './problem.js';
+import { dischargeCapKw, privatePvKw, type PlanningProblem } from './problem.js';
 
 const num = (v: number): string => String(Math.round(v * 1000) / 1000);
 
@@ -10,7 +10,9 @@ const num = (v: number): string => String(Math.round(v * 1000) / 1000);
 export function obviousInfeasibility(p: PlanningProblem, timeZone: string): string | null {
   const at = (t: number): string =>
     `interval ${t} (${formatClock(p.startMs + t * p.intervalMinutes * 60_000, timeZone)})`;
-  const battField = (k: number): string => (p.batteries.length > 1 ? `battery[${k}]` : 'battery');
+  const plainBatteries = p.batteries.filter((b) => !b.station).length;
+  const battField = (k: number): string =>
+    p.batteries[k]?.station ? 'station' : plainBatteries > 1 ? `battery[${k}]` : 'battery';
   if (p.ev && p.ev.energyNeededKwh > 0) {
     const ev = p.ev;
     let deliverable = 0;
@@ -33,10 +35,10 @@ export function obviousInfeasibility(p: PlanningProblem, timeZone: string): stri
   }
   for (const [k, b] of p.batteries.entries()) {
     const h = p.hours;
-    if (b.initialKwh + b.maxChargeKw * b.chargeEfficiency * h < b.minKwh - 1e-9) {
+    if (b.initialKwh + (b.maxChargeKw + privatePvKw(b, 0)) * b.chargeEfficiency * h < b.minKwh - 1e-9) {
       return `${battField(k)}.soc_pct: below min_soc_pct and the battery cannot charge up to it within the first interval`;
     }
-    if (b.initialKwh - (b.maxDischargeKw / b.dischargeEfficiency) * h > b.maxKwh + 1e-9) {
+    if (b.initialKwh - (dischargeCapKw(b, 0) / b.dischargeEfficiency) * h > b.maxKwh + 1e-9) {
       return `${battField(k)}.soc_pct: above max_soc_pct and the battery cannot discharge down to it within the first interval`;
     }
   }

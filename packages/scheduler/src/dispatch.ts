@@ -1,4 +1,4 @@
-import { solarSurplusKw, type PlanningProblem } from './problem.js';
+import { dischargeCapKw, privatePvKw, solarSurplusKw, type PlanningProblem } from './problem.js';
 
 /** Powers in every interval, kW (averages over the interval); the common shape of every plan source. */
 export interface Dispatch {
@@ -9,6 +9,8 @@ export interface Dispatch {
   /** [battery][t] */
   readonly chargeKw: number[][];
   readonly dischargeKw: number[][];
+  /** [battery][t]: PV the power station takes at P4 (always 0 for other batteries). */
+  readonly stationPvKw: number[][];
   /** [deferrable][t] */
   readonly deferrableKw: number[][];
 }
@@ -22,6 +24,7 @@ export function emptyDispatch(p: PlanningProblem): Dispatch {
     evKw: zeros(),
     chargeKw: p.batteries.map(zeros),
     dischargeKw: p.batteries.map(zeros),
+    stationPvKw: p.batteries.map(zeros),
     deferrableKw: p.deferrables.map(zeros),
   };
 }
@@ -31,7 +34,8 @@ export function storedEnergy(p: PlanningProblem, d: Dispatch): number[][] {
   return p.batteries.map((b, k) => {
     let e = b.initialKwh;
     return d.chargeKw[k]!.map((c, t) => {
-      e += (c * b.chargeEfficiency - d.dischargeKw[k]![t]! / b.dischargeEfficiency) * p.hours;
+      const pv = d.stationPvKw[k]![t]!;
+      e += ((c + pv) * b.chargeEfficiency - d.dischargeKw[k]![t]! / b.dischargeEfficiency) * p.hours;
       return e;
     });
   });
@@ -87,8 +91,12 @@ export function firstLimitViolation(p: PlanningProblem, d: Dispatch): string | n
       charge += c;
       if (c < -tol || c > b.maxChargeKw + tol)
         return `${at}: ${b.name} charge ${c.toFixed(3)} kW outside [0, ${b.maxChargeKw}]`;
-      if (dis < -tol || dis > b.maxDischargeKw + tol)
-        return `${at}: ${b.name} discharge ${dis.toFixed(3)} kW outside [0, ${b.maxDischargeKw}]`;
+      const dMax = dischargeCapKw(b, t);
+      if (dis < -tol || dis > dMax + tol) return `${at}: ${b.name} discharge ${dis.toFixed(3)} kW outside [0, ${dMax}]`;
+      const pv = d.stationPvKw[k]![t]!;
+      if (pv < -tol || pv > privatePvKw(b, t) + tol) return `${at}: ${b.name} PV ${pv.toFixed(3)} kW out of range`;
+      if (b.station?.gridChargeMode === 'on_off' && c > tol && Math.abs(c - b.maxChargeKw) > tol)
+        return `${at}: ${b.name} grid charging ${c.toFixed(3)} kW is neither 0 nor ${b.maxChargeKw}`;
       if (c > tol && dis > tol) return `${at}: ${b.name} charges and discharges at once`;
       const e = stored[k]![t]!;
       if (e < b.minKwh - ENERGY_TOLERANCE_KWH || e > b.maxKwh + ENERGY_TOLERANCE_KWH)

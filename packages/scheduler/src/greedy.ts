@@ -59,7 +59,7 @@ export function greedyDispatch(p: PlanningProblem): Dispatch {
     if (p.allowGridCharging && ip <= low && ip / roundTrip + cycle < high) {
       target = -p.batteries.reduce((s, b) => s + b.maxChargeKw, 0);
     } else if (p.allowBatteryExport && ep >= high && ep > low / roundTrip + cycle) {
-      target = p.batteries.reduce((s, b) => s + b.maxDischargeKw, 0);
+      target = p.batteries.reduce((s, b) => s + (b.station ? (b.station.dischargeCapKw[t] ?? 0) : b.maxDischargeKw), 0);
     }
     if (target !== null) {
       // Keep inside the grid caps: never import or export more than allowed to move the battery.

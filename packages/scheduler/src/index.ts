@@ -7,7 +7,7 @@ export { formatPlanTable } from './format-table.js';
 export type { PlanAction } from './actions.js';
 export { ACTIONS } from './actions.js';
 // Building blocks, for benchmarks and tests.
-export { toProblem, type PlanningProblem, type BatteryParams } from './problem.js';
+export { toProblem, type PlanningProblem, type BatteryParams, type StationParams } from './problem.js';
 export { buildBatteryLpModel, type BatteryLpModel, type LpVariables, type ModelOptions } from './lp-model.js';
 export type { SparseLp } from './lp-builder.js';
 export { evaluateDispatch, firstLimitViolation, storedEnergy, type Dispatch } from './dispatch.js';

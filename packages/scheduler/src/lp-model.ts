@@ -1,5 +1,5 @@
 import { LpBuilder, type SparseLp } from './lp-builder.js';
-import { solarSurplusKw, type PlanningProblem } from './problem.js';
+import { dischargeCapKw, privatePvKw, solarSurplusKw, type PlanningProblem } from './problem.js';
 
 const INF = Infinity;
 
@@ -14,6 +14,8 @@ export interface LpVariables {
   readonly charge: number[][];
   readonly discharge: number[][];
   readonly stored: number[][];
+  /** [battery][t]: PV the power station takes at P4 (-1 for other batteries); it never reaches the house bus. */
+  readonly stationPv: number[][];
   /** 1 = this interval may only charge; binaries added where simultaneous charge+discharge could pay. */
   readonly chargeMode: number[][];
   /** 1 = this interval may only import; binaries added where export pays more than import. */
@@ -102,6 +104,7 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
     charge: p.batteries.map(() => []),
     discharge: p.batteries.map(() => []),
     stored: p.batteries.map(() => []),
+    stationPv: p.batteries.map(() => []),
     chargeMode: p.batteries.map(() => []),
     importMode: [],
     deferrableOn: p.deferrables.map(() => []),
@@ -126,7 +129,9 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
 
     p.batteries.forEach((b, k) => {
       const c = col(`c${k}_${t}`, 0, b.maxChargeKw, 0);
-      const d = col(`d${k}_${t}`, 0, b.maxDischargeKw, b.cycleCostPerKwh * h);
+      // A station's discharge only ever carries the P2 load (it cannot export).
+      const dMax = dischargeCapKw(b, t);
+      const d = col(`d${k}_${t}`, 0, dMax, b.cycleCostPerKwh * h);
       const e = col(`e${k}_${t}`, b.minKwh, b.maxKwh, t === n - 1 ? -p.terminalValuePerKwh : 0);
       vars.charge[k]!.push(c);
       vars.discharge[k]!.push(d);
@@ -140,14 +145,23 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
         prev >= 0
           ? [1, -1, -b.chargeEfficiency * h, h / b.dischargeEfficiency]
           : [1, -b.chargeEfficiency * h, h / b.dischargeEfficiency];
+      if (b.station) {
+        // The station's own PV (P4) charges it through the same charger and may be left unused.
+        const pv = col(`pv${k}_${t}`, 0, privatePvKw(b, t), 0);
+        vars.stationPv[k]!.push(pv);
+        eCols.push(pv);
+        eCoefs.push(-b.chargeEfficiency * h);
+      } else vars.stationPv[k]!.push(-1);
       const rhs = prev >= 0 ? 0 : b.initialKwh;
       lp.addRow(rhs, rhs, eCols, eCoefs);
 
-      if (options.chargeModeBinary[k]?.[t]) {
+      // A station whose P1 relay is on/off charges at exactly its grid-charging power or not at all.
+      const onOff = b.station?.gridChargeMode === 'on_off';
+      if (options.chargeModeBinary[k]?.[t] || onOff) {
         const z = col(`zc${k}_${t}`, 0, 1, 0, true);
         vars.chargeMode[k]!.push(z);
-        lp.addRow(-INF, 0, [c, z], [1, -b.maxChargeKw]);
-        lp.addRow(-INF, b.maxDischargeKw, [d, z], [1, b.maxDischargeKw]);
+        lp.addRow(onOff ? 0 : -INF, 0, [c, z], [1, -b.maxChargeKw]);
+        lp.addRow(-INF, dMax, [d, z], [1, dMax]);
       } else vars.chargeMode[k]!.push(-1);
     });
 

@@ -25,6 +25,8 @@ export function netSimultaneousFlows(p: PlanningProblem, d: Dispatch): NettingRe
       const c = d.chargeKw[k]![t]!;
       const dis = d.dischargeKw[k]![t]!;
       if (c <= EPS || dis <= EPS) return;
+      // An on/off station is exclusive by its binary; shaving its charge would break the fixed power.
+      if (b.station?.gridChargeMode === 'on_off') return;
       // Remove y kW of discharge and x kW of charge that leave stored energy unchanged: x·ηc = y/ηd.
       const eta = b.chargeEfficiency * b.dischargeEfficiency;
       const y = Math.min(dis, c * eta);

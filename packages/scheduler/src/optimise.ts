@@ -58,7 +58,8 @@ interface IntegerSets {
 function initialSets(p: PlanningProblem): IntegerSets {
   return {
     // Burning energy in round-trip losses earns money only when importing is paid for.
-    cd: p.batteries.map(() => p.importPrice.map((price) => price < 0)),
+    // A station whose P1 relay is on/off needs its binary everywhere (0 or the fixed charging power).
+    cd: p.batteries.map((b) => p.importPrice.map((price) => price < 0 || b.station?.gridChargeMode === 'on_off')),
     // Importing and exporting at once earns money only when export pays more than import costs.
     ie: p.importPrice.map((price, t) => (p.exportPrice[t] ?? 0) > price),
     ev: new Array<boolean>(p.n).fill(false),
@@ -84,6 +85,7 @@ function extractDispatch(p: PlanningProblem, v: LpVariables, x: Float64Array): D
     p.batteries.forEach((_, k) => {
       d.chargeKw[k]![t] = val(v.charge[k]![t]!);
       d.dischargeKw[k]![t] = val(v.discharge[k]![t]!);
+      d.stationPvKw[k]![t] = val(v.stationPv[k]![t]!);
     });
     p.deferrables.forEach((def, k) => {
       d.deferrableKw[k]![t] = Math.round(val(v.deferrableOn[k]![t]!)) * def.powerKw;

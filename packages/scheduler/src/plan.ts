@@ -25,7 +25,14 @@ export const PlanInterval = z.object({
   reason: z.string(),
   /** Per battery, in scenario order. */
   batteries: z.array(
-    z.object({ name: z.string(), charge_kw: z.number(), discharge_kw: z.number(), soc_pct: z.number() }),
+    z.object({
+      name: z.string(),
+      charge_kw: z.number(),
+      discharge_kw: z.number(),
+      soc_pct: z.number(),
+      /** The power station only: PV it takes at P4 (its charge_kw is grid charging through P1). */
+      pv_kw: z.number().optional(),
+    }),
   ),
 });
 export type PlanInterval = z.infer<typeof PlanInterval>;
@@ -83,7 +90,13 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
       charge += c;
       discharge += dis;
       stored += e;
-      return { name: b.name, charge_kw: kw(c), discharge_kw: kw(dis), soc_pct: pct((100 * e) / b.capacityKwh) };
+      return {
+        name: b.name,
+        charge_kw: kw(c),
+        discharge_kw: kw(dis),
+        soc_pct: pct((100 * e) / b.capacityKwh),
+        ...(b.station ? { pv_kw: kw(d.stationPvKw[k]![t]!) } : {}),
+      };
     });
     intervals.push({
       start: new Date(p.startMs + t * p.intervalMinutes * 60_000).toISOString(),

@@ -1,4 +1,14 @@
-import type { BatterySpec, DemandChargeSpec, Scenario } from './scenario.js';
+import type { BatterySpec, DemandChargeSpec, Scenario, StationSpec } from './scenario.js';
+
+/** What makes a battery a power station behind a transfer switch (see StationSpec). */
+export interface StationParams {
+  /** on_off: grid charge is 0 or maxChargeKw; continuous: anything in between. */
+  readonly gridChargeMode: 'on_off' | 'continuous';
+  /** Discharge cap per interval: the P2 load (the station cannot export), kW. */
+  readonly dischargeCapKw: readonly number[];
+  /** PV at P4, available to the station only, kW. */
+  readonly pvKw: readonly number[];
+}
 
 /** One battery in the units the model uses: kWh of stored energy, kW of power. */
 export interface BatteryParams {
@@ -12,6 +22,8 @@ export interface BatteryParams {
   readonly chargeEfficiency: number;
   readonly dischargeEfficiency: number;
   readonly cycleCostPerKwh: number;
+  /** Present for the power station: its charge is grid charging through P1. */
+  readonly station?: StationParams;
 }
 
 export interface EvParams {
@@ -72,6 +84,37 @@ function battery(spec: BatterySpec, i: number): BatteryParams {
   };
 }
 
+function station(spec: StationSpec, n: number): BatteryParams {
+  const cap = spec.capacity_kwh;
+  return {
+    name: spec.name,
+    capacityKwh: cap,
+    initialKwh: (spec.soc_pct / 100) * cap,
+    minKwh: (spec.min_soc_pct / 100) * cap,
+    maxKwh: (spec.max_soc_pct / 100) * cap,
+    maxChargeKw: spec.grid_charge_kw,
+    maxDischargeKw: spec.max_discharge_kw,
+    chargeEfficiency: spec.charge_efficiency,
+    dischargeEfficiency: spec.discharge_efficiency,
+    cycleCostPerKwh: spec.cycle_cost_per_kwh,
+    station: {
+      gridChargeMode: spec.grid_charge_mode,
+      dischargeCapKw: spec.p2_load_kw.map((v) => Math.min(v, spec.max_discharge_kw)),
+      pvKw: spec.pv_kw ?? new Array<number>(n).fill(0),
+    },
+  };
+}
+
+/** Most a battery may discharge in interval t (the station: the P2 load). */
+export function dischargeCapKw(b: BatteryParams, t: number): number {
+  return b.station ? (b.station.dischargeCapKw[t] ?? 0) : b.maxDischargeKw;
+}
+
+/** PV only this battery can take in interval t (the station's P4), kW. */
+export function privatePvKw(b: BatteryParams, t: number): number {
+  return b.station ? (b.station.pvKw[t] ?? 0) : 0;
+}
+
 function demandMask(spec: DemandChargeSpec, n: number): boolean[] {
   const mask = new Array<boolean>(n).fill(false);
   for (const w of spec.windows) for (let t = w.start_index; t < Math.min(n, w.end_index); t++) mask[t] = true;
@@ -87,7 +130,7 @@ export function floorToInterval(ms: number, intervalMinutes: number): number {
 export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
   const n = s.prices.import.length;
   const hours = s.interval_minutes / 60;
-  const specs = Array.isArray(s.battery) ? s.battery : [s.battery];
+  const specs = s.battery === undefined ? [] : Array.isArray(s.battery) ? s.battery : [s.battery];
   return {
     n,
     intervalMinutes: s.interval_minutes,
@@ -98,7 +141,8 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
     exportPrice: s.prices.export,
     solarKw: s.solar_kw,
     loadKw: s.load_kw,
-    batteries: specs.map(battery),
+    // The station goes last, so battery indices of the scenario's `battery` list stay as they were.
+    batteries: [...specs.map(battery), ...(s.station ? [station(s.station, n)] : [])],
     maxImportKw: s.grid.max_import_kw,
     maxExportKw: s.grid.max_export_kw,
     terminalValuePerKwh: s.terminal_energy_value_per_kwh,

@@ -74,6 +74,31 @@ export const DemandChargeSpec = z.object({
 });
 export type DemandChargeSpec = z.infer<typeof DemandChargeSpec>;
 
+/**
+ * The power station as one battery (issue 6 §5): it charges from the grid only through its P1
+ * relay at one fixed power (`grid_charge_mode: on_off`) or anywhere up to it (`continuous`, for
+ * stations that can set their charging current), and from its own PV at P4 (`pv_kw`, which never
+ * reaches the house bus); it cannot export, and its discharge carries at most the loads behind the
+ * transfer switch (`p2_load_kw`, the part of `load_kw` at P2) up to its inverter rating.
+ */
+export const GRID_CHARGE_MODES = ['on_off', 'continuous'] as const;
+export const StationSpec = z.object({
+  name: z.string().min(1).default('station'),
+  capacity_kwh: positive,
+  soc_pct: percent,
+  min_soc_pct: percent.default(0),
+  max_soc_pct: percent.default(100),
+  grid_charge_kw: nonNegative,
+  grid_charge_mode: z.enum(GRID_CHARGE_MODES).default('on_off'),
+  max_discharge_kw: nonNegative,
+  p2_load_kw: z.array(nonNegative),
+  pv_kw: z.array(nonNegative).optional(),
+  charge_efficiency: fraction.default(0.95),
+  discharge_efficiency: fraction.default(0.95),
+  cycle_cost_per_kwh: nonNegative.default(0),
+});
+export type StationSpec = z.infer<typeof StationSpec>;
+
 const utcTimestamp = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/, 'must be a UTC ISO 8601 timestamp ending in Z')
@@ -93,7 +118,9 @@ const ScenarioObject = z.object({
   }),
   solar_kw: z.array(nonNegative),
   load_kw: z.array(nonNegative),
-  battery: z.union([BatterySpec, z.array(BatterySpec).min(1)]),
+  /** Optional when a `station` is the only storage. */
+  battery: z.union([BatterySpec, z.array(BatterySpec).min(1)]).optional(),
+  station: StationSpec.optional(),
   grid: z
     .object({
       max_import_kw: nonNegative.nullable().default(null),
@@ -124,7 +151,10 @@ export const Scenario = ScenarioObject.superRefine((s, ctx) => {
   sameLength(s.prices.export, ['prices', 'export']);
   sameLength(s.solar_kw, ['solar_kw']);
   sameLength(s.load_kw, ['load_kw']);
-  const batteries = Array.isArray(s.battery) ? s.battery : [s.battery];
+  if (s.battery === undefined && s.station === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['battery'], message: 'is required (or a station)' });
+  }
+  const batteries = s.battery === undefined ? [] : Array.isArray(s.battery) ? s.battery : [s.battery];
   batteries.forEach((b, i) => {
     const base = Array.isArray(s.battery) ? ['battery', i] : ['battery'];
     if (b.min_soc_pct > b.max_soc_pct) {
@@ -135,6 +165,26 @@ export const Scenario = ScenarioObject.superRefine((s, ctx) => {
       });
     }
   });
+  if (s.station) {
+    const st = s.station;
+    if (st.min_soc_pct > st.max_soc_pct) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['station', 'min_soc_pct'],
+        message: `${st.min_soc_pct} is above max_soc_pct ${st.max_soc_pct}`,
+      });
+    }
+    sameLength(st.p2_load_kw, ['station', 'p2_load_kw']);
+    if (st.pv_kw) sameLength(st.pv_kw, ['station', 'pv_kw']);
+    const over = st.p2_load_kw.findIndex((v, t) => v > (s.load_kw[t] ?? Infinity) + 1e-9);
+    if (over >= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['station', 'p2_load_kw', over],
+        message: `${st.p2_load_kw[over]} kW is more than load_kw[${over}] (${s.load_kw[over]} kW): P2 is part of the household load`,
+      });
+    }
+  }
   if (s.ev) {
     sameLength(s.ev.max_kw, ['ev', 'max_kw']);
     if (s.ev.deadline_index > n) {

@@ -1,5 +1,5 @@
 import { emptyDispatch, type Dispatch } from './dispatch.js';
-import type { PlanningProblem } from './problem.js';
+import { dischargeCapKw, privatePvKw, type BatteryParams, type PlanningProblem } from './problem.js';
 
 /** EV charging as a plain charger does it: as soon as it is plugged in, until the energy is delivered. */
 export function plugInEvCharging(p: PlanningProblem, d: Dispatch): void {
@@ -46,6 +46,12 @@ export function settleInterval(
   if (!p.allowBatteryExport) want = Math.min(want, Math.max(0, houseNet));
   let batteryNet = 0;
   p.batteries.forEach((b, k) => {
+    if (b.station) {
+      const kw = settleStation(p, d, t, stored, k, b, batteryTargetKw === null ? 0 : want);
+      want -= kw;
+      batteryNet += kw;
+      return;
+    }
     const e = stored[k]!;
     if (want > 1e-12) {
       const kw = Math.max(0, Math.min(b.maxDischargeKw, ((e - b.minKwh) * b.dischargeEfficiency) / h, want));
@@ -72,6 +78,45 @@ export function settleInterval(
     // Anything left is surplus the contract cannot place; firstLimitViolation reports it.
     d.gridExportKw[t] = surplus - d.curtailKw[t]!;
   }
+}
+
+/**
+ * The power station in interval t: it always takes its own PV (P4) while it has room; with a target
+ * it discharges into the P2 load or grid-charges through P1 (all or nothing when P1 is on/off). In
+ * normal mode (`want` 0: the baseline) P1 and P3 are off, so it neither charges from the grid nor
+ * carries the loads. Returns the station's net power on the house bus (+ discharge).
+ */
+function settleStation(
+  p: PlanningProblem,
+  d: Dispatch,
+  t: number,
+  stored: number[],
+  k: number,
+  b: BatteryParams,
+  want: number,
+): number {
+  const h = p.hours;
+  let e = stored[k]!;
+  const pv = Math.max(0, Math.min(privatePvKw(b, t), (b.maxKwh - e) / (b.chargeEfficiency * h)));
+  d.stationPvKw[k]![t] = pv;
+  e += pv * b.chargeEfficiency * h;
+  let net = 0;
+  if (want > 1e-12) {
+    const kw = Math.max(0, Math.min(dischargeCapKw(b, t), ((e - b.minKwh) * b.dischargeEfficiency) / h, want));
+    d.dischargeKw[k]![t] = kw;
+    e -= (kw / b.dischargeEfficiency) * h;
+    net = kw;
+  } else if (want < -1e-12) {
+    const room = Math.max(0, (b.maxKwh - e) / (b.chargeEfficiency * h));
+    let kw = Math.min(b.maxChargeKw, room, -want);
+    // P1 is a relay: the station charges at its fixed power or not at all.
+    if (b.station?.gridChargeMode === 'on_off') kw = kw < b.maxChargeKw - 1e-9 ? 0 : b.maxChargeKw;
+    d.chargeKw[k]![t] = kw;
+    e += kw * b.chargeEfficiency * h;
+    net = -kw;
+  }
+  stored[k] = e;
+  return net;
 }
 
 /**

@@ -60,7 +60,7 @@ const base = (overrides: Partial<ScenarioInput> = {}): ScenarioInput => ({
 });
 
 describe('hand-made edge cases', () => {
-  const battery = base().battery as Exclude<ScenarioInput['battery'], unknown[]>;
+  const battery = base().battery as Exclude<ScenarioInput['battery'], unknown[] | undefined>;
 
   test('empty battery (at min SOC)', async () => {
     await expectOptimal(base({ battery: { ...battery, soc_pct: 10 } }));

@@ -15,9 +15,12 @@ export function checkPlanPhysics(input: unknown, plan: Plan): string[] {
   const fail = (m: string): void => void problems.push(m);
   const n = s.prices.import.length;
   const h = s.interval_minutes / 60;
-  const batteries = Array.isArray(s.battery) ? s.battery : [s.battery];
+  const batteries = s.battery === undefined ? [] : Array.isArray(s.battery) ? s.battery : [s.battery];
+  const st = s.station;
   if (plan.intervals.length !== n) return [`expected ${n} intervals, got ${plan.intervals.length}`];
   const stored = batteries.map((b) => (b.soc_pct / 100) * b.capacity_kwh);
+  // The power station is listed after the batteries, with its own rules (P1 on/off, P2 cap, P4 PV).
+  if (st) stored.push((st.soc_pct / 100) * st.capacity_kwh);
   const initial = stored.reduce((a, b) => a + b, 0);
   let cost = 0;
   let evDelivered = 0;
@@ -63,10 +66,35 @@ export function checkPlanPhysics(input: unknown, plan: Plan): string[] {
         fail(`t=${t}: battery ${k} soc_pct mismatch`);
       cost += b.cycle_cost_per_kwh * bi.discharge_kw * h;
     });
+    if (st) {
+      const k = batteries.length;
+      const bi = iv.batteries[k];
+      if (!bi || bi.name !== st.name) fail(`t=${t}: station missing from batteries`);
+      else {
+        chargeSum += bi.charge_kw;
+        dischargeSum += bi.discharge_kw;
+        const pv = bi.pv_kw ?? NaN;
+        if (bi.charge_kw < -W || bi.charge_kw > st.grid_charge_kw + W) fail(`t=${t}: station charge bound`);
+        if (st.grid_charge_mode === 'on_off' && bi.charge_kw > W && Math.abs(bi.charge_kw - st.grid_charge_kw) > W)
+          fail(`t=${t}: station grid charging ${bi.charge_kw} kW is neither 0 nor ${st.grid_charge_kw}`);
+        const cap = Math.min(st.max_discharge_kw, st.p2_load_kw[t]!);
+        if (bi.discharge_kw < -W || bi.discharge_kw > cap + W) fail(`t=${t}: station discharge above the P2 load`);
+        if (!(pv >= -W && pv <= (st.pv_kw?.[t] ?? 0) + W)) fail(`t=${t}: station PV ${pv} out of range`);
+        if (bi.charge_kw > W && bi.discharge_kw > W) fail(`t=${t}: station charges and discharges at once`);
+        stored[k] =
+          stored[k]! + ((bi.charge_kw + pv) * st.charge_efficiency - bi.discharge_kw / st.discharge_efficiency) * h;
+        const min = (st.min_soc_pct / 100) * st.capacity_kwh;
+        const max = (st.max_soc_pct / 100) * st.capacity_kwh;
+        if (stored[k]! < min - KWH || stored[k]! > max + KWH) fail(`t=${t}: station SOC out of bounds`);
+        if (Math.abs((100 * stored[k]!) / st.capacity_kwh - bi.soc_pct) > 1e-3)
+          fail(`t=${t}: station soc_pct mismatch`);
+        cost += st.cycle_cost_per_kwh * bi.discharge_kw * h;
+      }
+    }
     if (Math.abs(chargeSum - iv.battery_charge_kw) > W || Math.abs(dischargeSum - iv.battery_discharge_kw) > W) {
       fail(`t=${t}: battery totals`);
     }
-    const totalCap = batteries.reduce((a, b) => a + b.capacity_kwh, 0);
+    const totalCap = batteries.reduce((a, b) => a + b.capacity_kwh, 0) + (st?.capacity_kwh ?? 0);
     const totalStored = stored.reduce((a, b) => a + b, 0);
     if (Math.abs((100 * totalStored) / totalCap - iv.soc_pct) > 1e-3) fail(`t=${t}: soc_pct mismatch`);
     if (s.ev) {

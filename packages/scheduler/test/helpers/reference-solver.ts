@@ -16,7 +16,7 @@ export function referenceOptimum(input: unknown): ReferenceResult {
   const s = Scenario.parse(input);
   const n = s.prices.import.length;
   const h = s.interval_minutes / 60;
-  const batteries = Array.isArray(s.battery) ? s.battery : [s.battery];
+  const batteries = s.battery === undefined ? [] : Array.isArray(s.battery) ? s.battery : [s.battery];
   const constraints: Model['constraints'] = {};
   const variables: Model['variables'] = {};
   const binaries: Record<string, 1> = {};
@@ -92,6 +92,44 @@ export function referenceOptimum(input: unknown): ReferenceResult {
       constraints[`cmax${k}_${t}`] = { max: b.max_charge_kw };
       v(c)[`cmax${k}_${t}`] = 1;
     });
+    const st = s.station;
+    if (st) {
+      // The station: grid charge g through P1 (0 or P when on/off), discharge q into the P2 load
+      // only, PV p at P4 that never reaches the bus; one binary y per interval: charging or not.
+      const g = `sg${t}`;
+      const q = `sq${t}`;
+      const pv = `sp${t}`;
+      const y = `sy${t}`;
+      v(g)[bal] = -1;
+      v(q)[bal] = 1;
+      v(q).cost = st.cycle_cost_per_kwh * h;
+      constraints[`sgy${t}`] = st.grid_charge_mode === 'on_off' ? { equal: 0 } : { max: 0 };
+      v(g)[`sgy${t}`] = 1;
+      v(y)[`sgy${t}`] = -st.grid_charge_kw;
+      const cap = Math.min(st.max_discharge_kw, st.p2_load_kw[t]!);
+      constraints[`sqy${t}`] = { max: cap };
+      v(q)[`sqy${t}`] = 1;
+      v(y)[`sqy${t}`] = cap;
+      binaries[y] = 1;
+      constraints[`spmax${t}`] = { max: st.pv_kw?.[t] ?? 0 };
+      v(pv)[`spmax${t}`] = 1;
+      if (!s.allow_grid_charging) v(g)[`nogc${t}`] = 1;
+      const e0 = (st.soc_pct / 100) * st.capacity_kwh;
+      for (let u = t; u < n; u++) {
+        const row = `ssoc${u}`;
+        constraints[row] ??= {
+          min: (st.min_soc_pct / 100) * st.capacity_kwh - e0,
+          max: (st.max_soc_pct / 100) * st.capacity_kwh - e0,
+        };
+        v(g)[row] = st.charge_efficiency * h;
+        v(pv)[row] = st.charge_efficiency * h;
+        v(q)[row] = -h / st.discharge_efficiency;
+      }
+      const tv = s.terminal_energy_value_per_kwh;
+      v(g).cost = (v(g).cost ?? 0) - tv * st.charge_efficiency * h;
+      v(pv).cost = (v(pv).cost ?? 0) - tv * st.charge_efficiency * h;
+      v(q).cost = (v(q).cost ?? 0) + (tv * h) / st.discharge_efficiency;
+    }
     if (s.ev) {
       const ev = `ev${t}`;
       const on = `evon${t}`;
