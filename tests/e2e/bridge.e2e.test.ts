@@ -348,6 +348,34 @@ describeE2e('the add-on against a real Home Assistant', () => {
     expect(points[0]).toEqual({ start: expect.stringMatching(/Z$/), value: 0.3 });
   });
 
+  it('shows the optimiser in HA: its controls, the current action, the savings and the plan as a forecast attribute', async () => {
+    const byUniqueId = new Map((await ourEntities()).map((e) => [e.unique_id, e.entity_id]));
+    const id = (key: string): string => {
+      const entity = byUniqueId.get(`sps_optimiser_${key}`);
+      if (!entity) throw new Error(`no optimiser entity ${key}`);
+      return entity;
+    };
+    expect(id('optimization')).toMatch(/^switch\./);
+    expect(id('optimization_goal')).toMatch(/^select\./);
+    const stateOf = async (key: string) =>
+      (await hass.api(`/api/states/${id(key)}`)).body as { state: string; attributes: Record<string, unknown> };
+    const plan = await until(
+      'a plan in HA',
+      async () => {
+        const body = await stateOf('plan');
+        return Array.isArray(body.attributes['forecast']) && (body.attributes['forecast'] as unknown[]).length > 0
+          ? body
+          : undefined;
+      },
+      20_000,
+    );
+    expect((plan.attributes['forecast'] as unknown[]).length).toBeLessThanOrEqual(576);
+    expect((await stateOf('optimization')).state).toBe('on');
+    expect((await stateOf('optimization_goal')).state).toBe('cost');
+    expect((await stateOf('current_action')).state).toMatch(/^(CHARGE|EXPORT|IDLE|SELF_CONSUMPTION)$/);
+    expect((await stateOf('savings_today')).attributes).toMatchObject({ unit_of_measurement: 'AUD' });
+  });
+
   it('asked HA for one restart after updating the older bridge', async () => {
     const installed = JSON.parse(
       readFileSync(path.join(hass.configDir, 'custom_components/smart_power_station/manifest.json'), 'utf8'),

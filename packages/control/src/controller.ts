@@ -249,7 +249,17 @@ export class Controller {
    * persisted, in force at once; the plan resumes when it ends.
    */
   async startOverride(request: unknown): Promise<ManualOverride> {
-    const o = parseOverrideRequest(request, this.clock.now(), socOf(this.o.device.latestReadings()));
+    const soc = socOf(this.o.device.latestReadings());
+    const o = parseOverrideRequest(request, this.clock.now(), soc);
+    // A power the person asked for is checked, not clamped: past a limit they get the guard's reason
+    // (e.g. "power_w: 9000 W exceeds the maximum charge power of 5000 W") instead of a silent 5 kW.
+    if (o.power_w !== undefined && (o.kind === 'force_charge' || o.kind === 'force_discharge')) {
+      this.o.guard.check(
+        { type: o.kind, power_w: o.power_w },
+        this.o.device.capabilities(),
+        soc === undefined ? {} : { batterySocPct: soc },
+      );
+    }
     this.overrides.save(o);
     this.setOverride(o);
     await this.enqueue({ replan: false, urgent: true });

@@ -127,10 +127,22 @@ describe('Controller safety', () => {
     await controller.stop();
   });
 
-  it('powers above the guard’s limits are clamped before the device sees them', async () => {
+  it('refuses an override whose requested power breaks a limit, with the guard’s reason', async () => {
     const { device, controller } = setup(1);
     await controller.start();
-    await controller.startOverride({ kind: 'force_charge', power_w: 9000, duration_minutes: 10 });
+    const before = device.commands.length;
+    await expect(
+      controller.startOverride({ kind: 'force_charge', power_w: 9000, duration_minutes: 10 }),
+    ).rejects.toThrow('power_w: 9000 W exceeds the maximum charge power of 5000 W');
+    expect(device.commands).toHaveLength(before);
+    expect(controller.status().override).toBeNull();
+    await controller.stop();
+  });
+
+  it('an override without a power uses the largest the limits allow', async () => {
+    const { device, controller } = setup(1);
+    await controller.start();
+    await controller.startOverride({ kind: 'force_charge', duration_minutes: 10 });
     expect(device.commands[device.commands.length - 1]).toEqual({ type: 'force_charge', power_w: 5000 });
     await controller.stop();
   });
