@@ -3,7 +3,7 @@
 #
 #   bash scripts/setup.sh
 #
-# It installs what `pnpm start` and `pnpm test` need: system packages (Mosquitto for the MQTT tests, Chromium for
+# It installs what `pnpm start` and `pnpm test` need: system packages (Mosquitto for the aggregator's MQTT tests to come, Chromium for
 # the browser tests, build tools), pnpm 10, the workspace's packages (which bring Node 22 with them), and a Python
 # venv in .venv holding Home Assistant for the integration-bridge tests plus hadolint for the Dockerfile test.
 #
