@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { DeviceManager } from './device-manager.js';
 import type { DriverLookup } from './driver-types.js';
 import { installBridge, SUPERVISOR_HA_CONFIG_DIRS, type BridgeInstallResult } from './ha/bridge-installer.js';
+import { announceToSupervisor } from './ha/supervisor-discovery.js';
 import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
 import { buildHttpServer } from './http/server.js';
 import { ReadingHub } from './hub.js';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   readonly config: AddonConfig;
   readonly dataDir: string;
   readonly supervised: boolean;
+  /** The Supervisor's API for the discovery announcement; `http://supervisor` unless a test says otherwise. */
+  readonly supervisorUrl?: string;
   readonly drivers: DriverLookup;
   readonly logger: Logger;
   /** Outside the Supervisor: default 127.0.0.1 so the panel is not exposed to the LAN by accident. */
@@ -198,6 +201,15 @@ export class AddonRuntime {
       : undefined;
     if (ha) haRef.link = ha;
     ha?.start();
+    const supervisorToken = process.env['SUPERVISOR_TOKEN'];
+    if (options.supervised && supervisorToken) {
+      void announceToSupervisor({
+        supervisorUrl: options.supervisorUrl ?? 'http://supervisor',
+        token: supervisorToken,
+        addonVersion: addonVersion(),
+        logger,
+      });
+    }
     manager.start();
     overrides.resume();
     pricing.start();

@@ -109,8 +109,9 @@ export function restartNotification(result: BridgeInstallResult): { title: strin
     title: 'Smart Power Station: restart Home Assistant',
     message:
       `The Smart Power Station add-on ${what} in custom_components. ` +
-      'Restart Home Assistant once (Settings → System → Restart) to load it; ' +
-      'your devices then appear under Settings → Devices & services.',
+      'Restart Home Assistant once (Settings → System → Restart) to load it, then add it under ' +
+      'Settings → Devices & services (offered under Discovered, or Add integration → Smart Power Station); ' +
+      'your devices appear there.',
   };
 }
 
