@@ -153,6 +153,7 @@ describeE2e('the add-on against a real Home Assistant', () => {
         '    host: 127.0.0.1',
         `    port: ${simPort}`,
         '    poll_interval_s: 1',
+        '    position: P3',
         'safety:',
         '  backup_reserve_pct: 10',
         '  max_charge_w: 5000',
@@ -227,6 +228,8 @@ describeE2e('the add-on against a real Home Assistant', () => {
     expect((await state('battery_soc')).attributes).toMatchObject({
       unit_of_measurement: '%',
       device_class: 'battery',
+      // The device's position around the transfer switch rides on every entity's state.
+      position: 'P3',
     });
     expect((await state('backup_reserve')).attributes).toMatchObject({ unit_of_measurement: '%', max: 100 });
     expect((await state('ems_mode')).attributes['options']).toEqual(['self_consumption', 'forced']);

@@ -121,6 +121,8 @@ export class DeviceCatalogue {
         info: known.info,
         entities: known.entities,
         ...(this.configurationUrl === undefined ? {} : { configurationUrl: this.configurationUrl }),
+        // Where the device sits around the transfer switch (P1–P4), on every entity's state.
+        ...(runner.config.position === undefined ? {} : { attributes: { position: runner.config.position } }),
       });
     }
     return devices;

@@ -70,6 +70,7 @@ export interface HaBridgeEvents extends Record<string, unknown> {
 interface DeclaredDevice {
   readonly declaration: HaDeviceDeclaration;
   readonly entities: Map<string, MappedEntity>;
+  readonly attributes?: HaStateAttributes;
 }
 
 /**
@@ -161,7 +162,7 @@ export class HaBridgeClient {
     for (const [key, value] of Object.entries(readings.values)) {
       const mapped = device.entities.get(key);
       if (!mapped || mapped.declaration.platform === 'button') continue;
-      this.coalescer.offer(deviceId, key, toHaState(mapped, value ?? null), mapped.throttled);
+      this.coalescer.offer(deviceId, key, toHaState(mapped, value ?? null), mapped.throttled, device.attributes);
     }
   }
 

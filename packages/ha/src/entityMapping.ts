@@ -1,5 +1,5 @@
 import type { DeviceInfo, EntityDescriptor, ReadingValue } from '@sps/core';
-import type { HaDeviceDeclaration, HaEntityDeclaration, HaStateValue } from './protocol.js';
+import type { HaDeviceDeclaration, HaEntityDeclaration, HaStateAttributes, HaStateValue } from './protocol.js';
 
 /**
  * Maps core descriptors to what HA shows. The core keeps energy in Wh; HA's Energy
@@ -80,11 +80,14 @@ export interface BridgeDevice {
   readonly entities: readonly BridgeEntity[];
   /** Link from HA's device page, e.g. `homeassistant://hassio/ingress/<slug>` for the add-on panel. */
   readonly configurationUrl?: string;
+  /** State attributes every entity of the device carries, e.g. `{ position: 'P1' }` around a transfer switch. */
+  readonly attributes?: HaStateAttributes;
 }
 
 export function mapDevice(device: BridgeDevice): {
   declaration: HaDeviceDeclaration;
   entities: Map<string, MappedEntity>;
+  attributes?: HaStateAttributes;
 } {
   const entities = new Map(device.entities.map((e) => [e.key, mapEntity(e)] as const));
   return {
@@ -100,5 +103,6 @@ export function mapDevice(device: BridgeDevice): {
       entities: [...entities.values()].map((m) => m.declaration),
     },
     entities,
+    ...(device.attributes === undefined ? {} : { attributes: device.attributes }),
   };
 }
