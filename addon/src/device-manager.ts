@@ -1,9 +1,11 @@
 import type { SafetyGuard } from '@sps/control';
-import { TypedEmitter, type Clock, type Command } from '@sps/core';
+import { TypedEmitter, type Clock, type Command, type Device } from '@sps/core';
+import { membersFirst } from './device-members.js';
 import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
 import type { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
+import { SharedDevice } from './shared-device.js';
 import type { DeviceConfig } from './options.js';
 
 export class UnknownDeviceError extends Error {
@@ -44,11 +46,34 @@ export class DeviceManager {
     this.events = new TypedEmitter<DeviceManagerEvents>((err) =>
       deps.logger.error({ err }, 'a command listener failed'),
     );
-    for (const config of devices) {
+    // Devices named by a composite (the power station's members) are built first and shared: the
+    // composite gets handles on the same Device instances, so one physical device keeps one connection.
+    const named = new Set(devices.flatMap((config) => Object.values(config.members ?? {})));
+    const shared = new Map<string, SharedDevice>();
+    const built = new Map<string, DeviceRunner>();
+    for (const config of membersFirst(devices)) {
       const driver = deps.drivers.get(config.driver);
       if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
-      const device = driver.create(config.id, config.fields, { clock: deps.clock });
-      this.runners.set(config.id, new DeviceRunner(config, device, deps));
+      const members = new Map<string, Device>();
+      for (const [field, memberId] of Object.entries(config.members ?? {})) {
+        const member = shared.get(memberId);
+        if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
+        members.set(field, member.handle());
+      }
+      const device = driver.create(config.id, config.fields, {
+        clock: deps.clock,
+        ...(members.size > 0 ? { members } : {}),
+      });
+      let polled: Device = device;
+      if (named.has(config.id)) {
+        const one = new SharedDevice(device);
+        shared.set(config.id, one);
+        polled = one.handle();
+      }
+      built.set(config.id, new DeviceRunner(config, polled, deps));
+    }
+    for (const config of devices) {
+      this.runners.set(config.id, built.get(config.id) as DeviceRunner);
       if (config.pollIntervalRaised) {
         deps.logger.warn(
           { device: config.id, poll_interval_s: config.pollIntervalMs / 1000 },

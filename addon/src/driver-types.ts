@@ -18,6 +18,18 @@ export interface PollIntervals {
 
 export interface DriverContext {
   readonly clock: Clock;
+  /**
+   * The devices this entry names (a composite such as the power station), by the field that
+   * names them (`station`, `p1`, …). They are the same Device instances the add-on polls on their
+   * own, shared so that one physical device keeps one connection.
+   */
+  readonly members?: ReadonlyMap<string, Device>;
+}
+
+/** A field of a device entry that names another configured device (by its name). */
+export interface MemberReference {
+  readonly field: string;
+  readonly name: string;
 }
 
 /**
@@ -34,6 +46,11 @@ export interface DriverDefinition<Fields = unknown> {
   create(id: string, fields: Fields, context: DriverContext): Device;
   /** Absent for drivers without a simulator. */
   createSimulator?(options: { realTime: boolean }): SimulatorHandle;
+  /**
+   * Composite drivers: which fields name other device entries. The options check that they exist,
+   * that no entry names itself and that there are no cycles; the device manager builds them first.
+   */
+  memberReferences?(fields: Fields): readonly MemberReference[];
   /** Fields that make a device entry point at a running simulator. */
   simulatorFields?(address: { host: string; port: number }): Fields;
 }

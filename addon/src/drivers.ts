@@ -3,9 +3,17 @@ import { bluettiDriver } from './drivers/bluetti.js';
 import { ina260Driver } from './drivers/ina260.js';
 import { kasaDriver } from './drivers/kasa.js';
 import { shellyDriver } from './drivers/shelly.js';
+import { stationDriver } from './drivers/station.js';
 import { sungrowShDriver } from './drivers/sungrow-sh.js';
 
-export type { DriverContext, DriverDefinition, DriverLookup, PollIntervals, SimulatorHandle } from './driver-types.js';
+export type {
+  DriverContext,
+  DriverDefinition,
+  DriverLookup,
+  MemberReference,
+  PollIntervals,
+  SimulatorHandle,
+} from './driver-types.js';
 
 /**
  * Driver name → how to validate, create, poll and simulate that kind of device.
@@ -36,4 +44,5 @@ export const builtInDrivers = new DriverRegistry([
   kasaDriver,
   bluettiDriver,
   ina260Driver,
+  stationDriver,
 ]);

@@ -10,6 +10,7 @@ import {
   type ForecastSettings,
 } from './pricing/forecast-options.js';
 import { TariffOptionError, tariffOptionsSchema, toTariffConfig } from './pricing/tariff-options.js';
+import { MemberReferenceError, resolveMemberReferences } from './device-members.js';
 import { optimizerOptionsSchema, toOptimizerSettings, type OptimizerSettings } from './optimizer/optimizer-options.js';
 import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
 
@@ -72,6 +73,8 @@ export interface DeviceConfig {
   readonly pollIntervalRaised: boolean;
   /** The driver-specific fields, validated by the driver's schema. */
   readonly fields: unknown;
+  /** Composite entries (the power station): field → id of the device entry it names. */
+  readonly members?: Readonly<Record<string, string>>;
 }
 
 export interface AddonConfig {
@@ -105,7 +108,7 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
   const options = parsed.data;
 
   const seen = new Map<string, number>();
-  const devices = options.devices.map((entry, index): DeviceConfig => {
+  const entries = options.devices.map((entry, index): DeviceConfig => {
     const at = (field: string): string => formatPath(['devices', index, field]);
     const driver = drivers.get(entry.driver);
     if (!driver) {
@@ -136,6 +139,18 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
       pollIntervalRaised: wantedMs < intervals.minMs,
       fields: fields.data,
     };
+  });
+
+  let members: Map<number, Readonly<Record<string, string>>>;
+  try {
+    members = resolveMemberReferences(entries, drivers, deviceSlug);
+  } catch (err) {
+    if (err instanceof MemberReferenceError) throw new OptionsError(err.message);
+    throw err;
+  }
+  const devices = entries.map((entry, index): DeviceConfig => {
+    const named = members.get(index);
+    return named === undefined ? entry : { ...entry, members: named };
   });
 
   const { safety, store } = options;

@@ -8,13 +8,15 @@ import { AddonRuntime } from '../runtime.js';
 import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
 import { findDriver } from './connection-flags.js';
+import { KIT_NAMES, startDemoKit, type DemoKit } from './demo-kit.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
 
 const DEMO_DRIVER = 'sungrow-sh';
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: 'the whole add-on against a simulated Sungrow inverter, web panel included',
+  summary:
+    'the whole add-on against a simulated Sungrow inverter and a simulated power-station kit, web panel included',
   usage: `sps demo [--port 8099] [--data-dir DIR] [--http-host 127.0.0.1] [--log-level info] ${HA_USAGE}`,
   async run(args, io) {
     const { values } = parseFlags(
@@ -39,9 +41,17 @@ export const demoCommand: CliCommand = {
 
     const simulator = driver.createSimulator({ realTime: true });
     const simulatorPort = await simulator.start({ host: '127.0.0.1', port: 0 });
+    let kit: DemoKit;
+    try {
+      kit = await startDemoKit();
+    } catch (err) {
+      await simulator.stop();
+      throw new CliError(`cannot start the demo: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const givenDataDir = stringFlag(values, 'data-dir');
     const dataDir = givenDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sps-demo-'));
     const cleanUp = async (): Promise<void> => {
+      await kit.stop();
       await simulator.stop();
       if (givenDataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     };
@@ -59,7 +69,11 @@ export const demoCommand: CliCommand = {
             poll_interval_s: 2,
             position: 'P3',
           },
+          // The power-station kit (issue 6): the optimiser drives it as one battery.
+          ...kit.devices,
         ],
+        // One controller drives one battery: the station. The Sungrow runs in its own self-consumption mode.
+        optimizer: { battery_device: KIT_NAMES.composite },
         // A local time-of-use tariff (no internet needed) so the optimiser plans and the simulated
         // battery follows: cheap nights, an evening peak worth discharging into.
         tariff: {
@@ -89,7 +103,12 @@ export const demoCommand: CliCommand = {
       await cleanUp();
       throw new CliError(`cannot start the demo: ${err instanceof Error ? err.message : String(err)}`);
     }
-    io.stdout.write(`Smart Power Station demo: open ${runtime.url}\n`);
+    io.stdout.write(
+      `Smart Power Station demo: open ${runtime.url}\n` +
+        `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1/P2, INA260 at P4):\n` +
+        '    it charges through P1 when the tou price is low and carries the P2 loads at the peak\n' +
+        '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode (one optimiser, one battery)\n',
+    );
     return exitOnSignals(async () => {
       await runtime.stop();
       await cleanUp();

@@ -14,6 +14,8 @@ import type { Logger } from '../logger.js';
 import type { StateStore } from '../state-store.js';
 import { pickBattery, RunnerBattery } from './battery-device.js';
 import { loadForPlan, solarForPlan } from './forecast-sources.js';
+import { isStationRunner, StationBattery } from './station-battery.js';
+import { stationScheduler } from './station-scheduler.js';
 import type { OptimizerSettings } from './optimizer-options.js';
 
 /** The price service as the optimiser uses it (`@sps/tariffs` PriceService fits). */
@@ -176,7 +178,20 @@ export class OptimizerRuntime {
       const scheduler = await (this.o.scheduler ?? loadScheduler)();
       if (this.stopped) return;
       const { settings, hub } = this.o;
-      const battery = new RunnerBattery(runner, hub);
+      const station = isStationRunner(runner);
+      const runnerBattery = new RunnerBattery(runner, hub);
+      const battery = station ? new StationBattery(runnerBattery) : runnerBattery;
+      const latestNumber = (key: string): number | undefined => {
+        const v = hub.latest(battery.id)?.values[key];
+        return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+      };
+      // The power station is planned as the scheduler's `station` asset, not as a free battery.
+      const planner = station
+        ? stationScheduler(scheduler, {
+            chargePowerW: () => runner.description?.capabilities.limits.maxChargeW,
+            p2LoadW: () => latestNumber('load_power'),
+          })
+        : scheduler;
       const measuredLoadW = (): number | undefined => {
         const v = hub.latest(battery.id)?.values['load_power'];
         return typeof v === 'number' ? v : undefined;
@@ -184,7 +199,7 @@ export class OptimizerRuntime {
       const controller = new Controller({
         device: battery,
         guard: this.o.guard,
-        scheduler,
+        scheduler: planner,
         prices,
         solar: solarForPlan(this.o.inputs.solar),
         load: loadForPlan(this.o.inputs.load, measuredLoadW),
@@ -213,7 +228,7 @@ export class OptimizerRuntime {
         else this.log.info('optimiser back on the plan');
       });
       this.controllerValue = controller;
-      this.log.info({ battery: battery.id }, 'optimiser started');
+      this.log.info({ battery: battery.id, station }, 'optimiser started');
       await controller.start();
       this.changed();
     })()

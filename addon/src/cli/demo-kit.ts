@@ -1,0 +1,116 @@
+import { BluettiSimulator, DEFAULT_SIMULATOR_ADDRESS } from '@sps/device-bluetti';
+import { ShellySimulator } from '@sps/device-shelly';
+
+/** Names of the kit's device entries in the demo (and the tests that run it). */
+export const KIT_NAMES = {
+  station: 'Bluetti AC180 (simulated)',
+  p1: 'Station charger (simulated)',
+  p2: 'House loads (simulated)',
+  p4: 'PV sensor (simulated)',
+  composite: 'Power station',
+} as const;
+
+export interface DemoKitOptions {
+  /** What the loads behind the transfer switch draw, W. */
+  readonly loadW?: number;
+  /** Station SOC at start, %. */
+  readonly socPct?: number;
+  /** How often the wiring is brought up to date, ms (default 1 s). */
+  readonly wiringEveryMs?: number;
+  readonly minOnOffS?: number;
+}
+
+export interface DemoKit {
+  /** Device entries for the add-on options: the members and the `station` entry naming them. */
+  readonly devices: readonly Record<string, unknown>[];
+  readonly bluetti: BluettiSimulator;
+  readonly p1: ShellySimulator;
+  readonly p2: ShellySimulator;
+  /** Recompute the wiring now (also done on a timer). */
+  sync(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The power-station kit on simulators, in-process: a Bluetti AC180 reached through its loopback
+ * GATT tunnel (`transport: tcp-sim`), Shelly Plus Plug S relays over loopback at P1 (grid → the
+ * station's AC input) and P2 (the loads behind the transfer switch), the station's own AC output at
+ * P3 and an INA260 on the memory I2C bus at P4 (its simulated panel lives inside the adapter).
+ * The wiring is what the real installation does: P1 closed → the station sees the grid and P1
+ * meters what it draws; AC output on → the transfer switch puts P2's loads on the station.
+ */
+export async function startDemoKit(options: DemoKitOptions = {}): Promise<DemoKit> {
+  const loadW = options.loadW ?? 400;
+  const bluetti = new BluettiSimulator({
+    model: 'AC180',
+    initial: { socPct: options.socPct ?? 50, acOutputOn: false, gridConnected: false, acLoadW: 0, dcLoadW: 0 },
+  });
+  const p1 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000001' });
+  const p2 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000002' });
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    const bluettiPort = await bluetti.start({ host: '127.0.0.1', port: 0 });
+    started.push(bluetti);
+    const p1Port = await p1.start({ host: '127.0.0.1', port: 0 });
+    started.push(p1);
+    const p2Port = await p2.start({ host: '127.0.0.1', port: 0 });
+    started.push(p2);
+    // The loads hang on P2, always closed: the transfer switch before it picks grid or station.
+    p2.setRelay(0, true);
+    const sync = (): void => {
+      const gridToStation = p1.state.relays[0]?.on ?? false;
+      bluetti.setEnvironment({
+        gridConnected: gridToStation,
+        acLoadW: bluetti.state.acOutputOn ? loadW : 0,
+        dcLoadW: 0,
+      });
+      p1.setLoad(0, bluetti.state.acInputW);
+      p2.setLoad(0, loadW);
+    };
+    sync();
+    const timer = setInterval(sync, options.wiringEveryMs ?? 1000);
+    timer.unref();
+    const devices: Record<string, unknown>[] = [
+      {
+        name: KIT_NAMES.station,
+        driver: 'bluetti',
+        transport: 'tcp-sim',
+        host: '127.0.0.1',
+        port: bluettiPort,
+        address: DEFAULT_SIMULATOR_ADDRESS,
+        poll_interval_s: 5,
+      },
+      { name: KIT_NAMES.p1, driver: 'shelly', host: '127.0.0.1', port: p1Port, transport: 'http', position: 'P1' },
+      { name: KIT_NAMES.p2, driver: 'shelly', host: '127.0.0.1', port: p2Port, transport: 'http', position: 'P2' },
+      { name: KIT_NAMES.p4, driver: 'ina260', bus: 'memory', position: 'P4' },
+      {
+        name: KIT_NAMES.composite,
+        driver: 'station',
+        station: KIT_NAMES.station,
+        p1: KIT_NAMES.p1,
+        p2: KIT_NAMES.p2,
+        p3: 'station',
+        p4: KIT_NAMES.p4,
+        // The AC180's "standard" charging rate.
+        charge_power_w: 950,
+        p2_load_cap_w: 1500,
+        min_on_off_s: options.minOnOffS ?? 60,
+        poll_interval_s: 5,
+      },
+    ];
+    return {
+      devices,
+      bluetti,
+      p1,
+      p2,
+      sync,
+      async stop() {
+        clearInterval(timer);
+        for (const s of started.splice(0).reverse()) await s.stop();
+      },
+    };
+  } catch (err) {
+    for (const s of started.splice(0).reverse()) await s.stop().catch(() => undefined);
+    throw err;
+  }
+}
