@@ -23,8 +23,6 @@ export interface LpVariables {
   /** [deferrable][t], -1 outside the window. */
   readonly deferrableOn: number[][];
   readonly peak: number;
-  /** Stage 2 only: |Δ net battery power| per battery and interval. */
-  readonly ramp: number[][];
 }
 
 export interface ModelOptions {
@@ -41,11 +39,6 @@ export interface ModelOptions {
    * taken elsewhere (a rounding, or stage 1 for stage 2) are imposed, so the model stays an LP.
    */
   readonly colBounds?: ReadonlyMap<number, readonly [number, number]>;
-  /**
-   * Stage 2 (plan smoothing): keep the contract objective within `objectiveCap` and minimise the
-   * total change of battery power instead.
-   */
-  readonly smoothing?: { readonly objectiveCap: number };
 }
 
 export interface BatteryLpModel {
@@ -76,22 +69,9 @@ function exportBound(p: PlanningProblem, t: number): number {
 export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): BatteryLpModel {
   const lp = new LpBuilder();
   const { n, hours: h } = p;
-  const smoothing = options.smoothing;
-  const stage1Cost = (c: number): number => (smoothing ? 0 : c);
-  const objectiveCols: number[] = [];
-  const objectiveCoefs: number[] = [];
-  const addCost = (col: number, c: number): void => {
-    if (c === 0) return;
-    objectiveCols.push(col);
-    objectiveCoefs.push(c);
-  };
-
   const col = (name: string, lo: number, hi: number, cost: number, integer = false): number => {
     const fixed = options.colBounds?.get(lp.numCols);
-    const idx = fixed
-      ? lp.addCol(name, fixed[0], fixed[1], stage1Cost(cost), false)
-      : lp.addCol(name, lo, hi, stage1Cost(cost), integer);
-    addCost(idx, cost);
+    const idx = fixed ? lp.addCol(name, fixed[0], fixed[1], cost, false) : lp.addCol(name, lo, hi, cost, integer);
     return idx;
   };
 
@@ -109,7 +89,6 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
     importMode: [],
     deferrableOn: p.deferrables.map(() => []),
     peak: -1,
-    ramp: p.batteries.map(() => []),
   };
 
   let offset = 0;
@@ -235,25 +214,7 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
     }
   }
 
-  if (smoothing) {
-    // Keep the contract objective near its optimum, then prefer plans whose battery power changes least.
-    lp.addRow(-INF, smoothing.objectiveCap - offset, objectiveCols, objectiveCoefs);
-    p.batteries.forEach((_, k) => {
-      for (let t = 1; t < n; t++) {
-        const u = lp.addCol(`ramp${k}_${t}`, 0, INF, 1);
-        vars.ramp[k]!.push(u);
-        const cols = [
-          u,
-          vars.discharge[k]![t]!,
-          vars.charge[k]![t]!,
-          vars.discharge[k]![t - 1]!,
-          vars.charge[k]![t - 1]!,
-        ];
-        lp.addRow(0, INF, cols, [1, -1, 1, 1, -1]);
-        lp.addRow(0, INF, cols, [1, 1, -1, -1, 1]);
-      }
-    });
-  } else lp.offset = offset;
+  lp.offset = offset;
 
   return { lp: lp.build(), vars: { ...vars, peak } };
 }

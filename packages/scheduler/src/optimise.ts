@@ -1,9 +1,10 @@
 import type { Highs } from 'highs';
 import { emptyDispatch, evaluateDispatch, type Dispatch } from './dispatch.js';
-import { solveWithHighs, type LpOutcome } from './highs-solve.js';
+import { HighsSession, type LpOutcome, type LpSolveOptions } from './highs-session.js';
 import { buildBatteryLpModel, type BatteryLpModel, type LpVariables } from './lp-model.js';
 import { netSimultaneousFlows } from './netting.js';
 import type { PlanningProblem } from './problem.js';
+import { smoothInPlace } from './smoothing.js';
 
 /**
  * Optimality budget. The contract allows 0.1 % of max(1, |optimum|). The on/off decisions may
@@ -142,6 +143,8 @@ function decisionsOf(p: PlanningProblem, m: BatteryLpModel, x: Float64Array, evR
 
 interface Candidate {
   readonly model: BatteryLpModel;
+  /** The live HiGHS model that produced it (stage 2 re-solves it warm). */
+  readonly session: HighsSession;
   readonly out: Extract<LpOutcome, { kind: 'optimal' }>;
   readonly dispatch: Dispatch;
   readonly objective: number;
@@ -157,8 +160,28 @@ interface Candidate {
  * decisions, the one whose battery power changes least, so price noise does not make plans flap.
  */
 export function optimiseDispatch(highs: Highs, p: PlanningProblem, options: OptimiseOptions): OptimiseResult {
+  // Every native model of this plan, disposed at the end (the Wasm heap is not garbage collected).
+  const sessions: HighsSession[] = [];
+  try {
+    return optimiseWith(highs, p, options, sessions);
+  } finally {
+    for (const s of sessions) s.dispose();
+  }
+}
+
+function optimiseWith(
+  highs: Highs,
+  p: PlanningProblem,
+  options: OptimiseOptions,
+  sessions: HighsSession[],
+): OptimiseResult {
   const deadline = performance.now() + options.timeLimitMs;
-  const solveOptions = (): Parameters<typeof solveWithHighs>[2] => ({
+  const open = (lp: BatteryLpModel['lp']): HighsSession => {
+    const session = new HighsSession(highs, lp);
+    sessions.push(session);
+    return session;
+  };
+  const solveOptions = (): LpSolveOptions => ({
     timeLimitSeconds: Math.max(0.001, (deadline - performance.now()) / 1000),
     mipRelGap: MIP_GAP,
     mipAbsGap: MIP_GAP,
@@ -177,13 +200,14 @@ export function optimiseDispatch(highs: Highs, p: PlanningProblem, options: Opti
       deferrableInteger: sets.def,
       colBounds,
     });
-    const out = solveWithHighs(highs, model.lp, solveOptions());
+    const session = open(model.lp);
+    const out = session.solve(solveOptions());
     solves += 1;
     if (out.kind !== 'optimal') return null;
     const dispatch = extractDispatch(p, model.vars, out.x);
     const netting = netSimultaneousFlows(p, dispatch);
     if (netting.unresolvedChargeDischarge.length > 0 || netting.unresolvedImportExport.length > 0) return null;
-    return { model, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
+    return { model, session, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
   };
 
   let best: Candidate | null = null;
@@ -200,7 +224,8 @@ export function optimiseDispatch(highs: Highs, p: PlanningProblem, options: Opti
       evBinary: sets.ev,
       deferrableInteger: sets.def,
     });
-    const out = solveWithHighs(highs, model.lp, solveOptions());
+    const session = open(model.lp);
+    const out = session.solve(solveOptions());
     solves += 1;
     if (out.kind === 'infeasible') return { kind: 'infeasible' };
     if (out.kind === 'time_limit')
@@ -220,7 +245,7 @@ export function optimiseDispatch(highs: Highs, p: PlanningProblem, options: Opti
     }
     const gaps = onOffGaps(p, model.vars, out.x);
     if (gaps.ev.length === 0 && gaps.def.every((g) => g.length === 0)) {
-      best = { model, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
+      best = { model, session, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
       method = fullMip ? 'mip' : 'lp';
       break;
     }
@@ -255,25 +280,44 @@ export function optimiseDispatch(highs: Highs, p: PlanningProblem, options: Opti
   const bound = Math.min(lowerBound, stageOne.out.objective);
   const tolerance = options.smoothingTolerance ?? SMOOTHING_TOLERANCE;
   const cap = Math.max(stageOne.out.objective, bound + tolerance * Math.max(1, Math.abs(bound)));
-  const smoothModel = buildBatteryLpModel(p, {
-    chargeModeBinary: sets.cd,
-    importModeBinary: sets.ie,
-    evBinary: sets.ev,
-    deferrableInteger: sets.def,
-    colBounds: decisionsOf(p, stageOne.model, stageOne.out.x, false),
-    smoothing: { objectiveCap: cap },
-  });
-  const smoothOut = solveWithHighs(highs, smoothModel.lp, solveOptions());
-  solves += 1;
-  if (smoothOut.kind === 'optimal') {
-    const smooth = extractDispatch(p, smoothModel.vars, smoothOut.x);
-    const netting = netSimultaneousFlows(p, smooth);
-    const objective = evaluateDispatch(p, smooth).objective;
-    const clean = netting.unresolvedChargeDischarge.length === 0 && netting.unresolvedImportExport.length === 0;
-    if (clean && objective <= cap + 1e-6) {
-      return result({ model: smoothModel, out: smoothOut, dispatch: smooth, objective }, true);
-    }
+  // Stage 2 needs an LP basis: a stage-1 MIP is re-solved once as the LP with its decisions fixed.
+  let base: Candidate | null = stageOne;
+  if (stageOne.session.hasIntegers) {
+    const fixedModel = buildBatteryLpModel(p, {
+      chargeModeBinary: sets.cd,
+      importModeBinary: sets.ie,
+      evBinary: sets.ev,
+      deferrableInteger: sets.def,
+      colBounds: decisionsOf(p, stageOne.model, stageOne.out.x, false),
+    });
+    const session = open(fixedModel.lp);
+    const out = session.solve(solveOptions());
+    solves += 1;
+    base = out.kind === 'optimal' ? { ...stageOne, model: fixedModel, session, out } : null;
   }
+  if (!base) return result(stageOne, false);
+  // A relaxation that already respected the on/off rules keeps its decisions during smoothing.
+  if (!stageOne.session.hasIntegers && method === 'lp') {
+    stageOne.session.changeBounds(decisionsOf(p, stageOne.model, stageOne.out.x, false));
+  }
+  const smoothFrom = base;
+  const smoothed = smoothInPlace(
+    smoothFrom.session,
+    p,
+    smoothFrom.model.vars,
+    smoothFrom.model.lp,
+    smoothFrom.out,
+    cap,
+    solveOptions,
+    (x) => {
+      solves += 1;
+      const smooth = extractDispatch(p, smoothFrom.model.vars, x);
+      const netting = netSimultaneousFlows(p, smooth);
+      const objective = evaluateDispatch(p, smooth).objective;
+      const clean = netting.unresolvedChargeDischarge.length === 0 && netting.unresolvedImportExport.length === 0;
+      return clean && objective <= cap + 1e-6 ? { ...smoothFrom, dispatch: smooth, objective } : null;
+    },
+  );
   // Smoothing is a refinement: if it fails, the stage-1 optimum stands.
-  return result(stageOne, false);
+  return smoothed ? result(smoothed, true) : result(stageOne, false);
 }
