@@ -90,10 +90,21 @@ describe('tariff and forecast options', () => {
       refreshMs: 30 * 60_000,
       latitude: -35,
       longitude: 138.6,
-      kwp: 5,
-      declination: 30,
-      azimuth: 45,
+      arrays: [{ declination: 30, azimuth: 45, kwp: 5 }],
       inverterKw: 4.6,
+    });
+  });
+
+  it('takes several PV arrays as one line of text', () => {
+    const config = parse({
+      tariff: { provider: 'flat', import_rate: 0.3 },
+      forecast: { solar: 'open_meteo', latitude: 51.5, longitude: -0.1, arrays: '30/0/5.2; 15/-90/3.1' },
+    });
+    expect(config.forecast.solar).toMatchObject({
+      arrays: [
+        { declination: 30, azimuth: 0, kwp: 5.2 },
+        { declination: 15, azimuth: -90, kwp: 3.1 },
+      ],
     });
   });
 
@@ -120,6 +131,18 @@ describe('tariff and forecast options', () => {
       'forecast.latitude: is required when solar is open_meteo',
     ],
     [{ forecast: { solar: 'ha', kwp: 2 } }, 'forecast.kwp: is not used when solar is ha'],
+    [
+      { forecast: { solar: 'open_meteo', latitude: 1, longitude: 1, arrays: '30/0/5; 15/east/2' } },
+      'forecast.arrays: array 2 ("15/east/2") is not declination/azimuth/kwp',
+    ],
+    [
+      { forecast: { solar: 'open_meteo', latitude: 1, longitude: 1, arrays: '30/0/5', kwp: 2 } },
+      'forecast.kwp: give either arrays or declination/azimuth/kwp',
+    ],
+    [
+      { forecast: { solar: 'forecast_solar', latitude: 1, longitude: 1 } },
+      'forecast.kwp: is required when solar is forecast_solar (or give arrays)',
+    ],
     [
       { forecast: { solar: 'forecast_solar', latitude: 1, longitude: 1, kwp: 1, solar_refresh_min: 5 } },
       'forecast.solar_refresh_min: must be at least 15',

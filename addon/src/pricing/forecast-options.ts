@@ -4,8 +4,9 @@ import { isTimeZone, localTimeZone } from './tariff-options.js';
 
 /**
  * The add-on's `forecast` option: one flat dict. Solar from Home Assistant's Energy
- * dashboard forecast (`ha`), Forecast.Solar or Open-Meteo (one array; azimuth 0 = south,
- * −90 = east, 90 = west, as both services count it), or none; load from the store's
+ * dashboard forecast (`ha`), Forecast.Solar or Open-Meteo (one array from declination/azimuth/kwp,
+ * or several as `arrays` text; azimuth 0 = south, −90 = east, 90 = west, as both services count
+ * it), or none; load from the store's
  * `load_power` history (optionally topped up from an HA sensor's long-term statistics).
  */
 export const SOLAR_SOURCES = ['ha', 'forecast_solar', 'open_meteo', 'none'] as const;
@@ -21,6 +22,11 @@ export const forecastOptionsSchema = z.strictObject(
     declination: numberBetween(0, 90).optional(),
     azimuth: numberBetween(-180, 180).optional(),
     kwp: numberBetween(0.01, 1000).optional(),
+    arrays: z
+      .string({ error: expecting('expected arrays as text, e.g. "30/0/5.2; 15/-90/3.1"') })
+      .trim()
+      .min(1)
+      .optional(),
     inverter_limit_w: intBetween(0, 1_000_000).optional(),
     losses_pct: numberBetween(0, 100).optional(),
     api_key: z
@@ -50,12 +56,17 @@ export const forecastOptionsSchema = z.strictObject(
 );
 export type ForecastOptions = z.output<typeof forecastOptionsSchema>;
 
-export interface PvSiteSettings {
-  readonly latitude: number;
-  readonly longitude: number;
+/** One PV array: tilt from horizontal, azimuth (0 south, −90 east, 90 west), peak power. */
+export interface PvArraySettings {
   readonly declination: number;
   readonly azimuth: number;
   readonly kwp: number;
+}
+
+export interface PvSiteSettings {
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly arrays: readonly PvArraySettings[];
   readonly inverterKw?: number;
   readonly lossesPct?: number;
   readonly apiKey?: string;
@@ -108,6 +119,7 @@ const PV_FIELDS = [
   'declination',
   'azimuth',
   'kwp',
+  'arrays',
   'inverter_limit_w',
   'losses_pct',
   'api_key',
@@ -145,10 +157,11 @@ export function toForecastSettings(
   if (solarSource === 'none') solar = { source: 'none' };
   else if (solarSource === 'ha') solar = { source: 'ha', refreshMs };
   else {
-    for (const field of ['latitude', 'longitude', 'kwp'] as const) {
+    for (const field of ['latitude', 'longitude'] as const) {
       if (options[field] === undefined)
         throw new ForecastOptionError(field, `is required when solar is ${solarSource}`);
     }
+    const arrays = pvArrays(options, solarSource);
     if (solarSource === 'forecast_solar' && refreshMs < 15 * MINUTE) {
       throw new ForecastOptionError(
         'solar_refresh_min',
@@ -160,9 +173,7 @@ export function toForecastSettings(
       refreshMs,
       latitude: options.latitude!,
       longitude: options.longitude!,
-      kwp: options.kwp!,
-      declination: options.declination ?? 30,
-      azimuth: options.azimuth ?? 0,
+      arrays,
       ...(options.inverter_limit_w === undefined ? {} : { inverterKw: options.inverter_limit_w / 1000 }),
       ...(options.losses_pct === undefined ? {} : { lossesPct: options.losses_pct }),
       ...(options.api_key === undefined || options.api_key === '' ? {} : { apiKey: options.api_key }),
@@ -188,4 +199,34 @@ export function toForecastSettings(
     };
   }
   return { solar, load };
+}
+
+/** Azimuth from south as Forecast.Solar and Open-Meteo count it; tilt 0–90°; peak power in kWp. */
+const ARRAY_PATTERN = /^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/;
+
+/**
+ * The PV arrays: either one from `declination`/`azimuth`/`kwp`, or several from `arrays`, a line a
+ * person can type in the add-on's form: `declination/azimuth/kwp` per array, `;` between arrays
+ * ("30/0/5.2; 15/-90/3.1" = 5.2 kWp facing south at 30°, 3.1 kWp facing east at 15°).
+ */
+function pvArrays(options: ForecastOptions, source: string): PvArraySettings[] {
+  if (options.arrays === undefined) {
+    if (options.kwp === undefined)
+      throw new ForecastOptionError('kwp', `is required when solar is ${source} (or give arrays)`);
+    return [{ declination: options.declination ?? 30, azimuth: options.azimuth ?? 0, kwp: options.kwp }];
+  }
+  const single = (['declination', 'azimuth', 'kwp'] as const).find((f) => options[f] !== undefined);
+  if (single !== undefined) throw new ForecastOptionError(single, 'give either arrays or declination/azimuth/kwp');
+  return options.arrays.split(';').map((part, index) => {
+    const text = part.trim();
+    const match = ARRAY_PATTERN.exec(text);
+    const problem = (why: string): ForecastOptionError =>
+      new ForecastOptionError('arrays', `array ${index + 1} ("${text}") ${why}`);
+    if (!match) throw problem('is not declination/azimuth/kwp, e.g. 30/0/5.2');
+    const [declination, azimuth, kwp] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    if (declination > 90) throw problem('has a declination above 90°');
+    if (azimuth < -180 || azimuth > 180) throw problem('has an azimuth outside −180…180°');
+    if (!(kwp > 0) || kwp > 1000) throw problem('has a peak power outside 0–1000 kWp');
+    return { declination, azimuth, kwp };
+  });
 }

@@ -145,7 +145,7 @@ export class PricingRuntime {
         return new ForecastSolarProvider({
           latitude: solar.latitude,
           longitude: solar.longitude,
-          arrays: [{ declination: solar.declination, azimuth: solar.azimuth, kwp: solar.kwp }],
+          arrays: solar.arrays.map((a) => ({ declination: a.declination, azimuth: a.azimuth, kwp: a.kwp })),
           ...(solar.inverterKw === undefined ? {} : { inverterKw: solar.inverterKw }),
           ...(solar.lossesPct === undefined ? {} : { extraLossesPct: solar.lossesPct }),
           ...(solar.apiKey === undefined ? {} : { apiKey: solar.apiKey }),
@@ -155,14 +155,12 @@ export class PricingRuntime {
         return new OpenMeteoPvProvider({
           latitude: solar.latitude,
           longitude: solar.longitude,
-          arrays: [
-            {
-              tilt: solar.declination,
-              azimuth: solar.azimuth,
-              kwp: solar.kwp,
-              ...(solar.lossesPct === undefined ? {} : { lossesPct: solar.lossesPct }),
-            },
-          ],
+          arrays: solar.arrays.map((a) => ({
+            tilt: a.declination,
+            azimuth: a.azimuth,
+            kwp: a.kwp,
+            ...(solar.lossesPct === undefined ? {} : { lossesPct: solar.lossesPct }),
+          })),
           ...(solar.inverterKw === undefined ? {} : { inverterKw: solar.inverterKw }),
           ...(solar.baseUrl === undefined ? {} : { baseUrl: solar.baseUrl }),
         });
