@@ -41,6 +41,7 @@ export class HighsSession {
   private readonly model: Model;
   private cols: number;
   private rows: number;
+  private solveCount = 0;
   readonly hasIntegers: boolean;
 
   constructor(
@@ -75,8 +76,14 @@ export class HighsSession {
     return this.cols;
   }
 
+  /** Solves run on this model so far. */
+  get solves(): number {
+    return this.solveCount;
+  }
+
   solve(options: LpSolveOptions): LpOutcome {
     const codes = this.highs.constants.modelStatus;
+    this.solveCount += 1;
     try {
       this.model.options.set({
         output_flag: false,

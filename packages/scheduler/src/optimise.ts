@@ -3,6 +3,7 @@ import { emptyDispatch, evaluateDispatch, type Dispatch } from './dispatch.js';
 import { HighsSession, type LpOutcome, type LpSolveOptions } from './highs-session.js';
 import { buildBatteryLpModel, type BatteryLpModel, type LpVariables } from './lp-model.js';
 import { netSimultaneousFlows } from './netting.js';
+import { searchOnOff, type OnOffDecision } from './onoff-search.js';
 import type { PlanningProblem } from './problem.js';
 import { smoothInPlace } from './smoothing.js';
 
@@ -13,6 +14,13 @@ import { smoothInPlace } from './smoothing.js';
  */
 export const MIP_GAP = 4e-4;
 export const SMOOTHING_TOLERANCE = 9e-4;
+/**
+ * A searched rounding (onoff-search.ts) is accepted within this share of the relaxation's bound:
+ * inside the contract's 0.1 %, and smoothing then has what is left up to SMOOTHING_TOLERANCE.
+ */
+export const SEARCH_GAP = 8e-4;
+/** Warm LP re-solves the on/off search may spend on branching before HiGHS' MIP takes over. */
+const SEARCH_NODES = 60;
 const FRACTION_TOLERANCE = 1e-6;
 const MAX_PASSES = 8;
 
@@ -25,7 +33,7 @@ export type OptimiseResult =
       readonly lowerBound: number;
       readonly solves: number;
       /** How the on/off decisions were settled. */
-      readonly method: 'lp' | 'rounding' | 'mip';
+      readonly method: 'lp' | 'rounding' | 'search' | 'mip';
       readonly smoothed: boolean;
     }
   | { readonly kind: 'infeasible' }
@@ -141,6 +149,35 @@ function decisionsOf(p: PlanningProblem, m: BatteryLpModel, x: Float64Array, evR
   return bounds;
 }
 
+/** The relaxation's on/off decisions (EV intervals that can reach min_kw, deferrable intervals). */
+function onOffDecisions(p: PlanningProblem, m: BatteryLpModel): OnOffDecision[] {
+  const free = (c: number): readonly [number, number] => [m.lp.colLower[c] ?? 0, m.lp.colUpper[c] ?? 0];
+  const decisions: OnOffDecision[] = [];
+  if (p.ev && p.ev.minKw > 0) {
+    const min = p.ev.minKw;
+    m.vars.ev.forEach((c, t) => {
+      const max = p.ev!.maxKw[t] ?? 0;
+      if (max < min) return;
+      const share = (x: Float64Array): number => {
+        const kw = x[c] ?? 0;
+        return kw <= FRACTION_TOLERANCE ? 0 : kw >= min - FRACTION_TOLERANCE ? 1 : kw / min;
+      };
+      decisions.push({ col: c, off: [0, 0], on: [min, max], free: free(c), share });
+    });
+  }
+  for (const row of m.vars.deferrableOn) {
+    for (const c of row) {
+      if (c < 0) continue;
+      const share = (x: Float64Array): number => {
+        const on = x[c] ?? 0;
+        return on <= FRACTION_TOLERANCE ? 0 : on >= 1 - FRACTION_TOLERANCE ? 1 : on;
+      };
+      decisions.push({ col: c, off: [0, 0], on: [1, 1], free: free(c), share });
+    }
+  }
+  return decisions;
+}
+
 interface Candidate {
   readonly model: BatteryLpModel;
   /** The live HiGHS model that produced it (stage 2 re-solves it warm). */
@@ -211,7 +248,7 @@ function optimiseWith(
   };
 
   let best: Candidate | null = null;
-  let method: 'lp' | 'rounding' | 'mip' = 'lp';
+  let method: 'lp' | 'rounding' | 'search' | 'mip' = 'lp';
   for (let pass = 0; pass < MAX_PASSES && !best; pass++) {
     // Solutions that keep needing exclusivity binaries get them everywhere, so the loop ends.
     if (pass === MAX_PASSES - 2) {
@@ -249,11 +286,38 @@ function optimiseWith(
       method = fullMip ? 'mip' : 'lp';
       break;
     }
-    // Round the relaxation (EV intervals below min_kw off, then on) and keep a rounding that is
-    // provably near-optimal: its objective is within MIP_GAP of the relaxation's lower bound.
-    for (const roundUp of [false, true]) {
-      const r = solveRounded(decisionsOf(p, model, out.x, roundUp));
-      if (r && (!best || r.objective < best.objective)) best = r;
+    // A pure LP relaxation: search its roundings warm on the live model (onoff-search.ts) and keep
+    // one that is provably near-optimal: within SEARCH_GAP of the relaxation's lower bound.
+    if (!hasIntegers) {
+      const limit = lowerBound + SEARCH_GAP * Math.max(1, Math.abs(lowerBound));
+      const before = session.solves;
+      const found = searchOnOff(session, onOffDecisions(p, model), out, {
+        limit,
+        nodeLimit: SEARCH_NODES,
+        solveOptions,
+      });
+      solves += session.solves - before;
+      if (found) {
+        const searched = extractDispatch(p, model.vars, found.x);
+        const clean = netSimultaneousFlows(p, searched);
+        const objective = evaluateDispatch(p, searched).objective;
+        if (
+          clean.unresolvedChargeDischarge.length === 0 &&
+          clean.unresolvedImportExport.length === 0 &&
+          objective <= limit
+        ) {
+          best = { model, session, out: found, dispatch: searched, objective };
+          method = 'search';
+          break;
+        }
+      }
+    } else {
+      // Round the relaxation (EV intervals below min_kw off, then on) and keep a rounding that is
+      // provably near-optimal: its objective is within MIP_GAP of the relaxation's lower bound.
+      for (const roundUp of [false, true]) {
+        const r = solveRounded(decisionsOf(p, model, out.x, roundUp));
+        if (r && (!best || r.objective < best.objective)) best = r;
+      }
     }
     if (best && best.objective <= lowerBound + MIP_GAP * Math.max(1, Math.abs(lowerBound))) {
       method = 'rounding';
@@ -297,6 +361,7 @@ function optimiseWith(
   }
   if (!base) return result(stageOne, false);
   // A relaxation that already respected the on/off rules keeps its decisions during smoothing.
+  // (A searched rounding is already fixed in place.)
   if (!stageOne.session.hasIntegers && method === 'lp') {
     stageOne.session.changeBounds(decisionsOf(p, stageOne.model, stageOne.out.x, false));
   }
