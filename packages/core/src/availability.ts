@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { toDeviceError, type DeviceError } from './errors.js';
 import type { DeviceEvents } from './device.js';
 import type { TypedEmitter } from './events.js';
 
@@ -27,5 +28,19 @@ export class AvailabilityReporter {
       since: this.clock.now(),
       ...(reason === undefined ? {} : { reason }),
     });
+  }
+
+  /** A failed connect: whatever went wrong (refusals included: wrong chip, encrypted link) leaves the device unusable. */
+  connectFailed(err: unknown): DeviceError {
+    const error = toDeviceError(err);
+    this.report(false, error.reason);
+    return error;
+  }
+
+  /** A failed read or command: the device is gone unless it merely refused this one request. */
+  requestFailed(err: unknown): DeviceError {
+    const error = toDeviceError(err);
+    if (!error.isRefusal) this.report(false, error.reason);
+    return error;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeviceError } from './errors.js';
 
 /**
  * Typed commands. Every path that changes a device (HA, web panel, CLI, controller)
@@ -63,4 +64,12 @@ export interface CommandOutcome {
   readonly applied: Readonly<Record<string, number | string | boolean>>;
   /** Number of register/API writes this cost; 0 when the device was already in that state. */
   readonly writes: number;
+}
+
+/** An adapter's first step in `execute()`: untrusted input becomes a Command, or a `rejected` DeviceError naming the field. */
+export function parseDeviceCommand(input: unknown): Command {
+  const parsed = Command.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
 }

@@ -1,11 +1,15 @@
 import {
+  AvailabilityReporter,
   Command,
+  COMMAND_TYPES,
+  DeviceError,
   ManualClock,
   TypedEmitter,
-  toDeviceError,
-  DeviceError,
   canonicalSensor,
-  COMMAND_TYPES,
+  parseDeviceCommand,
+  toDeviceError,
+  type Availability,
+  type DeviceEvents,
 } from '@sps/core';
 
 describe('Command schema', () => {
@@ -92,5 +96,29 @@ describe('canonicalSensor', () => {
       stateClass: 'total_increasing',
     });
     expect(canonicalSensor('battery_soc', { name: 'SOC' }).name).toBe('SOC');
+  });
+});
+
+describe('adapter helpers', () => {
+  it('parseDeviceCommand returns the command or a rejected DeviceError naming the field', () => {
+    expect(parseDeviceCommand({ type: 'set_relay', on: true })).toEqual({ type: 'set_relay', on: true });
+    expect(() => parseDeviceCommand({ type: 'force_charge', power_w: -1 })).toThrow(
+      expect.objectContaining({ kind: 'rejected', message: expect.stringMatching(/^power_w: /) }),
+    );
+  });
+
+  it('AvailabilityReporter reports a failed connect always, a refused request never', () => {
+    const events = new TypedEmitter<DeviceEvents>();
+    const seen: Availability[] = [];
+    events.on('availability', (a) => seen.push(a));
+    const reporter = new AvailabilityReporter(events, new ManualClock(0));
+    reporter.report(true);
+    expect(reporter.requestFailed(new DeviceError('rejected', 'no')).kind).toBe('rejected');
+    expect(reporter.available).toBe(true);
+    reporter.requestFailed(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
+    expect(seen.at(-1)).toMatchObject({ available: false, reason: 'timeout: timed out' });
+    reporter.report(true);
+    reporter.connectFailed(new DeviceError('unsupported', 'encrypted link'));
+    expect(seen.at(-1)).toMatchObject({ available: false, reason: 'unsupported: encrypted link' });
   });
 });

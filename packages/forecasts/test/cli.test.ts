@@ -1,6 +1,6 @@
 import { ForecastInputError, forecastSolarForCli } from '@sps/forecasts';
-import type { TestServer } from './helpers/server';
-import { json, startServer } from './helpers/server';
+import type { TestServer } from '../../../tests/support/http-test-server';
+import { json, startServer } from '../../../tests/support/http-test-server';
 
 describe('forecastSolarForCli', () => {
   let server: TestServer;

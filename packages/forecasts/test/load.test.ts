@@ -12,8 +12,8 @@ import {
 } from '@sps/forecasts';
 import { zonedToUtc } from '@sps/core';
 import type { LoadSample, TemperaturePoint } from '@sps/forecasts';
-import type { TestServer } from './helpers/server';
-import { json, startServer } from './helpers/server';
+import type { TestServer } from '../../../tests/support/http-test-server';
+import { json, startServer } from '../../../tests/support/http-test-server';
 
 const MIN = 60_000;
 const H = 60 * MIN;

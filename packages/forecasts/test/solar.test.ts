@@ -8,8 +8,8 @@ import {
   sunPosition,
 } from '@sps/forecasts';
 import type { HaForecastBridge } from '@sps/forecasts';
-import type { TestServer } from './helpers/server';
-import { json, startServer } from './helpers/server';
+import type { TestServer } from '../../../tests/support/http-test-server';
+import { json, startServer } from '../../../tests/support/http-test-server';
 
 const MIN = 60_000;
 const H = 60 * MIN;

@@ -5,8 +5,8 @@ import {
   parseNemTime,
   parseTariffConfig,
 } from '@sps/tariffs';
-import type { TestServer } from './helpers/server';
-import { MIN, json, startServer } from './helpers/server';
+import type { TestServer } from '../../../tests/support/http-test-server';
+import { MIN, json, startServer } from '../../../tests/support/http-test-server';
 
 /** SETTLEMENTDATE as the visualisation API writes it: interval END, NEM time (UTC+10), no offset. */
 function nem(utcMs: number): string {

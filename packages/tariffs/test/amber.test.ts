@@ -1,6 +1,6 @@
 import { AmberPriceProvider, PriceFetchError, listAmberSites } from '@sps/tariffs';
-import type { TestServer } from './helpers/server';
-import { MIN, iso, json, startServer } from './helpers/server';
+import type { TestServer } from '../../../tests/support/http-test-server';
+import { MIN, iso, json, startServer } from '../../../tests/support/http-test-server';
 
 type Channel = 'general' | 'feedIn' | 'controlledLoad';
 type Kind = 'ActualInterval' | 'CurrentInterval' | 'ForecastInterval';

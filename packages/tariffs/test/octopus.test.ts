@@ -6,8 +6,8 @@ import {
   parseTariffConfig,
 } from '@sps/tariffs';
 import type { PriceSeries } from '@sps/tariffs';
-import type { TestServer } from './helpers/server';
-import { MIN, iso, json, startServer } from './helpers/server';
+import type { TestServer } from '../../../tests/support/http-test-server';
+import { MIN, iso, json, startServer } from '../../../tests/support/http-test-server';
 
 const SLOT = 30 * MIN;
 

@@ -1,8 +1,8 @@
 import { ManualClock } from '@sps/core';
 import { AemoPriceProvider, PriceService, fetchPricesForCli, TariffConfigError, PriceFetchError } from '@sps/tariffs';
 import type { PriceStatus } from '@sps/tariffs';
-import type { TestServer } from './helpers/server';
-import { MIN, MemoryState, json, startServer } from './helpers/server';
+import type { TestServer } from '../../../tests/support/http-test-server';
+import { MIN, MemoryState, json, startServer } from '../../../tests/support/http-test-server';
 
 const nem = (utcMs: number) => new Date(utcMs + 10 * 60 * MIN).toISOString().slice(0, 19);
 

@@ -1,6 +1,7 @@
+import type { Command } from '@sps/core';
 import {
+  parseDeviceCommand,
   AvailabilityReporter,
-  Command,
   DeviceError,
   systemClock,
   toDeviceError,
@@ -129,12 +130,7 @@ export class BluettiAdapter implements Device {
 
   async execute(input: Command): Promise<CommandOutcome> {
     const model = this.requireModel();
-    const parsed = Command.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const command = parsed.data;
+    const command = parseDeviceCommand(input);
     const plan = planCommand(command, model);
     try {
       await this.reopenIfDropped();

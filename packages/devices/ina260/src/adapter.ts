@@ -1,6 +1,7 @@
+import type { Command } from '@sps/core';
 import {
+  parseDeviceCommand,
   AvailabilityReporter,
-  Command,
   DeviceError,
   systemClock,
   toDeviceError,
@@ -91,9 +92,7 @@ export class Ina260Adapter implements Device {
       this.energy.interrupt();
       this.availability.report(true);
     } catch (err) {
-      const error = toDeviceError(err);
-      this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.connectFailed(err);
     }
   }
 
@@ -133,12 +132,8 @@ export class Ina260Adapter implements Device {
 
   async execute(input: Command): Promise<CommandOutcome> {
     this.assertConnected();
-    const parsed = Command.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
-    }
-    throw new DeviceError('unsupported', `the INA260 is a sensor and takes no commands (got ${parsed.data.type})`);
+    const command = parseDeviceCommand(input);
+    throw new DeviceError('unsupported', `the INA260 is a sensor and takes no commands (got ${command.type})`);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
+import type { Command } from '@sps/core';
 import {
+  parseDeviceCommand,
   AvailabilityReporter,
-  Command,
   DeviceError,
   systemClock,
   toDeviceError,
@@ -76,9 +77,7 @@ export class KasaPlugAdapter implements Device {
       this.description = this.buildDescription(first, transport.kind);
       this.availability.report(true);
     } catch (err) {
-      const error = toDeviceError(err);
-      this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.connectFailed(err);
     }
   }
 
@@ -95,12 +94,7 @@ export class KasaPlugAdapter implements Device {
 
   async execute(input: Command): Promise<CommandOutcome> {
     const dialect = this.assertConnected();
-    const parsed = Command.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const command = parsed.data;
+    const command = parseDeviceCommand(input);
     if (command.type !== 'set_relay') {
       throw new DeviceError('unsupported', `a Kasa plug only switches its relay; ${command.type} is not possible`);
     }
@@ -138,9 +132,7 @@ export class KasaPlugAdapter implements Device {
       this.availability.report(true);
       return result;
     } catch (err) {
-      const error = toDeviceError(err);
-      if (!error.isRefusal) this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.requestFailed(err);
     }
   }
 

@@ -1,9 +1,9 @@
+import type { Command } from '@sps/core';
 import {
+  parseDeviceCommand,
   AvailabilityReporter,
-  Command,
   DeviceError,
   systemClock,
-  toDeviceError,
   TypedEmitter,
   type Clock,
   type CommandOutcome,
@@ -81,9 +81,7 @@ export class ShellyAdapter implements Device {
       this.availability.report(true);
     } catch (err) {
       await this.dropBackend();
-      const error = toDeviceError(err);
-      this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.connectFailed(err);
     }
   }
 
@@ -100,20 +98,13 @@ export class ShellyAdapter implements Device {
       this.availability.report(true);
       return this.toReadings(state);
     } catch (err) {
-      const error = toDeviceError(err);
-      if (!error.isRefusal) this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.requestFailed(err);
     }
   }
 
   async execute(input: Command): Promise<CommandOutcome> {
     const backend = this.requireBackend();
-    const parsed = Command.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const command = parsed.data;
+    const command = parseDeviceCommand(input);
     if (command.type !== 'set_relay') {
       throw new DeviceError('unsupported', `a Shelly relay cannot do ${command.type}; it only switches (set_relay)`);
     }
@@ -138,9 +129,7 @@ export class ShellyAdapter implements Device {
         writes: 1,
       };
     } catch (err) {
-      const error = toDeviceError(err);
-      if (!error.isRefusal) this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.requestFailed(err);
     }
   }
 

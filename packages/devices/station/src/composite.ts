@@ -1,6 +1,7 @@
+import type { Command } from '@sps/core';
 import {
+  parseDeviceCommand,
   AvailabilityReporter,
-  Command,
   DeviceError,
   canonicalSensor,
   systemClock,
@@ -173,12 +174,7 @@ export class PowerStationComposite implements Device {
 
   async execute(input: Command): Promise<CommandOutcome> {
     this.describe();
-    const parsed = Command.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const command = parsed.data;
+    const command = parseDeviceCommand(input);
     if (command.type !== 'force_charge' && command.type !== 'force_discharge' && command.type !== 'restore_normal') {
       throw new DeviceError(
         'unsupported',

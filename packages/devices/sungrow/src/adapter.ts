@@ -1,9 +1,9 @@
+import type { Command } from '@sps/core';
 import {
+  parseDeviceCommand,
   AvailabilityReporter,
-  Command,
   DeviceError,
   systemClock,
-  toDeviceError,
   TypedEmitter,
   COMMAND_TYPES,
   type Clock,
@@ -87,9 +87,7 @@ export class SungrowShAdapter implements Device {
       this.connected = true;
       this.availability.report(true);
     } catch (err) {
-      const error = toDeviceError(err);
-      this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.connectFailed(err);
     }
   }
 
@@ -111,20 +109,13 @@ export class SungrowShAdapter implements Device {
       this.availability.report(true);
       return { timestamp: this.clock.now(), values };
     } catch (err) {
-      const error = toDeviceError(err);
-      if (!error.isRefusal) this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.requestFailed(err);
     }
   }
 
   async execute(input: Command): Promise<CommandOutcome> {
     this.assertConnected();
-    const parsed = Command.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const command = parsed.data;
+    const command = parseDeviceCommand(input);
     const plan = planCommand(command, this.describe().capabilities.limits);
     let writes = 0;
     try {
@@ -138,9 +129,7 @@ export class SungrowShAdapter implements Device {
         }
       }
     } catch (err) {
-      const error = toDeviceError(err);
-      if (!error.isRefusal) this.availability.report(false, error.reason);
-      throw error;
+      throw this.availability.requestFailed(err);
     }
     return { command, applied: plan.applied, writes };
   }

@@ -1,3 +1,4 @@
+// A scripted HTTP server on 127.0.0.1 for provider tests (tariffs, forecasts): records requests, answers with a handler the test swaps.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
