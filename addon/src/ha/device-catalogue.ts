@@ -109,12 +109,24 @@ export class DeviceCatalogue {
     return entities?.find((e) => e.key === key);
   }
 
-  /** Every configured device HA can be told about, in the options' order. */
+  /**
+   * Every configured device HA can be told about, in the options' order. HA knows a device by its
+   * serial (its identifier, and the stem of every entity's unique id): a second device reporting a
+   * serial already taken — the same inverter configured twice — would be merged into the first and
+   * its entities would clash, so it is left out, with an error in the log naming both.
+   */
   bridgeDevices(): BridgeDevice[] {
     const devices: BridgeDevice[] = [];
+    const bySerial = new Map<string, string>();
     for (const runner of this.manager.list()) {
       const known = this.known.get(runner.config.id);
       if (!known) continue;
+      const taken = bySerial.get(known.info.serial);
+      if (taken !== undefined) {
+        this.reportDuplicate(runner.config.id, taken, known.info.serial);
+        continue;
+      }
+      bySerial.set(known.info.serial, runner.config.id);
       devices.push({
         id: runner.config.id,
         name: runner.config.name,
@@ -126,6 +138,17 @@ export class DeviceCatalogue {
       });
     }
     return devices;
+  }
+
+  private readonly reportedDuplicates = new Set<string>();
+
+  private reportDuplicate(id: string, first: string, serial: string): void {
+    if (this.reportedDuplicates.has(id)) return;
+    this.reportedDuplicates.add(id);
+    this.logger.error(
+      { device: id, same_as: first, serial },
+      `device ${id} reports serial ${serial}, as ${first} does: it is not shown in Home Assistant (is it configured twice?)`,
+    );
   }
 
   private persist(): void {

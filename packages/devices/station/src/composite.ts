@@ -27,6 +27,8 @@ import {
 import { MinOnOffTimer, SWITCH_LABELS, type StationSwitch } from './switch-timer.js';
 
 export const STATION_DRIVER = 'station';
+/** The composite's serial is the station's with this suffix (stable: HA's unique ids derive from it). */
+export const STATION_SERIAL_SUFFIX = '-station';
 
 /** Bluetti set_relay channels (bluetti README): 0 AC output, 2 grid charging. */
 const STATION_AC_OUTPUT_CHANNEL = 0;
@@ -193,7 +195,18 @@ export class PowerStationComposite implements Device {
     // Switch off before on: never feed the station from the grid while it carries the loads.
     changes.sort((a, b) => Number(target[a]) - Number(target[b]));
     let writes = 0;
+    const applied: Record<string, number | string | boolean> = {};
     for (const s of changes) {
+      if (s === 'ac_output' && target.ac_output && current.stationOutputOn === false) {
+        // A relay at P3 carries the station's output: that output must be live before P3 closes,
+        // or the transfer switch sees nothing and the loads stay on the grid. It is left on
+        // afterwards (P3 does the switching), so this costs one write per manual switch-off.
+        const station = await this.station.guard(() =>
+          this.station.device.execute({ type: 'set_relay', on: true, channel: STATION_AC_OUTPUT_CHANNEL }),
+        );
+        writes += station.writes;
+        applied.station_output_on = true;
+      }
       const ref = this.switches[s];
       const member = this.memberOf(ref.device);
       const outcome = await member.guard(() =>
@@ -202,10 +215,8 @@ export class PowerStationComposite implements Device {
       this.timer.recordChange(s);
       writes += outcome.writes;
     }
-    const applied: Record<string, number | string | boolean> = {
-      grid_charging_on: target.grid_charging,
-      ac_output_on: target.ac_output,
-    };
+    applied.grid_charging_on = target.grid_charging;
+    applied.ac_output_on = target.ac_output;
     if (command.type === 'force_charge') applied.charge_power_w = this.chargePowerW;
     return { command, applied, writes };
   }
@@ -279,6 +290,15 @@ export class PowerStationComposite implements Device {
     }
   }
 
+  /** The reading key of the station's own AC output switch (`ac_output_on` on a Bluetti). */
+  private get stationOutputKey(): string {
+    return defaultKeys(this.station.device.driver, STATION_AC_OUTPUT_CHANNEL).stateKey;
+  }
+
+  private stationHasOutputSwitch(): boolean {
+    return this.station.device.describe().entities.some((e) => e.key === this.stationOutputKey);
+  }
+
   private checkPower(command: Command): void {
     if (command.type === 'force_charge' && command.power_w > this.chargePowerW) {
       throw new DeviceError(
@@ -295,8 +315,12 @@ export class PowerStationComposite implements Device {
     }
   }
 
-  /** Reads the switching devices now: the minimum-time rule and the writes depend on the true state. */
-  private async switchStates(): Promise<Record<StationSwitch, boolean>> {
+  /**
+   * Reads the switching devices now: the minimum-time rule and the writes depend on the true state.
+   * With a relay at P3, `stationOutputOn` is the station's own AC output behind it (null when the
+   * station has no such switch or P3 is the station's own output).
+   */
+  private async switchStates(): Promise<Record<StationSwitch, boolean> & { stationOutputOn: boolean | null }> {
     const cache = new Map<Device, Promise<ReadingSet>>();
     const stateOf = async (s: StationSwitch): Promise<boolean> => {
       const ref = this.switches[s];
@@ -313,7 +337,13 @@ export class PowerStationComposite implements Device {
     };
     const gridCharging = await stateOf('grid_charging');
     const acOutput = await stateOf('ac_output');
-    return { grid_charging: gridCharging, ac_output: acOutput };
+    let stationOutputOn: boolean | null = null;
+    if (this.switches.ac_output.device !== this.station.device && this.stationHasOutputSwitch()) {
+      let read = cache.get(this.station.device);
+      if (!read) read = this.station.read();
+      stationOutputOn = booleanOf((await read).values, this.stationOutputKey);
+    }
+    return { grid_charging: gridCharging, ac_output: acOutput, stationOutputOn };
   }
 
   private compose(read: ReadonlyMap<Device, ReadingSet | null>): Record<string, ReadingValue | null> {
@@ -330,6 +360,9 @@ export class PowerStationComposite implements Device {
     const p2Values = this.p2 ? valuesOf(this.p2.device) : null;
     const p4Values = this.p4 ? valuesOf(this.p4.device) : null;
     const stationAcOut = numberOf(station, 'ac_output_power');
+    // A closed relay at P3 moves the loads only while the station's own output behind it is live.
+    const stationOutput = p3.device === this.station.device ? null : booleanOf(station, this.stationOutputKey);
+    const loadsOnStation = acOutput === true && stationOutput !== false;
     const loadPower = this.p2 && p2Values ? numberOf(p2Values, this.p2.powerKey) : acOutput ? stationAcOut : null;
     const pvPower = this.p4 && p4Values ? numberOf(p4Values, this.p4.powerKey) : numberOf(station, 'pv_power');
 
@@ -343,7 +376,7 @@ export class PowerStationComposite implements Device {
       export_power: 0,
       grid_charging_on: gridCharging,
       ac_output_on: acOutput,
-      station_mode: acOutput ? 'discharging' : gridCharging ? 'charging' : acOutput === null ? null : 'idle',
+      station_mode: loadsOnStation ? 'discharging' : gridCharging ? 'charging' : acOutput === null ? null : 'idle',
       grid_charging_hold_s: Math.ceil(this.timer.waitMs('grid_charging') / 1000),
       ac_output_hold_s: Math.ceil(this.timer.waitMs('ac_output') / 1000),
     };
@@ -421,7 +454,9 @@ export class PowerStationComposite implements Device {
       info: {
         manufacturer: station.info.manufacturer,
         model: `${station.info.model} power station (${['station', ...positions].join(', ')})`,
-        serial: station.info.serial,
+        // Its own identity in HA: with the station's serial HA would merge the two devices and their
+        // entities' unique ids (serial + key: battery_soc, ac_output_on …) would collide.
+        serial: `${station.info.serial}${STATION_SERIAL_SUFFIX}`,
         ...(station.info.firmware === undefined ? {} : { firmware: station.info.firmware }),
       },
       entities,

@@ -13,13 +13,16 @@ async function deviceError(promise: Promise<unknown>): Promise<DeviceError> {
 
 describe('PowerStationComposite over the simulators (Bluetti BLE in memory, Shelly on loopback HTTP, INA260 on the memory bus)', () => {
   it('describes the whole as a battery that cannot export', async () => {
-    const { composite } = await startWorld({ composite: { p2LoadCapW: 1500 } });
-    const d = composite.describe();
+    const world = await startWorld({ composite: { p2LoadCapW: 1500 } });
+    const d = world.composite.describe();
     expect(d.capabilities.commands).toEqual(['force_charge', 'force_discharge', 'restore_normal']);
     // AC180: 1800 W inverter, 1152 Wh; the P2 circuit caps discharge at 1500 W.
     expect(d.capabilities.limits).toEqual({ maxChargeW: 950, maxDischargeW: 1500, maxExportW: 0, capacityWh: 1152 });
     expect(d.info.manufacturer).toBe('Bluetti');
     expect(d.info.model).toMatch(/AC180 power station \(station, P1, P3, P2, P4\)/);
+    // A device of its own in HA, never merged with the station's: its serial is the station's plus a suffix.
+    const stationSerial = world.bluetti.identity.serial;
+    expect(d.info.serial).toBe(`${stationSerial}-station`);
     const keys = d.entities.map((e) => e.key);
     expect(keys).toEqual(
       expect.arrayContaining(['battery_soc', 'grid_power', 'load_power', 'pv_power', 'p1_available', 'p4_available']),
@@ -110,6 +113,37 @@ describe('PowerStationComposite over the simulators (Bluetti BLE in memory, Shel
     await world.run(5 * MIN);
     await world.composite.execute({ type: 'restore_normal' });
     expect(world.p3Sim?.state.relays[0]?.on).toBe(false);
+  });
+
+  it('turns the station’s own output on before it closes a P3 relay, and leaves it on afterwards', async () => {
+    const world = await startWorld({ p3: 'relay' });
+    world.bluetti.state.acOutputOn = false;
+    world.sync();
+    const before = await world.read();
+    expect(before.values.ac_output_on).toBe(false);
+    expect(before.values.station_mode).toBe('idle');
+
+    const outcome = await world.composite.execute({ type: 'force_discharge', power_w: 0 });
+    expect(outcome.applied).toEqual({ station_output_on: true, grid_charging_on: false, ac_output_on: true });
+    expect(world.bluetti.state.acOutputOn).toBe(true);
+    expect(world.p3Sim?.state.relays[0]?.on).toBe(true);
+    const after = await world.read();
+    expect(after.values.station_mode).toBe('discharging');
+    expect(num(after, 'battery_power')).toBe(world.loadW);
+
+    await world.run(5 * MIN);
+    const idle = await world.composite.execute({ type: 'restore_normal' });
+    expect(idle.applied).toEqual({ grid_charging_on: false, ac_output_on: false });
+    expect(world.p3Sim?.state.relays[0]?.on).toBe(false);
+    // P3 does the switching: the station's inverter stays live behind the open relay.
+    expect(world.bluetti.state.acOutputOn).toBe(true);
+
+    // The output switched off by hand while P3 is closed: the composite says the loads are not on the station.
+    await world.run(5 * MIN);
+    await world.composite.execute({ type: 'force_discharge', power_w: 0 });
+    world.bluetti.state.acOutputOn = false;
+    world.sync();
+    expect((await world.read()).values.station_mode).toBe('idle');
   });
 
   it('holds the minimum on/off time: a change inside it is refused, with the time left, and nothing is written', async () => {
