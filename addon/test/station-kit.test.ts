@@ -8,10 +8,10 @@ import { MemoryStateStore } from '../src/state-store';
 
 /**
  * The power-station kit in the running add-on: the demo's kit (Bluetti AC180 simulator over its
- * loopback GATT tunnel, Shelly simulators over loopback HTTP at P1 and P2, an INA260 on the memory
+ * loopback GATT tunnel, Shelly simulators over loopback HTTP at P1, P2 and P3, an INA260 on the memory
  * bus at P4) named by a `station` entry, driven by the optimiser with a local tou tariff and real
  * HiGHS. Two runs: a cheap hour now (the station must charge through P1), a peak hour now (the
- * station must carry the P2 loads: its AC output on). Real time; every wait is a bounded poll.
+ * station must carry the P2 loads: P3 closed). Real time; every wait is a bounded poll.
  */
 
 const hh = (h: number): string => `${String(((h % 24) + 24) % 24).padStart(2, '0')}:00`;
@@ -96,9 +96,15 @@ describe.each([
     expect(station['export_power']?.value).toBe(0);
     expect(station['p1_available']?.value).toBe(true);
     expect(station['p2_available']?.value).toBe(true);
+    expect(station['p3_available']?.value).toBe(true);
     expect(station['p4_available']?.value).toBe(true);
     expect(station['load_power']?.value).toBe(400);
-    for (const member of ['station_charger_simulated', 'house_loads_simulated', 'pv_sensor_simulated']) {
+    for (const member of [
+      'station_charger_simulated',
+      'house_loads_simulated',
+      'station_output_relay_simulated',
+      'pv_sensor_simulated',
+    ]) {
       expect(body.devices[member]?.available).toBe(true);
     }
     // One physical device, one connection: the Bluetti simulator's tunnel has one client.
@@ -108,7 +114,7 @@ describe.each([
   if (name === 'cheap now') {
     it('charges the station: P1 closed, the station sees the grid', async () => {
       await until('P1 on', () => (kit.p1.state.relays[0]?.on ? true : undefined));
-      expect(kit.bluetti.state.acOutputOn).toBe(false);
+      expect(kit.p3.state.relays[0]?.on).toBe(false);
       const plan = (await (await fetch(`${runtime?.url}api/plan`)).json()) as {
         current: { action: string; command: { type: string } | null } | null;
         plan: { intervals: { batteries: { name: string; charge_kw: number }[] }[] } | null;
@@ -118,9 +124,10 @@ describe.each([
       expect(plan.plan?.intervals[0]?.batteries[0]).toMatchObject({ name: 'station', charge_kw: 0.95 });
     });
   } else {
-    it('moves the loads onto the station: its AC output on, P1 open', async () => {
-      await until('AC output on', () => (kit.bluetti.state.acOutputOn ? true : undefined));
+    it('moves the loads onto the station: P3 closed behind its live output, P1 open', async () => {
+      await until('P3 on', () => (kit.p3.state.relays[0]?.on ? true : undefined));
       expect(kit.p1.state.relays[0]?.on).toBe(false);
+      expect(kit.bluetti.state.acOutputOn).toBe(true);
       kit.sync();
       expect(kit.bluetti.state.acOutputW).toBeGreaterThan(0);
       const plan = (await (await fetch(`${runtime?.url}api/plan`)).json()) as {

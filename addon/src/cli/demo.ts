@@ -105,8 +105,8 @@ export const demoCommand: CliCommand = {
     }
     io.stdout.write(
       `Smart Power Station demo: open ${runtime.url}\n` +
-        `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1/P2, INA260 at P4):\n` +
-        '    it charges through P1 when the tou price is low and carries the P2 loads at the peak\n' +
+        `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +
+        '    it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the peak\n' +
         '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode (one optimiser, one battery)\n',
     );
     return exitOnSignals(async () => {
