@@ -1,6 +1,5 @@
-import { systemClock, toDeviceError, type Device } from '@sps/core';
-import type { DriverDefinition } from '../driver-types.js';
-import { CliError, EXIT_DEVICE_FAILED } from './command.js';
+import { toDeviceError, type Device } from '@sps/core';
+import { CliError, EXIT_BAD_INPUT, EXIT_DEVICE_FAILED } from './command.js';
 
 /** Bound on one CLI conversation with a device, on top of the adapter's own per-request timeout. */
 const ONE_SHOT_DEADLINE_MS = 60_000;
@@ -9,12 +8,14 @@ const ONE_SHOT_DEADLINE_MS = 60_000;
  * Connect, do one thing, close: the shape of `sps read` and `sps write`. Any device
  * failure becomes a one-line CliError with the device's reason (`timeout: …`).
  */
-export async function withConnectedDevice<T>(
-  driver: DriverDefinition,
-  fields: unknown,
-  work: (device: Device) => Promise<T>,
-): Promise<T> {
-  const device = driver.create(driver.name, fields, { clock: systemClock });
+export async function withConnectedDevice<T>(create: () => Device, work: (device: Device) => Promise<T>): Promise<T> {
+  let device: Device;
+  try {
+    device = create();
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(err instanceof Error ? err.message : String(err), EXIT_BAD_INPUT);
+  }
   let deadline: NodeJS.Timeout | undefined;
   try {
     const timedOut = new Promise<never>((_, reject) => {

@@ -2,7 +2,8 @@ import { SafetyGuard } from '@sps/control';
 import { Command, CommandRejectedError, COMMAND_TYPES } from '@sps/core';
 import { addonOptionsSchema } from '../options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_DEVICE_FAILED, type CliCommand, parseFlags, stringFlag } from './command.js';
-import { CONNECTION_FLAGS, connectionFields, findDriver } from './connection-flags.js';
+import { CONNECTION_FLAGS } from './connection-flags.js';
+import { deviceTarget, TARGET_FLAGS, TARGET_USAGE } from './device-target.js';
 import { withConnectedDevice } from './one-shot-device.js';
 import { formatTable, formatValue } from './table.js';
 
@@ -46,16 +47,21 @@ export const writeCommand: CliCommand = {
   summary: 'send one command to a device (through the safety guard) and print the outcome',
   usage:
     'sps write <driver> <command> [--power-w N] [--percent N] [--on true|false] [--mode M] [--until ISO] ' +
-    '--host HOST [--port N] [--unit-id N] [--transport lan|winet] [--backup-reserve-pct N] [--json]',
+    `${TARGET_USAGE} [--backup-reserve-pct N] [--json]`,
   async run(args, io) {
     const { values, positionals } = parseFlags(
       args,
-      { ...CONNECTION_FLAGS, ...COMMAND_FLAGS, 'backup-reserve-pct': { type: 'string' }, json: { type: 'boolean' } },
+      {
+        ...CONNECTION_FLAGS,
+        ...TARGET_FLAGS,
+        ...COMMAND_FLAGS,
+        'backup-reserve-pct': { type: 'string' },
+        json: { type: 'boolean' },
+      },
       true,
     );
-    const driver = findDriver(positionals[0]);
+    const target = deviceTarget(positionals[0], values, io);
     const command = commandFromFlags(positionals[1], values);
-    const fields = connectionFields(driver, values);
     // The CLI obeys the same guard as the add-on, with the options' default reserve unless told otherwise.
     const safety = addonOptionsSchema.shape.safety.safeParse({
       backup_reserve_pct:
@@ -65,7 +71,7 @@ export const writeCommand: CliCommand = {
       throw new CliError('--backup-reserve-pct: expected an integer between 0 and 100', EXIT_BAD_INPUT);
     const guard = new SafetyGuard({ limits: { backupReservePct: safety.data.backup_reserve_pct } });
 
-    const outcome = await withConnectedDevice(driver, fields, async (device) => {
+    const outcome = await withConnectedDevice(target.create, async (device) => {
       const capabilities = device.describe().capabilities;
       const soc = command.type === 'force_discharge' ? (await device.read()).values['battery_soc'] : undefined;
       let checked: Command;
@@ -79,7 +85,7 @@ export const writeCommand: CliCommand = {
     });
 
     if (values['json'] === true) {
-      io.stdout.write(JSON.stringify({ device: { id: driver.name, driver: driver.name }, ...outcome }) + '\n');
+      io.stdout.write(JSON.stringify({ device: { id: target.id, driver: target.driver.name }, ...outcome }) + '\n');
       return 0;
     }
     io.stdout.write(`${outcome.command.type}: ${outcome.writes} register write(s)\n`);

@@ -71,7 +71,7 @@ export const stationDriver = defineDriver<StationFields>({
       if (device === undefined) {
         throw new Error(
           `${field}: the station is built from other configured devices; configure it in the add-on options ` +
-            '(sps read works on each member device)',
+            '(sps read station --config FILE reads it with its members)',
         );
       }
       return device;
