@@ -88,7 +88,7 @@ export const writeCommand: CliCommand = {
       io.stdout.write(JSON.stringify({ device: { id: target.id, driver: target.driver.name }, ...outcome }) + '\n');
       return 0;
     }
-    io.stdout.write(`${outcome.command.type}: ${outcome.writes} register write(s)\n`);
+    io.stdout.write(`${outcome.command.type}: ${outcome.writes} write(s) to the device\n`);
     const rows = Object.entries(outcome.applied).map(([k, v]) => [k, formatValue(v)]);
     if (rows.length > 0) io.stdout.write(formatTable(['applied', 'value'], rows));
     return 0;
