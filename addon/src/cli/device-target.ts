@@ -41,7 +41,10 @@ export function deviceTarget(
   const configFile = stringFlag(values, 'config');
   const deviceName = stringFlag(values, 'device');
   const supervised = Boolean(io.env['SUPERVISOR_TOKEN']);
-  if (configFile === undefined && deviceName === undefined) {
+  // A composite can only come from options: inside the add-on the Supervisor's, without asking.
+  const fromOptions =
+    configFile !== undefined || deviceName !== undefined || (driver.memberReferences !== undefined && supervised);
+  if (!fromOptions) {
     if (driver.memberReferences) {
       throw new CliError(
         `${driver.name} is built from other configured devices: use --config FILE [--device NAME]`,
