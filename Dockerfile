@@ -3,8 +3,9 @@
 #
 #   docker build -t smart-power-station .
 #
-# Builds natively for the architecture being built (amd64 or arm64/aarch64); no cross-compiling is needed because
-# the workspace has no native modules (the store uses node:sqlite).
+# Builds natively for the architecture being built (amd64 or arm64/aarch64); no cross-compiling is needed. The one
+# native module, i2c-bus (the INA260's Linux I2C bus; the store uses node:sqlite), is compiled from source in the
+# build stage against this Node's own headers, so nothing is downloaded and it matches the runtime's Node and musl.
 #
 # Where Node 22 comes from: the HA base image is Alpine without Node, and Alpine's own `nodejs` package is whatever
 # Node release that Alpine branch carries, which is not 22 on every branch. The official node:22-alpine image is
@@ -20,8 +21,11 @@ FROM node22 AS build
 SHELL ["/bin/sh", "-eo", "pipefail", "-c"]
 WORKDIR /src
 
-# The pnpm version of package.json's packageManager field.
-RUN npm install --global --no-fund --no-audit pnpm@10.34.9
+# The pnpm version of package.json's packageManager field. python3, make, g++ and linux-headers: node-gyp compiles
+# i2c-bus (its C++ uses <linux/i2c-dev.h>).
+# hadolint ignore=DL3018
+RUN apk add --no-cache python3 make g++ linux-headers \
+  && npm install --global --no-fund --no-audit pnpm@10.34.9
 
 # The lock file alone decides which packages are downloaded: this layer is reused until it changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
@@ -34,10 +38,21 @@ COPY . .
 # package's `node` first on PATH).
 # `pnpm install --prod` over a full install would leave the development packages in node_modules/.pnpm, so the
 # production install starts from no node_modules at all.
+# i2c-bus (optional dependency of packages/devices/ina260; its install script is one of those skipped) is built with
+# the workspace's node-gyp (a development dependency) and --nodedir=/usr/local, where this image keeps Node's
+# headers, so node-gyp downloads none. The compiled i2c.node is set aside across the production install, put back
+# into the package, and loaded once to prove it works with this Node.
 RUN pnpm install --offline --frozen-lockfile --ignore-scripts \
   && node node_modules/typescript/bin/tsc --build \
+  && I2C_BUS="$(node -p "require('path').dirname(require.resolve('i2c-bus/package.json', {paths: ['packages/devices/ina260']}))")" \
+  && node node_modules/node-gyp/bin/node-gyp.js rebuild --directory="$I2C_BUS" --nodedir=/usr/local \
+  && cp "$I2C_BUS/build/Release/i2c.node" /tmp/i2c.node \
   && find . -name node_modules -type d -prune -exec rm -rf {} + \
   && pnpm install --offline --frozen-lockfile --ignore-scripts --prod \
+  && I2C_BUS="$(node -p "require('path').dirname(require.resolve('i2c-bus/package.json', {paths: ['packages/devices/ina260']}))")" \
+  && mkdir -p "$I2C_BUS/build/Release" \
+  && mv /tmp/i2c.node "$I2C_BUS/build/Release/i2c.node" \
+  && node -e "require(process.argv[1])" "$I2C_BUS" \
   && find . -name '*.tsbuildinfo' -delete \
   && rm -rf tests bench
 
@@ -45,7 +60,8 @@ RUN pnpm install --offline --frozen-lockfile --ignore-scripts \
 FROM ${BASE_IMAGE}
 
 # Not pinned: Alpine's repository keeps only the current build of a package, so a pinned version breaks the build
-# at its next security update; the base image's tag already fixes the Alpine branch.
+# at its next security update; the base image's tag already fixes the Alpine branch. libstdc++ is all Node and the
+# compiled i2c-bus need; the built module comes along with /src (node_modules/.pnpm/i2c-bus@*/…/build/Release).
 # hadolint ignore=DL3018
 RUN apk add --no-cache libstdc++
 

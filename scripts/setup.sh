@@ -127,6 +127,38 @@ install_workspace() {
   esac
 }
 
+# The INA260's Linux I2C bus goes through the native addon i2c-bus (an optional dependency of packages/devices/ina260).
+# pnpm does not run its install script (pnpm-workspace.yaml: ignoredBuiltDependencies): that would build it for
+# whichever node runs pnpm (the machine's own may be older than 22) and could download headers. Instead it is
+# compiled here from source with the workspace's node-gyp against the C headers that ship inside the workspace's
+# Node 22 package (node_modules/node/node_modules/node-linux-<arch>), so nothing is downloaded. Skipped when the
+# built module already loads under that Node.
+build_i2c_bus() {
+  local node="$REPO_ROOT/node_modules/.bin/node" package nodedir
+  package="$(
+    cd "$REPO_ROOT/packages/devices/ina260"
+    "$node" -p "require('path').dirname(require.resolve('i2c-bus/package.json'))" 2>/dev/null
+  )" || package=""
+  if [ -z "$package" ]; then
+    echo "NOTE: i2c-bus is not installed (optional dependency); skipped"
+    return 0
+  fi
+  if "$node" -e "require(process.argv[1])" "$package" >/dev/null 2>&1; then
+    echo "NOTE: i2c-bus already built for Node $("$node" --version)"
+    return 0
+  fi
+  nodedir="$(readlink -f "$REPO_ROOT/node_modules/node")/node_modules/node-linux-$("$node" -p process.arch)"
+  if [ ! -f "$nodedir/include/node/node.h" ]; then
+    echo "no Node headers at $nodedir/include/node" >&2
+    return 1
+  fi
+  # PATH: node-gyp and binding.gyp's `node -e "require('nan')"` run on Node 22, like everything else here.
+  (cd "$package" && PATH="$REPO_ROOT/node_modules/.bin:$PATH" \
+    "$node" "$REPO_ROOT/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$nodedir")
+  "$node" -e "require(process.argv[1])" "$package"
+  echo "NOTE: i2c-bus built from source for Node $("$node" --version)"
+}
+
 # The interpreter for the venv: the one integration-bridge/.python-version names (installed by pyenv on these
 # machines), because current Home Assistant releases need a newer Python than Debian's; else the system python3.
 venv_python() {
@@ -188,6 +220,7 @@ install_python_venv() {
 step "System packages (${APT_PACKAGES[*]})" install_system_packages
 step "pnpm $PNPM_MAJOR" install_pnpm
 step "Workspace packages (pnpm install --frozen-lockfile; brings Node $NODE_MAJOR)" install_workspace
+step "Native i2c-bus for the INA260 (node-gyp against Node $NODE_MAJOR headers, offline)" build_i2c_bus
 step "Python venv in .venv (Home Assistant test requirements, ${PYTHON_TOOLS[*]})" install_python_venv
 
 # One line of versions, so a CI log shows at a glance what the tests ran on.

@@ -81,6 +81,18 @@ describe('config.yaml', () => {
     expect(map.some((entry) => entry.startsWith('config'))).toBe(false);
   });
 
+  it('maps the I2C buses a configured INA260 may be on, Raspberry Pi bus 1 included', () => {
+    // The Supervisor takes plain device paths (supervisor/addons/validate.py: `[str]`) and skips those the host lacks.
+    const devices = manifest['devices'] as string[];
+    expect(Array.isArray(devices)).toBe(true);
+    for (const device of devices) expect(device).toMatch(/^\/dev\/i2c-\d{1,3}$/);
+    expect(devices).toEqual(Array.from({ length: 11 }, (_, n) => `/dev/i2c-${n}`));
+    // `bus` in the options schema must accept every bus mapped here.
+    const bus = String(dictAt(manifest.schema, 'devices')['bus']);
+    const pattern = new RegExp(/^match\((.*)\)\?$/.exec(bus)?.[1] ?? '$^');
+    for (const device of devices) expect(device).toMatch(pattern);
+  });
+
   it('runs one process under Docker init, as the Dockerfile expects', () => {
     // init: false is only right for images whose PID 1 is s6-overlay; this image resets the entrypoint.
     expect(manifest['init'] === undefined || manifest['init'] === true).toBe(true);

@@ -1,9 +1,11 @@
-import { AVERAGING_COUNTS, Ina260Adapter, INA260_MIN_POLL_MS } from '@sps/device-ina260';
+import { AVERAGING_COUNTS, Ina260Adapter, Ina260Simulator, INA260_MIN_POLL_MS } from '@sps/device-ina260';
 import { z } from 'zod';
 import { defineDriver } from '../driver-types.js';
-import { expecting, intBetween } from '../zod-fields.js';
+import { expecting, hostName, intBetween, tcpPort } from '../zod-fields.js';
 
-const busError = expecting('expected an I2C bus number (1 for /dev/i2c-1) or "memory" for the simulated sensor');
+const busError = expecting(
+  'expected an I2C bus number (1 for /dev/i2c-1), "memory" for the simulated sensor or "tcp-sim" for `sps simulate ina260`',
+);
 const addressError = expecting('expected an I2C address from 0x40 to 0x4f (64-79)');
 const averagingError = expecting(`expected one of ${AVERAGING_COUNTS.join('|')}`);
 
@@ -11,48 +13,60 @@ const averagingError = expecting(`expected one of ${AVERAGING_COUNTS.join('|')}`
  * The device fields of an INA260 entry. HA's options schema may deliver numbers as text, so
  * `bus` also takes "1" or "/dev/i2c-1" and `address` takes "0x40"; the adapter's own schema
  * checks them again. There is no shunt field: the INA260's 2 mΩ shunt is inside the chip.
+ * `tcp-sim` reaches `sps simulate ina260` at host:port through the loopback I2C tunnel.
  */
-const ina260Fields = z.strictObject({
-  bus: z.union(
-    [
-      z.literal('memory'),
-      intBetween(0, 255),
-      z
-        .string()
-        .trim()
-        .regex(/^(\/dev\/i2c-)?\d{1,3}$/)
-        .transform((text) => Number(text.replace('/dev/i2c-', '')))
-        .pipe(intBetween(0, 255)),
-    ],
-    { error: busError },
-  ),
-  address: z
-    .union(
+const ina260Fields = z
+  .strictObject({
+    bus: z.union(
       [
-        z.number(),
+        z.literal('memory'),
+        z.literal('tcp-sim'),
+        intBetween(0, 255),
         z
           .string()
           .trim()
-          .regex(/^(0x[0-9a-f]{1,2}|\d{1,3})$/i)
-          .transform(Number),
+          .regex(/^(\/dev\/i2c-)?\d{1,3}$/)
+          .transform((text) => Number(text.replace('/dev/i2c-', '')))
+          .pipe(intBetween(0, 255)),
       ],
-      {
-        error: addressError,
-      },
-    )
-    .pipe(z.int({ error: addressError }).min(0x40, { error: addressError }).max(0x4f, { error: addressError }))
-    .default(0x40),
-  averaging: z
-    .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)], { error: averagingError })
-    .pipe(
-      z.union(
-        AVERAGING_COUNTS.map((n) => z.literal(n)),
-        { error: averagingError },
-      ),
-    )
-    .optional(),
-  timeout_ms: intBetween(10, 60_000).optional(),
-});
+      { error: busError },
+    ),
+    address: z
+      .union(
+        [
+          z.number(),
+          z
+            .string()
+            .trim()
+            .regex(/^(0x[0-9a-f]{1,2}|\d{1,3})$/i)
+            .transform(Number),
+        ],
+        {
+          error: addressError,
+        },
+      )
+      .pipe(z.int({ error: addressError }).min(0x40, { error: addressError }).max(0x4f, { error: addressError }))
+      .default(0x40),
+    averaging: z
+      .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)], { error: averagingError })
+      .pipe(
+        z.union(
+          AVERAGING_COUNTS.map((n) => z.literal(n)),
+          { error: averagingError },
+        ),
+      )
+      .optional(),
+    timeout_ms: intBetween(10, 60_000).optional(),
+    host: hostName.optional(),
+    port: tcpPort.optional(),
+  })
+  .superRefine((fields, ctx) => {
+    if (fields.bus !== 'tcp-sim') return;
+    if (fields.host === undefined)
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'is required for bus tcp-sim' });
+    if (fields.port === undefined)
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'is required for bus tcp-sim' });
+  });
 
 type Ina260Fields = z.output<typeof ina260Fields>;
 
@@ -63,7 +77,16 @@ export const ina260Driver = defineDriver<Ina260Fields>({
   // Reading four registers over I2C costs well under a millisecond; 5 s matches the other devices.
   pollIntervals: () => ({ defaultMs: 5000, minMs: INA260_MIN_POLL_MS }),
   create: (id, fields, { clock }) => new Ina260Adapter({ id, connection: fields, clock }),
-  // No network simulator: `bus: memory` puts a simulated INA260 with a PV panel on an
-  // in-memory bus inside the adapter, so the demo needs no simulator process or port.
-  simulatorFields: () => ({ bus: 'memory', address: 0x40 }),
+  // I2C has no network protocol: `sps simulate ina260` serves simulated chips (real time) over the
+  // loopback I2C tunnel, reached with `bus: tcp-sim`. The demo kit needs no process or port and
+  // uses `bus: memory`, which keeps the simulated chip inside the adapter.
+  createSimulator: () => {
+    const simulator = new Ina260Simulator();
+    return {
+      start: (address) => simulator.start(address),
+      stop: () => simulator.stop(),
+      snapshot: () => simulator.snapshot(),
+    };
+  },
+  simulatorFields: ({ host, port }) => ({ bus: 'tcp-sim', host, port, address: 0x40 }),
 });

@@ -159,7 +159,13 @@ export class Ina260Adapter implements Device {
     if (this.bus === null) {
       this.bus =
         this.givenBus ??
-        (await this.openBus(this.connection.bus, { address: this.connection.address, clock: this.clock }));
+        (await this.openBus(this.connection.bus, {
+          address: this.connection.address,
+          clock: this.clock,
+          host: this.connection.host,
+          port: this.connection.port,
+          timeoutMs: this.connection.timeout_ms,
+        }));
     }
     this.client = new Ina260Client({
       bus: this.bus,

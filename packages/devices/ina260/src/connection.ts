@@ -4,12 +4,14 @@ import { FIRST_ADDRESS, LAST_ADDRESS } from './registers.js';
 
 /**
  * Where the INA260 is: `bus` is the Linux I2C bus number (1 → /dev/i2c-1; "/dev/i2c-1" is
- * accepted too) or "memory" for the simulated chip on an in-memory bus (demo, tests).
+ * accepted too), "memory" for the simulated chip on an in-memory bus (demo, tests) or "tcp-sim"
+ * for `sps simulate ina260` at `host`:`port` over the loopback I2C tunnel (src/tunnel).
  * Numbers may arrive as strings (CLI flags, HA's `str` options) and addresses in hex ("0x40").
  */
 const busSchema = z.union(
   [
     z.literal('memory'),
+    z.literal('tcp-sim'),
     z.int().min(0).max(255),
     z
       .string()
@@ -18,7 +20,7 @@ const busSchema = z.union(
       .transform((text) => Number(text.replace('/dev/i2c-', '')))
       .pipe(z.int().max(255)),
   ],
-  { error: 'expected an I2C bus number (0-255, e.g. 1 for /dev/i2c-1) or "memory"' },
+  { error: 'expected an I2C bus number (0-255, e.g. 1 for /dev/i2c-1), "memory" or "tcp-sim"' },
 );
 
 const addressError = `expected an I2C address from 0x${FIRST_ADDRESS.toString(16)} to 0x${LAST_ADDRESS.toString(16)} (64-79)`;
@@ -52,13 +54,35 @@ const timeoutSchema = z
   .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)], { error: timeoutError })
   .pipe(z.int({ error: timeoutError }).min(10, { error: timeoutError }).max(60_000, { error: timeoutError }));
 
-export const ina260ConnectionSchema = z.strictObject({
-  bus: busSchema,
-  address: addressSchema.default(FIRST_ADDRESS),
-  /** Samples the chip averages per reading; absent = leave the chip's setting alone. */
-  averaging: averagingSchema.optional(),
-  timeout_ms: timeoutSchema.default(1000),
-});
+const hostError = 'expected a host name or IP address (no scheme, port or path)';
+const hostSchema = z
+  .string({ error: hostError })
+  .trim()
+  .regex(/^[A-Za-z0-9._:-]{1,253}$/, { error: hostError });
+
+const portError = 'expected an integer between 1 and 65535';
+const portSchema = z
+  .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)], { error: portError })
+  .pipe(z.int({ error: portError }).min(1, { error: portError }).max(65_535, { error: portError }));
+
+export const ina260ConnectionSchema = z
+  .strictObject({
+    bus: busSchema,
+    address: addressSchema.default(FIRST_ADDRESS),
+    /** Samples the chip averages per reading; absent = leave the chip's setting alone. */
+    averaging: averagingSchema.optional(),
+    timeout_ms: timeoutSchema.default(1000),
+    /** Where `sps simulate ina260` listens; only for bus "tcp-sim". */
+    host: hostSchema.optional(),
+    port: portSchema.optional(),
+  })
+  .superRefine((connection, ctx) => {
+    if (connection.bus !== 'tcp-sim') return;
+    if (connection.host === undefined)
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'is required for bus tcp-sim' });
+    if (connection.port === undefined)
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'is required for bus tcp-sim' });
+  });
 
 export type Ina260Connection = z.output<typeof ina260ConnectionSchema>;
 export type Ina260ConnectionInput = z.input<typeof ina260ConnectionSchema>;

@@ -11,3 +11,7 @@ export * from './entities.js';
 export * from './adapter.js';
 export * from './simulator/pv-panel.js';
 export * from './simulator/ina260-chip.js';
+export * from './simulator/ina260-simulator.js';
+export * from './tunnel/frames.js';
+export * from './tunnel/tunnel-bus.js';
+export * from './tunnel/tunnel-server.js';

@@ -34,7 +34,11 @@ export class I2cTransferError extends Error {
 export function i2cError(err: unknown, where: string): DeviceError {
   if (err instanceof DeviceError) return err;
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-  const detail = err instanceof Error ? err.message : String(err);
+  // Not `instanceof Error`: errors from the native module or another realm (a test sandbox) fail it.
+  const detail =
+    typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string'
+      ? err.message
+      : String(err);
   switch (code) {
     case 'ENXIO':
     case 'EREMOTEIO':

@@ -1,6 +1,6 @@
 import { DeviceError } from '@sps/core';
 import { z } from 'zod';
-import type { I2cBus } from './i2c-bus.js';
+import { i2cError, type I2cBus } from './i2c-bus.js';
 
 /**
  * The part of the `i2c-bus` package (fivdi, MIT) this driver uses: the promise API.
@@ -8,6 +8,8 @@ import type { I2cBus } from './i2c-bus.js';
  * start, raw bytes in wire order, so no byte swap is needed (unlike `readWord`).
  */
 interface PromisifiedI2c {
+  /** Opens the bus device and asks the adapter what it can do (the I2C_FUNCS ioctl). */
+  i2cFuncs?(): Promise<unknown>;
   readI2cBlock(address: number, register: number, length: number, buffer: Buffer): Promise<{ bytesRead: number }>;
   writeI2cBlock(address: number, register: number, length: number, buffer: Buffer): Promise<unknown>;
   close(): Promise<void>;
@@ -20,6 +22,7 @@ interface I2cBusModule {
 const isFunction = (v: unknown): v is (...args: never[]) => unknown => typeof v === 'function';
 const moduleShape = z.object({ openPromisified: z.custom<I2cBusModule['openPromisified']>(isFunction) });
 const busShape = z.object({
+  i2cFuncs: z.custom<NonNullable<PromisifiedI2c['i2cFuncs']>>(isFunction).optional(),
   readI2cBlock: z.custom<PromisifiedI2c['readI2cBlock']>(isFunction),
   writeI2cBlock: z.custom<PromisifiedI2c['writeI2cBlock']>(isFunction),
   close: z.custom<PromisifiedI2c['close']>(isFunction),
@@ -36,17 +39,24 @@ export const loadI2cBusPackage: ModuleLoader = () => import(I2C_BUS_PACKAGE) as 
 /** Accepts both the CommonJS export and an ESM namespace wrapping it in `default`. */
 function findModule(loaded: unknown): I2cBusModule | null {
   const direct = moduleShape.safeParse(loaded);
-  if (direct.success) return direct.data;
+  // The original object, not zod's copy: the package's methods rely on `this`.
+  if (direct.success) return loaded as I2cBusModule;
   if (typeof loaded === 'object' && loaded !== null && 'default' in loaded) {
     const wrapped = moduleShape.safeParse(loaded.default);
-    if (wrapped.success) return wrapped.data;
+    if (wrapped.success) return loaded.default as I2cBusModule;
   }
   return null;
 }
 
+/** The part of i2c-bus's I2cFuncs this driver depends on. */
+const funcsShape = z.object({ smbusReadI2cBlock: z.boolean(), smbusWriteI2cBlock: z.boolean() });
+
 /**
  * Opens /dev/i2c-<busNumber> through `i2c-bus`. A missing or unbuildable package is reported
- * as `unsupported` with what to do, never as a crash at start-up.
+ * as `unsupported` with what to do, never as a crash at start-up. `i2c-bus` opens the device
+ * file only on the first transfer, so the adapter's functions are asked for here: a bus that does
+ * not exist (not mapped into the add-on) or may not be used is refused now, by name, and so is an
+ * adapter without the SMBus I2C-block transfers the driver uses.
  */
 export async function openLinuxI2cBus(busNumber: number, load: ModuleLoader = loadI2cBusPackage): Promise<I2cBus> {
   const name = `/dev/i2c-${busNumber}`;
@@ -64,9 +74,13 @@ export async function openLinuxI2cBus(busNumber: number, load: ModuleLoader = lo
   if (module === null) {
     throw new DeviceError('unsupported', `${name}: the installed "i2c-bus" package has no openPromisified()`);
   }
-  const opened = busShape.safeParse(await module.openPromisified(busNumber));
-  if (!opened.success) throw new DeviceError('unsupported', `${name}: "i2c-bus" returned an unexpected bus object`);
-  const bus = opened.data;
+  const opened: unknown = await module.openPromisified(busNumber);
+  if (!busShape.safeParse(opened).success) {
+    throw new DeviceError('unsupported', `${name}: "i2c-bus" returned an unexpected bus object`);
+  }
+  // Checked above; the object itself is used because its methods read their own fields through `this`.
+  const bus = opened as PromisifiedI2c;
+  if (bus.i2cFuncs !== undefined) await checkFunctions(name, bus);
   return {
     name,
     async readRegister(address, register, length) {
@@ -80,4 +94,18 @@ export async function openLinuxI2cBus(busNumber: number, load: ModuleLoader = lo
     },
     close: () => bus.close(),
   };
+}
+
+async function checkFunctions(name: string, bus: PromisifiedI2c): Promise<void> {
+  let funcs: unknown;
+  try {
+    funcs = await bus.i2cFuncs?.();
+  } catch (err) {
+    await bus.close().catch(() => undefined);
+    throw i2cError(err, name);
+  }
+  const parsed = funcsShape.safeParse(funcs);
+  if (parsed.success && parsed.data.smbusReadI2cBlock && parsed.data.smbusWriteI2cBlock) return;
+  await bus.close().catch(() => undefined);
+  throw new DeviceError('unsupported', `${name}: the I2C adapter does not offer SMBus I2C-block reads and writes`);
 }
