@@ -127,12 +127,39 @@ install_workspace() {
   esac
 }
 
+# A folder with include/node/ for the workspace's Node (what node-gyp's --nodedir wants). The `node` package's own
+# install script npm-installs node-linux-<arch>, the whole Node distribution with its headers, inside the package;
+# when pnpm restored the package from its store without that folder (a warm store keeps only bin/node), the same
+# registry package is fetched with `npm pack` (npm's cache first) and only its include/ is kept, in .cache/.
+node_headers_dir() {
+  local node="$1" version arch packaged cache tarball
+  version="$("$node" -p process.versions.node)"
+  arch="$("$node" -p process.arch)"
+  packaged="$(readlink -f "$REPO_ROOT/node_modules/node")/node_modules/node-linux-$arch"
+  if [ -f "$packaged/include/node/node.h" ]; then
+    echo "$packaged"
+    return 0
+  fi
+  cache="$REPO_ROOT/.cache/node-headers/v$version-$arch"
+  if [ ! -f "$cache/include/node/node.h" ]; then
+    rm -rf "$cache"
+    mkdir -p "$cache"
+    tarball="$(cd "$cache" && npm pack --silent "node-linux-$arch@$version" | tail -n 1)"
+    tar -xzf "$cache/$tarball" -C "$cache" --strip-components=1 package/include
+    rm -f "$cache/$tarball"
+  fi
+  [ -f "$cache/include/node/node.h" ] || {
+    echo "no Node $version headers in node-linux-$arch@$version" >&2
+    return 1
+  }
+  echo "$cache"
+}
+
 # The INA260's Linux I2C bus goes through the native addon i2c-bus (an optional dependency of packages/devices/ina260).
 # pnpm does not run its install script (pnpm-workspace.yaml: ignoredBuiltDependencies): that would build it for
-# whichever node runs pnpm (the machine's own may be older than 22) and could download headers. Instead it is
-# compiled here from source with the workspace's node-gyp against the C headers that ship inside the workspace's
-# Node 22 package (node_modules/node/node_modules/node-linux-<arch>), so nothing is downloaded. Skipped when the
-# built module already loads under that Node.
+# whichever node runs pnpm (the machine's own may be older than 22) and would fetch headers from nodejs.org. Instead
+# it is compiled here from source with the workspace's node-gyp against the headers of the workspace's Node 22 (see
+# node_headers_dir: from the npm registry, like that Node itself). Skipped when the built module already loads.
 build_i2c_bus() {
   local node="$REPO_ROOT/node_modules/.bin/node" package nodedir
   package="$(
@@ -147,11 +174,7 @@ build_i2c_bus() {
     echo "NOTE: i2c-bus already built for Node $("$node" --version)"
     return 0
   fi
-  nodedir="$(readlink -f "$REPO_ROOT/node_modules/node")/node_modules/node-linux-$("$node" -p process.arch)"
-  if [ ! -f "$nodedir/include/node/node.h" ]; then
-    echo "no Node headers at $nodedir/include/node" >&2
-    return 1
-  fi
+  nodedir="$(node_headers_dir "$node")"
   # PATH: node-gyp and binding.gyp's `node -e "require('nan')"` run on Node 22, like everything else here.
   (cd "$package" && PATH="$REPO_ROOT/node_modules/.bin:$PATH" \
     "$node" "$REPO_ROOT/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$nodedir")
@@ -220,7 +243,7 @@ install_python_venv() {
 step "System packages (${APT_PACKAGES[*]})" install_system_packages
 step "pnpm $PNPM_MAJOR" install_pnpm
 step "Workspace packages (pnpm install --frozen-lockfile; brings Node $NODE_MAJOR)" install_workspace
-step "Native i2c-bus for the INA260 (node-gyp against Node $NODE_MAJOR headers, offline)" build_i2c_bus
+step "Native i2c-bus for the INA260 (node-gyp against the headers of Node $NODE_MAJOR)" build_i2c_bus
 step "Python venv in .venv (Home Assistant test requirements, ${PYTHON_TOOLS[*]})" install_python_venv
 
 # One line of versions, so a CI log shows at a glance what the tests ran on.
