@@ -7,3 +7,4 @@ export * from './device.js';
 export * from './clock.js';
 export * from './zoned-time.js';
 export * from './availability.js';
+export * from './listen.js';

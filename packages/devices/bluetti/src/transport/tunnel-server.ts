@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { toDeviceError } from '@sps/core';
+import { listenOn, toDeviceError } from '@sps/core';
 import type { GattPeripheral, GattPeripheralSession } from './gatt-peripheral.js';
 import { encodeTunnelFrame, MAX_TUNNEL_PAYLOAD, TunnelFrameReader, TunnelFrameType } from './tunnel-frames.js';
 
@@ -16,16 +16,9 @@ export class GattTunnelServer {
   async start(address: { host?: string; port?: number } = {}): Promise<number> {
     if (this.server) throw new Error('tunnel server already started');
     const server = createServer((socket) => this.serve(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port ?? 0, address.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const port = await listenOn(server, address);
     this.server = server;
-    const bound = server.address();
-    return typeof bound === 'object' && bound !== null ? bound.port : 0;
+    return port;
   }
 
   get port(): number | null {

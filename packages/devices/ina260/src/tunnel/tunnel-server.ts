@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenOn } from '@sps/core';
 import type { I2cBus } from '../bus/i2c-bus.js';
 import {
   CLIENT_FRAMES,
@@ -28,15 +29,9 @@ export class I2cTunnelServer {
   async start(address: { host?: string; port?: number } = {}): Promise<number> {
     if (this.server) throw new Error('I2C tunnel server already started');
     const server = createServer((socket) => this.serve(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port ?? 0, address.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const port = await listenOn(server, address);
     this.server = server;
-    return this.port ?? 0;
+    return port;
   }
 
   get port(): number | null {

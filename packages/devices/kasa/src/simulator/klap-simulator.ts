@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { listenOn } from '@sps/core';
 import { decodeTdpDatagram, encodeTdpDatagram } from '../codec/discovery.js';
 import {
   KLAP_SEED_BYTES,
@@ -73,16 +74,10 @@ export class KasaKlapSimulator extends KasaSimulatorBase {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port ?? 0, address.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const port = await listenOn(server, address);
     this.startWandering();
-    this.port = (server.address() as { port: number }).port;
-    return this.port;
+    this.port = port;
+    return port;
   }
 
   /** Answer TDP probes on UDP (20002 on a real plug; port 0 = a free one for tests). */

@@ -1,6 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import { DecodeError } from '@sps/core';
+import { DecodeError, listenOn } from '@sps/core';
 import { decodeLegacyDiscoveryRequest, encodeLegacyDiscoveryAnswer } from '../codec/discovery.js';
 import { encodeXorFrame, XorFrameReader } from '../codec/xor.js';
 import { handleIotRequest } from './iot-handler.js';
@@ -28,15 +28,9 @@ export class KasaXorSimulator extends KasaSimulatorBase {
   async start(address: { host?: string; port?: number } = {}): Promise<number> {
     const server = createServer((socket) => this.serve(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port ?? 0, address.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const port = await listenOn(server, address);
     this.startWandering();
-    return (server.address() as { port: number }).port;
+    return port;
   }
 
   /** Answer discovery datagrams on UDP (9999 on a real plug; port 0 = a free one for tests). */

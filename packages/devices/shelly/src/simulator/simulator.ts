@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock, type TimerHandle } from '@sps/core';
+import { listenOn, systemClock, type Clock, type TimerHandle } from '@sps/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { verifyHttpAuthorization, verifyRpcAuth, type RpcAuthObject } from '../codec/digest.js';
 import { ShellyPhysics, type ShellyPhysicalState } from './physics.js';
@@ -184,16 +184,9 @@ export class ShellySimulator {
     });
     this.server = server;
     this.wss = wss;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port ?? 0, address.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const port = await listenOn(server, address);
     if (this.realtime) this.ticker = this.clock.setInterval(() => this.tick(), 1000);
-    const bound = server.address();
-    return typeof bound === 'object' && bound !== null ? bound.port : 0;
+    return port;
   }
 
   async stop(): Promise<void> {
