@@ -1,6 +1,6 @@
 import type { SafetyGuard } from '@sps/control';
 import { TypedEmitter, type Clock, type Command, type Device } from '@sps/core';
-import { membersFirst } from './device-members.js';
+import { createConfiguredDevice, membersFirst } from './device-members.js';
 import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
 import type { ReadingHub } from './hub.js';
@@ -52,17 +52,10 @@ export class DeviceManager {
     const shared = new Map<string, SharedDevice>();
     const built = new Map<string, DeviceRunner>();
     for (const config of membersFirst(devices)) {
-      const driver = deps.drivers.get(config.driver);
-      if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
-      const members = new Map<string, Device>();
-      for (const [field, memberId] of Object.entries(config.members ?? {})) {
+      const device = createConfiguredDevice(config, deps.drivers, deps.clock, (memberId, field) => {
         const member = shared.get(memberId);
         if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
-        members.set(field, member.handle());
-      }
-      const device = driver.create(config.id, config.fields, {
-        clock: deps.clock,
-        ...(members.size > 0 ? { members } : {}),
+        return member.handle();
       });
       let polled: Device = device;
       if (named.has(config.id)) {

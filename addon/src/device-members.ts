@@ -1,4 +1,6 @@
+import type { Clock, Device } from '@sps/core';
 import type { DriverLookup } from './driver-types.js';
+import type { DeviceConfig } from './options.js';
 
 /** One device entry as the member check sees it. */
 export interface MemberCheckEntry {
@@ -92,4 +94,23 @@ export function membersFirst<T extends { readonly id: string; readonly members?:
   };
   for (const device of devices) place(device, 0);
   return ordered;
+}
+
+/**
+ * A configured device built by its driver, with the devices a composite names (its members) from
+ * `memberDevice(id, field)`: the add-on hands out handles on shared devices, the CLI plain ones.
+ */
+export function createConfiguredDevice(
+  config: DeviceConfig,
+  drivers: DriverLookup,
+  clock: Clock,
+  memberDevice: (memberId: string, field: string) => Device,
+): Device {
+  const driver = drivers.get(config.driver);
+  if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
+  const members = new Map<string, Device>();
+  for (const [field, memberId] of Object.entries(config.members ?? {})) {
+    members.set(field, memberDevice(memberId, field));
+  }
+  return driver.create(config.id, config.fields, { clock, ...(members.size > 0 ? { members } : {}) });
 }

@@ -1,4 +1,5 @@
 import { systemClock, type Device } from '@sps/core';
+import { createConfiguredDevice } from '../device-members.js';
 import type { DriverDefinition, DriverLookup } from '../driver-types.js';
 import { builtInDrivers } from '../drivers.js';
 import { locateOptions, readOptionsFile } from '../options-source.js';
@@ -108,18 +109,10 @@ function buildWithMembers(entry: DeviceConfig, all: readonly DeviceConfig[], dri
   const build = (config: DeviceConfig): Device => {
     const existing = built.get(config.id);
     if (existing) return existing;
-    const driver = drivers.get(config.driver);
-    if (!driver) throw new CliError(`device ${config.id}: unknown driver "${config.driver}"`, EXIT_BAD_INPUT);
-    const members = new Map<string, Device>();
-    for (const [field, memberId] of Object.entries(config.members ?? {})) {
-      // parseOptions has already checked that every member exists and that there are no cycles.
-      const member = all.find((d) => d.id === memberId) as DeviceConfig;
-      members.set(field, build(member));
-    }
-    const device = driver.create(config.id, config.fields, {
-      clock: systemClock,
-      ...(members.size > 0 ? { members } : {}),
-    });
+    // parseOptions has already checked that every member exists and that there are no cycles.
+    const device = createConfiguredDevice(config, drivers, systemClock, (memberId) =>
+      build(all.find((d) => d.id === memberId) as DeviceConfig),
+    );
     built.set(config.id, device);
     return device;
   };
