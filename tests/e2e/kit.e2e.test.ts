@@ -14,7 +14,7 @@ import path from 'node:path';
 import { connectToHa, type Connection } from '@sps/ha';
 import { stringify } from 'yaml';
 import { KIT_NAMES, startDemoKit, type DemoKit } from '../../addon/src/cli/demo-kit';
-import { SpsProcess, ensureBuilt } from '../../addon/test/support/addon-process';
+import { SpsProcess, ensureBuilt, eventually } from '../../addon/test/support/addon-process';
 import { startHass, venvAvailable, type HassInstance } from './harness/hass.cjs';
 
 const haveVenv = venvAvailable();
@@ -43,21 +43,6 @@ interface AddonDevice {
 interface HaState {
   state: string;
   attributes: Record<string, unknown>;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Device ids in the add-on: the slugs of the kit's names. */
@@ -116,8 +101,7 @@ describeE2e('the power-station kit in a real Home Assistant', () => {
       ...['--ha-url', hass.wsUrl, '--ha-token', hass.token, '--ha-config-dir', hass.configDir],
     ]);
     addonUrl = (await addon.url()).replace('localhost', '127.0.0.1');
-    await until(
-      'every kit device declared in HA',
+    await eventually(
       async () => {
         addonDevices = ((await (await fetch(`${addonUrl}api/devices`)).json()) as { devices: AddonDevice[] }).devices;
         if (addonDevices.some((d) => d.info === null)) return undefined;
@@ -125,6 +109,7 @@ describeE2e('the power-station kit in a real Home Assistant', () => {
         const soc = await state(ID.station, 'battery_soc');
         return soc.state !== 'unavailable' && soc.state !== 'unknown' ? true : undefined;
       },
+      'every kit device declared in HA',
       60_000,
     );
   }, 180_000);
@@ -168,7 +153,7 @@ describeE2e('the power-station kit in a real Home Assistant', () => {
   });
 
   it('shows what the simulators measure', async () => {
-    await until('P2 load in HA', stateIs(ID.p2, 'power_0', '400'));
+    await eventually(stateIs(ID.p2, 'power_0', '400'), 'P2 load in HA');
     expect(Number((await state(ID.station, 'battery_soc')).state)).toBeCloseTo(kit.bluetti.state.socPct, 0);
     expect((await state(ID.station, 'load_power')).state).toBe('400');
     expect((await state(ID.station, 'station_mode')).state).toBe('idle');
@@ -177,19 +162,19 @@ describeE2e('the power-station kit in a real Home Assistant', () => {
   it("switches the kit from HA: the station's buttons drive P1 and P3, a relay's own switch drives it", async () => {
     await callService('button', 'press', entityId(ID.station, 'force_charge'));
     expect(kit.p1.state.relays[0]?.on).toBe(true);
-    await until('station charging in HA', stateIs(ID.station, 'station_mode', 'charging'));
-    await until('P1 on in HA', stateIs(ID.p1, 'switch_0', 'on'));
+    await eventually(stateIs(ID.station, 'station_mode', 'charging'), 'station charging in HA');
+    await eventually(stateIs(ID.p1, 'switch_0', 'on'), 'P1 on in HA');
 
     await callService('button', 'press', entityId(ID.station, 'force_discharge'));
     expect(kit.p1.state.relays[0]?.on).toBe(false);
     expect(kit.p3.state.relays[0]?.on).toBe(true);
-    await until('loads on the station in HA', stateIs(ID.station, 'station_mode', 'discharging'));
+    await eventually(stateIs(ID.station, 'station_mode', 'discharging'), 'loads on the station in HA');
     kit.sync();
     expect(kit.bluetti.state.acOutputW).toBeGreaterThan(0);
 
     await callService('button', 'press', entityId(ID.station, 'restore_normal'));
     expect(kit.p3.state.relays[0]?.on).toBe(false);
-    await until('station idle in HA', stateIs(ID.station, 'station_mode', 'idle'));
+    await eventually(stateIs(ID.station, 'station_mode', 'idle'), 'station idle in HA');
 
     await callService('switch', 'turn_on', entityId(ID.p3, 'switch_0'));
     expect(kit.p3.state.relays[0]?.on).toBe(true);
@@ -199,13 +184,13 @@ describeE2e('the power-station kit in a real Home Assistant', () => {
 
   it('a relay that vanishes is unavailable in HA with the station degraded, and both recover', async () => {
     kit.p1.setFaults({ dropConnections: true });
-    await until('P1 unavailable in HA', stateIs(ID.p1, 'switch_0', 'unavailable'));
-    await until('the station degraded in HA', stateIs(ID.station, 'p1_available', 'off'));
+    await eventually(stateIs(ID.p1, 'switch_0', 'unavailable'), 'P1 unavailable in HA');
+    await eventually(stateIs(ID.station, 'p1_available', 'off'), 'the station degraded in HA');
     expect((await state(ID.station, 'degraded_reason')).state).toMatch(/^P1 station_charger_simulated: /);
     expect((await state(ID.station, 'battery_soc')).state).not.toBe('unavailable');
 
     kit.p1.setFaults({ dropConnections: false });
-    await until('P1 back in HA', stateIs(ID.p1, 'switch_0', 'off'));
-    await until('the station whole again in HA', stateIs(ID.station, 'p1_available', 'on'));
+    await eventually(stateIs(ID.p1, 'switch_0', 'off'), 'P1 back in HA');
+    await eventually(stateIs(ID.station, 'p1_available', 'on'), 'the station whole again in HA');
   });
 });
