@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import { openArchive } from './open-archive.js';
 import type { AddonConfig } from './options.js';
 import { TimedOverrides } from './overrides.js';
+import { ProblemBoard } from './problems.js';
 import { PricingHaDevice } from './pricing/ha-pricing.js';
 import { PricingRuntime } from './pricing/pricing-runtime.js';
 import { localTimeZone } from './pricing/tariff-options.js';
@@ -84,6 +85,7 @@ export class AddonRuntime {
     readonly bridgeInstall: BridgeInstallResult,
     readonly pricing: PricingRuntime,
     readonly optimizer: OptimizerRuntime,
+    readonly problems: ProblemBoard,
     private readonly http: FastifyInstance,
     private readonly archive: ReadingArchive,
     private readonly logger: Logger,
@@ -92,6 +94,7 @@ export class AddonRuntime {
   static async start(options: RuntimeOptions): Promise<AddonRuntime> {
     const { config, logger } = options;
     const clock = options.clock ?? systemClock;
+    const problems = new ProblemBoard(clock, logger);
     const archive =
       options.archive ??
       openArchive({
@@ -152,6 +155,7 @@ export class AddonRuntime {
       logger,
       version: addonVersion(),
       startedAt: clock.now(),
+      problems,
       ingressOnly: options.supervised,
     });
 
@@ -225,6 +229,7 @@ export class AddonRuntime {
       bridgeInstall,
       pricing,
       optimizer,
+      problems,
       http,
       archive,
       logger,

@@ -68,6 +68,21 @@ describe('HTTP API', () => {
     expect(runtime.url).toBe(`http://localhost:${runtime.port}/`);
   });
 
+  it('reports degraded health, with the reason, while a problem stands', async () => {
+    runtime.problems.raise({ id: 'test_problem', severity: 'error', message: 'the disk is full' });
+    try {
+      const { status, body } = await call('GET', '/api/health');
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        status: 'degraded',
+        problems: [{ id: 'test_problem', severity: 'error', message: 'the disk is full' }],
+      });
+    } finally {
+      runtime.problems.clear('test_problem');
+    }
+    expect((await call('GET', '/api/health')).body).toMatchObject({ status: 'ok', problems: [] });
+  });
+
   it('lists devices with info, availability, entities and effective limits', async () => {
     const { body } = await call('GET', '/api/devices');
     const list = body['devices'] as Record<string, unknown>[];

@@ -8,6 +8,7 @@ import { isAllowedUnderSupervisor } from '../src/http/ingress-guard';
 import { buildHttpServer } from '../src/http/server';
 import { ReadingHub } from '../src/hub';
 import { silentLogger } from '../src/logger';
+import { ProblemBoard } from '../src/problems';
 
 describe('under the Supervisor', () => {
   it.each([
@@ -49,6 +50,7 @@ describe('under the Supervisor', () => {
       logger,
       version: 'test',
       startedAt: clock.now(),
+      problems: new ProblemBoard(clock, logger),
       ingressOnly: true,
     });
     await app.listen({ host: '127.0.0.1', port: 0 });

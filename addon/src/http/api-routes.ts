@@ -3,6 +3,7 @@ import { Command, isoUtc } from '@sps/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DeviceManager } from '../device-manager.js';
 import type { ReadingHub } from '../hub.js';
+import type { ProblemBoard } from '../problems.js';
 import type { ReadingArchive } from '../reading-archive.js';
 import { formatPath } from '../zod-fields.js';
 import { badRequest, errorReply, type ErrorReply } from './error-replies.js';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   readonly startedAt: number;
   /** Open /api/stream connections. */
   readonly streamClients: () => number;
+  /** What the user must know about; any problem makes health `degraded`. */
+  readonly problems: ProblemBoard;
 }
 
 function send(reply: FastifyReply, answer: ErrorReply): FastifyReply {
@@ -48,8 +51,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/health', async () => {
     const runners = manager.list();
+    const problems = deps.problems.list();
     return {
-      status: 'ok',
+      status: problems.length > 0 ? 'degraded' : 'ok',
+      problems: problems.map(({ id, severity, message, since }) => ({ id, severity, message, since })),
       version: deps.version,
       started: isoUtc(deps.startedAt),
       devices: { total: runners.length, available: runners.filter((r) => r.availability.available).length },

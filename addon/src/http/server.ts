@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { DeviceManager } from '../device-manager.js';
 import type { ReadingHub } from '../hub.js';
 import type { Logger } from '../logger.js';
+import type { ProblemBoard } from '../problems.js';
 import type { ReadingArchive } from '../reading-archive.js';
 import { registerApiRoutes } from './api-routes.js';
 import { registerIngressGuard } from './ingress-guard.js';
@@ -23,6 +24,8 @@ export interface HttpServerDeps {
   readonly logger: Logger;
   readonly version: string;
   readonly startedAt: number;
+  /** Problems the user must know about (health, panel). */
+  readonly problems: ProblemBoard;
   /** Under the Supervisor: only the ingress proxy (and loopback) may connect. */
   readonly ingressOnly: boolean;
   /** Prices and forecasts (GET /api/prices, /api/forecasts); absent in tests that do not need them. */
