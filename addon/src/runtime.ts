@@ -198,6 +198,7 @@ export class AddonRuntime {
           // Outside the Supervisor there is no ingress; the panel's own URL is the link.
           configurationUrl: options.supervised ? INGRESS_PANEL_URL : url,
           bridgeInstall,
+          problems,
           extraDevices: optimizerHa,
           extraActions: (action) => optimizerHa.handle(action),
           ...(options.haClient === undefined ? {} : { client: options.haClient }),

@@ -266,6 +266,31 @@ describe('the add-on wired to HA (loopback fake HA)', () => {
     );
   });
 
+  it('shows problems that have a repair key as HA repair issues, and clears them with the problem', async () => {
+    const repairs = (): unknown[] => (ha.of('smart_power_station/repairs').at(-1)?.msg['issues'] as unknown[]) ?? [];
+    runtime.problems.raise({ id: 'plain', severity: 'warning', message: 'shown in health only' });
+    runtime.problems.raise({
+      id: 'store_reset',
+      severity: 'warning',
+      message: 'the store was damaged and moved aside',
+      repair: { key: 'store_reset', placeholders: { path: '/data/store.sqlite.corrupt-x' } },
+    });
+    await ha.waitFor(() => repairs().length === 1);
+    expect(repairs()).toEqual([
+      {
+        id: 'store_reset',
+        key: 'store_reset',
+        severity: 'warning',
+        placeholders: { path: '/data/store.sqlite.corrupt-x' },
+      },
+    ]);
+    runtime.problems.clear('store_reset');
+    runtime.problems.clear('plain');
+    await ha.waitFor(
+      () => ha.of('smart_power_station/repairs').at(-1)?.msg['issues'] !== undefined && repairs().length === 0,
+    );
+  });
+
   it('after a restart, declares a device that is offline from what it last knew', async () => {
     await runtime.stop();
     const before = declarations().length;

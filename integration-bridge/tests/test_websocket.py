@@ -22,7 +22,7 @@ async def test_hello_answers_protocol_and_versions(
     client = AddonClient(await hass_ws_client(hass))
     result = await client.ok("hello", protocol=PROTOCOL_VERSION, addon_version="0.1.0")
     assert result["protocol"] == PROTOCOL_VERSION
-    assert result["bridge_version"] == "0.1.1"
+    assert result["bridge_version"] == "0.1.2"
     assert result["loaded"] is True
     assert result["ha_version"]
 
@@ -53,6 +53,7 @@ async def test_protocol_mismatch_is_refused_logged_and_raised_as_repair(
         ("availability", {"devices": []}),
         ("action_result", {"request_id": "r1", "success": True}),
         ("heartbeat", {}),
+        ("repairs", {"issues": []}),
     ],
 )
 async def test_every_command_refuses_a_non_admin(
@@ -197,3 +198,77 @@ async def test_loaded_event_is_fired_on_setup_and_reload(hass: HomeAssistant, br
     await hass.async_block_till_done()
     assert [e.data["type"] for e in events] == ["unloaded", "loaded"]
     assert events[1].data["protocol"] == PROTOCOL_VERSION
+
+
+RESTORE_FAILED = {
+    "id": "restore_failed:sungrow-1",
+    "key": "restore_failed",
+    "severity": "error",
+    "placeholders": {"device": "sungrow-1", "reason": "rejected: Modbus exception 1 (illegal function)"},
+}
+STORE_RESET = {
+    "id": "store_reset",
+    "key": "store_reset",
+    "severity": "warning",
+    "placeholders": {"path": "/data/store.sqlite.corrupt-20261204T120000Z", "unused": "dropped"},
+}
+
+
+async def test_repairs_raise_translated_issues_and_clear_what_the_set_no_longer_holds(
+    hass: HomeAssistant, addon: AddonClient
+) -> None:
+    registry = ir.async_get(hass)
+    result = await addon.ok("repairs", issues=[RESTORE_FAILED, STORE_RESET])
+    assert result == {"raised": ["addon_restore_failed:sungrow-1", "addon_store_reset"], "cleared": []}
+    failed = registry.async_get_issue(DOMAIN, "addon_restore_failed:sungrow-1")
+    assert failed is not None
+    assert failed.severity is ir.IssueSeverity.ERROR
+    assert failed.translation_key == "restore_failed"
+    assert failed.translation_placeholders == RESTORE_FAILED["placeholders"]
+    assert failed.is_persistent
+    reset = registry.async_get_issue(DOMAIN, "addon_store_reset")
+    assert reset is not None and reset.severity is ir.IssueSeverity.WARNING
+    # Only the placeholders the text uses are kept.
+    assert reset.translation_placeholders == {"path": STORE_RESET["placeholders"]["path"]}
+
+    # The whole set each time: what is missing is cleared; the bridge's own issues are left alone.
+    ir.async_create_issue(
+        hass, DOMAIN, "protocol_mismatch", is_fixable=False, severity=ir.IssueSeverity.ERROR,
+        translation_key="protocol_mismatch",
+    )
+    result = await addon.ok("repairs", issues=[STORE_RESET])
+    assert result["cleared"] == ["addon_restore_failed:sungrow-1"]
+    assert registry.async_get_issue(DOMAIN, "addon_restore_failed:sungrow-1") is None
+    assert registry.async_get_issue(DOMAIN, "protocol_mismatch") is not None
+    await addon.ok("repairs", issues=[])
+    assert registry.async_get_issue(DOMAIN, "addon_store_reset") is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda i: i.update(key="made_up"), "issues[0].key"),
+        (lambda i: i["placeholders"].pop("reason"), "issues[0].placeholders: missing reason"),
+        (lambda i: i.update(id="has space"), "issues[0].id"),
+        (lambda i: i.update(severity="fatal"), "issues[0].severity"),
+    ],
+)
+async def test_invalid_repair_names_the_field_and_changes_nothing(
+    hass: HomeAssistant, addon: AddonClient, mutate: Any, message: str
+) -> None:
+    bad = {**RESTORE_FAILED, "placeholders": dict(RESTORE_FAILED["placeholders"])}
+    mutate(bad)
+    reply = await addon.command("repairs", issues=[bad])
+    assert not reply["success"]
+    assert reply["error"]["code"] == "invalid_format"
+    assert message in reply["error"]["message"]
+    assert not [key for key in ir.async_get(hass).issues if key[1].startswith("addon_")]
+
+
+async def test_removing_the_integration_removes_the_addon_repairs(
+    hass: HomeAssistant, addon: AddonClient
+) -> None:
+    await addon.ok("repairs", issues=[RESTORE_FAILED])
+    await hass.config_entries.async_remove(addon_entry(hass))
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "addon_restore_failed:sungrow-1") is None

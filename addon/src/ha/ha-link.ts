@@ -6,11 +6,13 @@ import {
   type BridgeAction,
   type BridgeStatus,
   type HaLogger,
+  type HaRepairIssue,
   type HaTarget,
 } from '@sps/ha';
 import type { DeviceManager } from '../device-manager.js';
 import type { ReadingHub } from '../hub.js';
 import type { Logger } from '../logger.js';
+import type { Problem, ProblemBoard } from '../problems.js';
 import type { StateStore } from '../state-store.js';
 import { createHaActionHandler } from './action-handler.js';
 import { restartNotification, type BridgeInstallResult } from './bridge-installer.js';
@@ -38,6 +40,8 @@ export interface HaLinkOptions {
   readonly client?: Partial<ConstructorParameters<typeof HaBridgeClient>[0]>;
   /** Devices the add-on itself provides (prices and forecasts), declared with the configured ones. */
   readonly extraDevices?: ExtraHaDevices;
+  /** Problems with a repair key become HA repair issues (and vanish from HA when cleared). */
+  readonly problems?: ProblemBoard;
   /** HA actions answered elsewhere (the optimiser's switch, select and services); undefined = not mine. */
   readonly extraActions?: (action: BridgeAction) => Promise<ActionReply> | undefined;
 }
@@ -93,6 +97,11 @@ export class HaLink {
       }),
       this.client.events.on('status', (status) => this.onStatus(status)),
     );
+    const problems = this.options.problems;
+    if (problems) {
+      this.client.setRepairs(repairIssues(problems.list()));
+      this.unsubscribe.push(problems.events.on('changed', (list) => this.client.setRepairs(repairIssues(list))));
+    }
     // Devices known from the last run are declared at once, offline or not.
     this.catalogue.refresh();
     if (this.catalogue.size > 0 || (this.options.extraDevices?.devices().length ?? 0) > 0) this.redeclare();
@@ -140,6 +149,13 @@ export class HaLink {
         this.log.warn({ err: describe(err) }, 'cannot create the restart notification in HA');
       });
   }
+}
+
+/** The problems HA can show as repairs (those with a translation key in the bridge). */
+export function repairIssues(problems: readonly Problem[]): HaRepairIssue[] {
+  return problems.flatMap((p) =>
+    p.repair ? [{ id: p.id, key: p.repair.key, severity: p.severity, placeholders: { ...p.repair.placeholders } }] : [],
+  );
 }
 
 function haLogger(log: Logger): HaLogger {

@@ -15,11 +15,11 @@ import voluptuous as vol
 from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import SpsBridge
-from .const import DOMAIN, EVENT_BRIDGE, HUB_IDENTIFIER, PROTOCOL_VERSION
+from .const import ADDON_ISSUE_PREFIX, DOMAIN, EVENT_BRIDGE, HUB_IDENTIFIER, PROTOCOL_VERSION
 from .services import async_register_services
 from .websocket_api import async_register_commands
 
@@ -76,6 +76,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: SpsConfigEntry) -> bool
         entry.runtime_data.shutdown()
         hass.bus.async_fire(EVENT_BRIDGE, {"type": "unloaded", "protocol": PROTOCOL_VERSION})
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SpsConfigEntry) -> None:
+    """Removing the integration removes the add-on's repair issues with it (they are persistent)."""
+    for domain, issue_id in list(ir.async_get(hass).issues):
+        if domain == DOMAIN and issue_id.startswith(ADDON_ISSUE_PREFIX):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def async_remove_config_entry_device(

@@ -44,3 +44,14 @@ SERVICES: Final = (
 )
 
 ISSUE_PROTOCOL_MISMATCH: Final = "protocol_mismatch"
+
+# Repair issues the add-on raises through `smart_power_station/repairs` (docs/bridge-protocol.md): each
+# translation key of strings.json `issues` with the placeholders its text needs. HA issue ids are
+# `addon_<add-on id>` so they never clash with the bridge's own issues.
+ADDON_REPAIR_PLACEHOLDERS: Final[dict[str, tuple[str, ...]]] = {
+    "restore_failed": ("device", "reason"),
+    "device_left_forced": ("device", "reason"),
+    "store_reset": ("path",),
+    "disk_full": ("reason",),
+}
+ADDON_ISSUE_PREFIX: Final = "addon_"

@@ -13,7 +13,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .bridge import SpsBridge
-from .const import DOMAIN, ISSUE_PROTOCOL_MISMATCH, PROTOCOL_VERSION
+from .const import (
+    ADDON_ISSUE_PREFIX,
+    ADDON_REPAIR_PLACEHOLDERS,
+    DOMAIN,
+    ISSUE_PROTOCOL_MISMATCH,
+    PROTOCOL_VERSION,
+)
 from .model import AVAILABILITY_SCHEMA, STATE_UPDATE_SCHEMA, validate_declaration
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,6 +44,7 @@ def async_register_commands(hass: HomeAssistant) -> None:
         ws_availability,
         ws_action_result,
         ws_heartbeat,
+        ws_repairs,
     ):
         websocket_api.async_register_command(hass, handler)
 
@@ -227,6 +234,73 @@ def ws_heartbeat(hass: HomeAssistant, connection: websocket_api.ActiveConnection
         return
     session = bridge.session_for(connection)
     connection.send_result(msg["id"], {"subscribed": session is not None})
+
+
+def _repair_issue(value: Any) -> dict[str, Any]:
+    """One repair issue: a known translation key with every placeholder its text needs."""
+    issue: dict[str, Any] = REPAIR_ISSUE_SCHEMA(value)
+    needed = ADDON_REPAIR_PLACEHOLDERS[issue["key"]]
+    missing = [name for name in needed if name not in issue["placeholders"]]
+    if missing:
+        raise vol.Invalid(f"missing {', '.join(missing)}", path=["placeholders"])
+    issue["placeholders"] = {name: issue["placeholders"][name] for name in needed}
+    return issue
+
+
+REPAIR_ISSUE_SCHEMA = vol.Schema(
+    {
+        vol.Required("id"): vol.All(str, vol.Match(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")),
+        vol.Required("key"): vol.In(list(ADDON_REPAIR_PLACEHOLDERS)),
+        vol.Required("severity"): vol.In(["warning", "error"]),
+        vol.Required("placeholders"): {str: vol.All(str, vol.Length(max=1024))},
+    }
+)
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/repairs",
+        vol.Required("issues"): list,
+    }
+)
+@websocket_api.require_admin
+@callback
+def ws_repairs(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    """Replace the add-on's repair issues: raise every issue in the set, delete the add-on's others.
+
+    Issues live in HA's issue registry (persisted by HA), so one raised before the add-on stopped stays
+    visible while it is gone; the next set the add-on sends clears what no longer holds. Works without a
+    config entry: a problem worth repairing must reach the user even before the integration is set up.
+    """
+    issues: list[dict[str, Any]] = []
+    for index, raw in enumerate(msg["issues"]):
+        try:
+            issues.append(_repair_issue(raw))
+        except vol.Invalid as err:
+            err.prepend([index])
+            connection.send_error(msg["id"], ERR_INVALID, f"issues{humanize(err)}")
+            return
+    wanted = {ADDON_ISSUE_PREFIX + issue["id"]: issue for issue in issues}
+    registry = ir.async_get(hass)
+    stale = [
+        issue_id
+        for (domain, issue_id) in list(registry.issues)
+        if domain == DOMAIN and issue_id.startswith(ADDON_ISSUE_PREFIX) and issue_id not in wanted
+    ]
+    for issue_id in stale:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    for issue_id, issue in wanted.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            is_persistent=True,
+            severity=ir.IssueSeverity.ERROR if issue["severity"] == "error" else ir.IssueSeverity.WARNING,
+            translation_key=issue["key"],
+            translation_placeholders=issue["placeholders"],
+        )
+    connection.send_result(msg["id"], {"raised": sorted(wanted), "cleared": sorted(stale)})
 
 
 def humanize(err: vol.Invalid) -> str:

@@ -29,6 +29,7 @@ import {
   type HaAvailabilityUpdate,
   type HaDeviceDeclaration,
   type HaStateAttributes,
+  type HaRepairIssue,
   type HaStateUpdate,
   type HaStateValue,
 } from './protocol.js';
@@ -88,6 +89,8 @@ export class HaBridgeClient {
   private readonly devices = new Map<string, DeclaredDevice>();
   private readonly availability = new Map<string, HaAvailabilityUpdate>();
   private declared = false;
+  /** The whole set of repair issues HA should show; undefined until the add-on sets one. */
+  private repairs: readonly HaRepairIssue[] | undefined;
   private conn: Connection | null = null;
   private currentStatus: BridgeStatus = 'stopped';
   private stopped = true;
@@ -154,6 +157,16 @@ export class HaBridgeClient {
       await this.sendDeclaration(conn);
       this.coalescer.replayAll();
     }
+  }
+
+  /**
+   * Replace the whole set of repair issues HA shows for the add-on (issues missing from the set are
+   * deleted in HA). Sent now when the session is ready, and again at every new session.
+   */
+  setRepairs(issues: readonly HaRepairIssue[]): void {
+    this.repairs = issues;
+    const conn = this.conn;
+    if (conn && this.currentStatus === 'ready') void this.sendRepairs(conn);
   }
 
   publishReadings(deviceId: string, readings: ReadingSet): void {
@@ -369,6 +382,7 @@ export class HaBridgeClient {
     if (availability.length > 0) {
       await conn.sendMessagePromise({ type: MessageType.availability, devices: availability });
     }
+    await this.sendRepairs(conn);
     if (generation !== this.sessionGeneration) return;
     this.log.info(`bridge ${hello.bridge_version} ready (Home Assistant ${hello.ha_version})`);
     this.backoff.reset();
@@ -419,6 +433,22 @@ export class HaBridgeClient {
       devices: [...this.devices.values()].map((d) => d.declaration),
     });
     this.log.debug(`declared: ${JSON.stringify(result)}`);
+  }
+
+  /** Never throws: a repair that cannot be shown must not break the session. */
+  private async sendRepairs(conn: Connection): Promise<void> {
+    const issues = this.repairs;
+    if (issues === undefined) return;
+    try {
+      await conn.sendMessagePromise({ type: MessageType.repairs, issues });
+    } catch (err) {
+      const code = HaCommandError.safeParse(err);
+      if (code.success && code.data.code === 'unknown_command') {
+        this.log.warn('this bridge cannot show repair issues (update the integration); they are in the add-on log');
+      } else {
+        this.log.warn(`repair issues not delivered: ${describeError(err)}`);
+      }
+    }
   }
 
   private sendStates(batch: HaStateUpdate[]): boolean {

@@ -16,7 +16,20 @@ export const MessageType = {
   availability: `${DOMAIN}/availability`,
   actionResult: `${DOMAIN}/action_result`,
   heartbeat: `${DOMAIN}/heartbeat`,
+  repairs: `${DOMAIN}/repairs`,
 } as const;
+
+/**
+ * One HA repair issue the add-on wants shown (added in bridge 0.1.2; protocol 1 is unchanged: an older
+ * bridge answers `unknown_command` and the add-on carries on). `key` is a translation key of the bridge's
+ * `issues` strings; `id` is stable per problem so raising it again updates the same repair.
+ */
+export interface HaRepairIssue {
+  id: string;
+  key: string;
+  severity: 'warning' | 'error';
+  placeholders: Record<string, string>;
+}
 
 /** Entity as the bridge expects it: EntityDescriptor in snake_case, units already HA-facing. */
 export interface HaEntityDeclaration {

@@ -175,6 +175,7 @@ export class FakeHa {
       case 'smart_power_station/states':
       case 'smart_power_station/availability':
       case 'smart_power_station/action_result':
+      case 'smart_power_station/repairs':
         return ok({});
       default:
         if (this.commandResults.has(msg.type)) return ok(this.commandResults.get(msg.type));
