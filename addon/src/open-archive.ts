@@ -72,10 +72,11 @@ export function openArchive(options: {
         (cause === 'disk_full'
           ? 'Free space on the disk, then restart the add-on.'
           : 'Check that the data folder exists and is writable, then restart the add-on.'),
-      repair: {
-        key: cause === 'disk_full' ? 'disk_full' : 'store_unwritable',
-        placeholders: { path: file, reason },
-      },
+      // disk_full has the same placeholders wherever it is raised (store-health.ts): just the path.
+      repair:
+        cause === 'disk_full'
+          ? { key: 'disk_full', placeholders: { path: file } }
+          : { key: 'store_unwritable', placeholders: { path: file, reason } },
     });
     return ReadingStore.open({ path: ':memory:', ...storeOptions });
   }
