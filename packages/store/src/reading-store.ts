@@ -68,7 +68,7 @@ export interface StoreStats {
 
 /**
  * Whether the store can write, as told to `watchWrites` listeners: every failed write (a flush,
- * a putState) reports `ok: false`; the first successful write after failures reports `ok: true`
+ * a putState) reports `ok: false`; the first successful flush after failures reports `ok: true`
  * with what was dropped meanwhile.
  */
 export type StoreWriteStatus =
@@ -348,7 +348,8 @@ export class ReadingStore {
       if (failureCause(error) !== 'other') this.noteWriteFailed(error);
       throw error;
     }
-    this.noteWriteOk();
+    // Not a recovery: a small update may fit in a page already there while a batch of readings
+    // still cannot, and reporting it would flap. The next successful flush says it.
   }
 
   /** With a zod schema the value is validated; one that no longer matches reads as undefined. */
@@ -373,7 +374,7 @@ export class ReadingStore {
     return this.writeStatusNow;
   }
 
-  /** Told every failed write and the first success after failures; returns the unsubscribe. */
+  /** Told every failed write and the first successful flush after failures; returns the unsubscribe. */
   watchWrites(listener: (status: StoreWriteStatus) => void): () => void {
     this.writeWatchers.add(listener);
     return () => this.writeWatchers.delete(listener);
