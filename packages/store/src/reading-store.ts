@@ -177,8 +177,8 @@ export class ReadingStore {
   }
 
   /**
-   * A full `PRAGMA quick_check` reads the whole file (measured: ~1.1 s for 250 MB on the dev
-   * machine, several seconds from a Pi's SD card), too slow for every start. So it runs only when
+   * A full `PRAGMA quick_check` reads the whole file (bench/store-open-check.mjs: 1.2 s for 283 MB
+   * on the dev machine, several seconds from a Pi's SD card), too slow for every start. So it runs only when
    * the last session did not close cleanly (killed, power cut) or met a malformed page; the
    * clean-close marker is cleared here and set again by close(). Opening (header, schema, latest
    * values, the first prune) catches damage to the pages every start touches anyway.
