@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CLI_COMMANDS } from './cli/commands.js';
 import { CliError, EXIT_BAD_INPUT, type CliIo } from './cli/command.js';
+import { installUnhandledRejectionLogger } from './unhandled-rejections.js';
 
 function usage(): string {
   const width = Math.max(...CLI_COMMANDS.map((c) => c.name.length));
@@ -38,11 +39,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 if (require.main === module) {
   // A stray rejection in a long-running add-on is a bug to log, not a reason to drop every device.
-  process.on('unhandledRejection', (reason) => {
-    process.stderr.write(
-      `sps: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
-    );
-  });
+  installUnhandledRejectionLogger();
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -29,7 +29,13 @@ export type ProblemSeverity = 'warning' | 'error';
  * The repair issues the bridge has translations for. Adding one means adding
  * `issues.<key>` to integration-bridge's strings.json and translations/en.json.
  */
-export const REPAIR_KEYS = ['restore_failed', 'store_reset', 'disk_full', 'device_left_forced'] as const;
+export const REPAIR_KEYS = [
+  'restore_failed',
+  'store_reset',
+  'disk_full',
+  'device_left_forced',
+  'store_unwritable',
+] as const;
 export type RepairKey = (typeof REPAIR_KEYS)[number];
 
 export type ProblemInput = Omit<Problem, 'since'>;

@@ -1,4 +1,5 @@
 import type { ReadingSet } from '@sps/core';
+import type { StoreWriteStatus } from '@sps/store';
 
 /**
  * What the add-on needs from the time-series store (@sps/store's ReadingStore fits it).
@@ -33,4 +34,9 @@ export interface ReadingArchive {
   flush(): unknown;
   history(request: HistoryRequest): ArchivedHistory | Promise<ArchivedHistory>;
   close(): unknown;
+  /**
+   * Told every failed write and the first success after failures (@sps/store's ReadingStore);
+   * returns the unsubscribe. Archives that never fail (in memory, benchmarks) leave it out.
+   */
+  watchWrites?(listener: (status: StoreWriteStatus) => void): () => void;
 }

@@ -12,7 +12,7 @@ import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
 import { buildHttpServer } from './http/server.js';
 import { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
-import { openArchive } from './open-archive.js';
+import { openArchive, STORE_FILE } from './open-archive.js';
 import type { AddonConfig } from './options.js';
 import { TimedOverrides } from './overrides.js';
 import { ProblemBoard } from './problems.js';
@@ -23,6 +23,7 @@ import { OptimizerHaDevice } from './optimizer/ha-optimizer.js';
 import { OptimizerRuntime } from './optimizer/optimizer-runtime.js';
 import type { ReadingArchive } from './reading-archive.js';
 import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
+import { watchStoreWrites } from './store-health.js';
 
 /** Under the Supervisor the ingress port is fixed by config.yaml. */
 export const INGRESS_PORT = 8099;
@@ -103,7 +104,9 @@ export class AddonRuntime {
         aggregateRetentionMs: config.store.aggregateRetentionMs,
         clock,
         logger,
+        problems,
       });
+    watchStoreWrites(archive, problems, logger, path.join(options.dataDir, STORE_FILE));
     const hub = new ReadingHub((err) => logger.error({ err }, 'a reading subscriber failed'));
     hub.on('readings', ({ deviceId, readings }) => archive.append(deviceId, readings));
     const guard = new SafetyGuard({ limits: config.safety, clock });

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { UNHANDLED_REJECTION_MARK } from '../../src/unhandled-rejections';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(REPO_ROOT, 'addon', 'dist', 'cli.js');
@@ -26,7 +27,10 @@ export class SpsProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  constructor(
+    readonly args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+  ) {
     // SUPERVISOR_TOKEN must not leak in from a developer's shell: these tests run standalone.
     const { SUPERVISOR_TOKEN: _ignored, ...parentEnv } = process.env;
     this.child = spawn(process.execPath, [CLI, ...args], {
@@ -75,11 +79,24 @@ export class SpsProcess {
     }
   }
 
-  /** Clean-up for afterAll: never leave a child behind. */
+  /** The stderr lines of the add-on's last-resort handler: every one is a bug. */
+  unhandledRejections(): string[] {
+    return this.stderr.split('\n').filter((line) => line.startsWith(UNHANDLED_REJECTION_MARK));
+  }
+
+  /**
+   * Clean-up for afterAll: never leave a child behind. Also fails the suite if the child logged
+   * an unhandled rejection at any point, so no test that spawns the add-on lets one slip by.
+   */
   async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGKILL');
-    await this.exited;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+    const stray = this.unhandledRejections();
+    if (stray.length > 0) {
+      throw new Error(`sps ${this.args.join(' ')} logged ${stray.length} unhandled rejection(s):\n${stray.join('\n')}`);
+    }
   }
 }
 

@@ -1,4 +1,6 @@
-export { ReadingStore, describeProblem, type StoreStats } from './reading-store.js';
+export { ReadingStore, describeProblem, type StoreStats, type StoreWriteStatus } from './reading-store.js';
+export { StoreCorruptError, failureCause as storeFailureCause, type StoreFailureCause } from './integrity.js';
+export { openStoreOrReset, type StoreReset } from './reset.js';
 export type { ReadingStoreOptions, StoreProblem } from './options.js';
 export type { HistoryQuery, HistoryResult, HistoryResolution } from './history.js';
 export type { HistoryPoint } from './buckets.js';

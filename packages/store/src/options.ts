@@ -19,6 +19,11 @@ export interface ReadingStoreOptions {
   maxBatchSize?: number;
   /** How often retention runs in the background (it also runs on open). Default 1 hour. */
   pruneIntervalMs?: number;
+  /**
+   * Cap the database file at about this many bytes (SQLite's max_page_count); past it writes fail
+   * as on a full disk. Default: no cap. See `setSizeLimit`.
+   */
+  maxSizeBytes?: number;
   /** Time source. Given a clock, the background timers run on it (tests drive a ManualClock). */
   clock?: Clock;
   /**
@@ -44,6 +49,7 @@ const optionsSchema = z.object({
   flushIntervalMs: positiveMs.optional(),
   maxBatchSize: z.number().int().positive().max(10_000_000).optional(),
   pruneIntervalMs: positiveMs.optional(),
+  maxSizeBytes: z.number().int().positive().optional(),
 });
 
 export interface ResolvedOptions {
@@ -53,6 +59,7 @@ export interface ResolvedOptions {
   readonly flushIntervalMs: number;
   readonly maxBatchSize: number;
   readonly pruneIntervalMs: number;
+  readonly maxSizeBytes: number | undefined;
 }
 
 export function resolveOptions(options: ReadingStoreOptions): ResolvedOptions {
@@ -66,5 +73,6 @@ export function resolveOptions(options: ReadingStoreOptions): ResolvedOptions {
     flushIntervalMs: o.flushIntervalMs ?? 1000,
     maxBatchSize: o.maxBatchSize ?? 20_000,
     pruneIntervalMs: o.pruneIntervalMs ?? HOUR_MS,
+    maxSizeBytes: o.maxSizeBytes,
   };
 }

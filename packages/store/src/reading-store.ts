@@ -9,6 +9,13 @@ import { startBackgroundTimer } from './background-timer.js';
 import { AGGREGATE_BUCKET_MS, bucketStart } from './buckets.js';
 import { StoreClosedError, asError } from './errors.js';
 import {
+  StoreCorruptError,
+  failureCause,
+  headerProblem,
+  quickCheckProblem,
+  type StoreFailureCause,
+} from './integrity.js';
+import {
   HistoryReader,
   chooseResolution,
   parseHistoryQuery,
@@ -19,7 +26,15 @@ import { LatestValues, encodeLatest, type LatestByDevice } from './latest-values
 import { resolveOptions, type ReadingStoreOptions, type ResolvedOptions, type StoreProblem } from './options.js';
 import { checkReadings } from './reading-input.js';
 import { BucketRollup } from './rollup.js';
-import { BUSY_TIMEOUT_MS, META_ROLLUP_WATERMARK, applySchema, configureConnection, readMeta } from './schema.js';
+import {
+  BUSY_TIMEOUT_MS,
+  META_CLEAN_CLOSE,
+  META_ROLLUP_WATERMARK,
+  applySchema,
+  configureConnection,
+  readMeta,
+  writeMeta,
+} from './schema.js';
 import { SeriesRegistry } from './series-registry.js';
 import { MultiRowInsert } from './multi-row-insert.js';
 import { loadSqlite, type DatabaseSync, type StatementSync } from './sqlite.js';
@@ -51,8 +66,36 @@ export interface StoreStats {
   readonly lastFlushAt: number | undefined;
 }
 
+/**
+ * Whether the store can write, as told to `watchWrites` listeners: every failed write (a flush,
+ * a putState) reports `ok: false`; the first successful flush after failures reports `ok: true`
+ * with what was dropped meanwhile.
+ */
+export type StoreWriteStatus =
+  | {
+      readonly ok: true;
+      /** When writes started failing (absent when they never did). */
+      readonly failedSince?: number;
+      /** Values dropped from the bounded queue while writes failed. */
+      readonly droppedValues: number;
+    }
+  | {
+      readonly ok: false;
+      readonly cause: StoreFailureCause;
+      readonly error: Error;
+      readonly failedSince: number;
+      /** Values queued in memory, waiting for a write to succeed. */
+      readonly pendingValues: number;
+      /** Values dropped (oldest first) since writes started failing, because the queue was full. */
+      readonly droppedValues: number;
+      /** The most values the queue holds before it drops the oldest. */
+      readonly queueBound: number;
+    };
+
 /** How many batches may queue up while flushes fail (e.g. disk full) before the oldest are dropped. */
 const PENDING_BATCHES_BOUND = 10;
+/** SQLite's largest max_page_count: no limit beyond the disk. */
+const NO_PAGE_LIMIT = 4294967294;
 
 export class ReadingStore {
   private readonly db: DatabaseSync;
@@ -77,6 +120,11 @@ export class ReadingStore {
   private watermark: number;
   private closed = false;
   private flushing = false;
+  private writeStatusNow: StoreWriteStatus = { ok: true, droppedValues: 0 };
+  private readonly writeWatchers = new Set<(status: StoreWriteStatus) => void>();
+  private droppedByLastRequeue = 0;
+  /** Set when SQLite called the file malformed: the next open must check it in full. */
+  private sawCorruption = false;
   private counters = {
     writtenValues: 0,
     rejectedValues: 0,
@@ -89,11 +137,17 @@ export class ReadingStore {
     this.clock = options.clock ?? systemClock;
     this.onProblem = options.onProblem ?? defaultProblemReporter();
     const { DatabaseSync } = loadSqlite();
-    const inMemory = this.options.path === ':memory:';
-    this.db = new DatabaseSync(this.options.path, { timeout: BUSY_TIMEOUT_MS });
+    const path = this.options.path;
+    const inMemory = path === ':memory:';
+    if (!inMemory) {
+      const damage = headerProblem(path);
+      if (damage !== null) throw new StoreCorruptError(path, damage);
+    }
+    this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
     try {
       configureConnection(this.db, inMemory);
       applySchema(this.db, this.clock.now(), AGGREGATE_BUCKET_MS);
+      if (!inMemory) this.checkAfterUncleanClose(path);
       this.watermark = readMeta(this.db, META_ROLLUP_WATERMARK) ?? 0;
       this.series = new SeriesRegistry(this.db);
       this.rollup = new BucketRollup(this.db);
@@ -112,16 +166,50 @@ export class ReadingStore {
       this.pruneRaw = this.db.prepare('DELETE FROM raw WHERE series_id IN (SELECT id FROM series) AND t < ?');
       this.pruneAggregates = this.db.prepare('DELETE FROM agg_5m WHERE series_id IN (SELECT id FROM series) AND t < ?');
       this.latestValues.load(this.db);
+      if (this.options.maxSizeBytes !== undefined) this.setSizeLimit(this.options.maxSizeBytes);
     } catch (error) {
       this.db.close();
+      if (failureCause(error) === 'corrupt' && !(error instanceof StoreCorruptError)) {
+        throw new StoreCorruptError(path, asError(error).message, { cause: error });
+      }
       throw error;
+    }
+  }
+
+  /**
+   * A full `PRAGMA quick_check` reads the whole file (bench/store-open-check.mjs: 1.2 s for 283 MB
+   * on the dev machine, several seconds from a Pi's SD card), too slow for every start. So it runs only when
+   * the last session did not close cleanly (killed, power cut) or met a malformed page; the
+   * clean-close marker is cleared here and set again by close(). Opening (header, schema, latest
+   * values, the first prune) catches damage to the pages every start touches anyway.
+   */
+  private checkAfterUncleanClose(path: string): void {
+    if (readMeta(this.db, META_CLEAN_CLOSE) !== 1) {
+      const damage = quickCheckProblem(this.db);
+      if (damage !== null) throw new StoreCorruptError(path, damage);
+    }
+    try {
+      writeMeta(this.db, META_CLEAN_CLOSE, 0);
+    } catch (error) {
+      // A full disk must not keep the store shut; a malformed page must.
+      if (failureCause(error) === 'corrupt') throw error;
     }
   }
 
   /** Opens (creating if needed) the database, prunes it, and starts the background flush and prune timers. */
   static open(options: ReadingStoreOptions): ReadingStore {
     const store = new ReadingStore(options);
-    store.prune();
+    try {
+      store.prune();
+    } catch (error) {
+      if (failureCause(error) === 'corrupt') {
+        store.closeWithoutFlush();
+        throw new StoreCorruptError(store.options.path, asError(error).message, { cause: error });
+      }
+      // A full disk must not stop the store opening: the prune timer tries again.
+      store.noteWriteFailed(error);
+      store.onProblem({ kind: 'prune_failed', error: asError(error) });
+    }
     store.timers.push(
       startBackgroundTimer(options.clock, () => store.flushInBackground(), store.options.flushIntervalMs),
       startBackgroundTimer(options.clock, () => store.pruneInBackground(), store.options.pruneIntervalMs),
@@ -194,9 +282,11 @@ export class ReadingStore {
       if (closedUpTo > this.watermark) this.watermark = closedUpTo;
       this.counters.writtenValues += samples.length;
       this.counters.lastFlushAt = now;
+      this.noteWriteOk();
     } catch (error) {
       this.rollBack();
       this.requeue(samples, latest);
+      this.noteWriteFailed(error);
       throw error;
     } finally {
       this.flushing = false;
@@ -251,7 +341,15 @@ export class ReadingStore {
 
   putState(namespace: string, key: string, value: unknown): void {
     this.assertOpen('putState');
-    this.state.put(namespace, key, value, this.clock.now());
+    try {
+      this.state.put(namespace, key, value, this.clock.now());
+    } catch (error) {
+      // Bad input (StoreInputError) says nothing about the disk.
+      if (failureCause(error) !== 'other') this.noteWriteFailed(error);
+      throw error;
+    }
+    // Not a recovery: a small update may fit in a page already there while a batch of readings
+    // still cannot, and reporting it would flap. The next successful flush says it.
   }
 
   /** With a zod schema the value is validated; one that no longer matches reads as undefined. */
@@ -271,18 +369,87 @@ export class ReadingStore {
     return { pendingValues: this.pendingSamples.length, ...this.counters };
   }
 
+  /** Whether writes currently succeed; see StoreWriteStatus. */
+  writeStatus(): StoreWriteStatus {
+    return this.writeStatusNow;
+  }
+
+  /** Told every failed write and the first successful flush after failures; returns the unsubscribe. */
+  watchWrites(listener: (status: StoreWriteStatus) => void): () => void {
+    this.writeWatchers.add(listener);
+    return () => this.writeWatchers.delete(listener);
+  }
+
+  /**
+   * Caps the database at about `bytes` (SQLite's max_page_count; never below its current size):
+   * growing past it fails exactly as a full disk does (SQLITE_FULL). null lifts the cap. Returns
+   * the cap in force, in bytes.
+   */
+  setSizeLimit(bytes: number | null): number {
+    this.assertOpen('setSizeLimit');
+    const pageSize = Number((this.db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size);
+    const pages = bytes === null ? NO_PAGE_LIMIT : Math.max(1, Math.floor(bytes / pageSize));
+    const row = this.db.prepare(`PRAGMA max_page_count = ${pages}`).get() as { max_page_count: number };
+    return Number(row.max_page_count) * pageSize;
+  }
+
   /** Stops the timers, writes what is pending and closes the database. Safe to call twice. */
   close(): void {
     if (this.closed) return;
     for (const timer of this.timers) timer.cancel();
     try {
       this.flush();
+      // The next open may skip the full check: nothing was left half-written or found malformed.
+      if (!this.sawCorruption && this.options.path !== ':memory:') writeMeta(this.db, META_CLEAN_CLOSE, 1);
     } catch (error) {
       this.onProblem({ kind: 'flush_failed', error: asError(error), pendingValues: this.pendingSamples.length });
     } finally {
       this.closed = true;
       this.db.close();
     }
+  }
+
+  private closeWithoutFlush(): void {
+    for (const timer of this.timers) timer.cancel();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private noteWriteOk(): void {
+    const was = this.writeStatusNow;
+    if (was.ok) return;
+    this.setWriteStatus({ ok: true, failedSince: was.failedSince, droppedValues: was.droppedValues });
+  }
+
+  private noteWriteFailed(error: unknown): void {
+    const cause = failureCause(error);
+    if (cause === 'corrupt') this.sawCorruption = true;
+    const was = this.writeStatusNow;
+    this.setWriteStatus({
+      ok: false,
+      cause,
+      error: asError(error),
+      failedSince: was.ok ? this.clock.now() : was.failedSince,
+      pendingValues: this.pendingSamples.length,
+      droppedValues: (was.ok ? 0 : was.droppedValues) + this.droppedByLastRequeue,
+      queueBound: this.queueBound,
+    });
+    this.droppedByLastRequeue = 0;
+  }
+
+  private setWriteStatus(status: StoreWriteStatus): void {
+    this.writeStatusNow = status;
+    for (const listener of this.writeWatchers) {
+      try {
+        listener(status);
+      } catch {
+        // A listener's failure is its own; the store keeps going.
+      }
+    }
+  }
+
+  private get queueBound(): number {
+    return this.options.maxBatchSize * PENDING_BATCHES_BOUND;
   }
 
   private writeSamples(samples: readonly PendingSample[]): { seriesId: number; bucket: number }[] {
@@ -318,10 +485,10 @@ export class ReadingStore {
   /** Puts a failed batch back in front of anything appended since, within a bound. */
   private requeue(samples: PendingSample[], latest: Map<string, PendingLatest>): void {
     const all = samples.concat(this.pendingSamples);
-    const bound = this.options.maxBatchSize * PENDING_BATCHES_BOUND;
-    const excess = all.length - bound;
+    const excess = all.length - this.queueBound;
     if (excess > 0) {
       this.counters.droppedValues += excess;
+      this.droppedByLastRequeue += excess;
       this.onProblem({ kind: 'batch_dropped', droppedValues: excess, reason: 'flushes keep failing' });
     }
     this.pendingSamples = excess > 0 ? all.slice(excess) : all;

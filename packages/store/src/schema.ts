@@ -97,6 +97,8 @@ CREATE TABLE IF NOT EXISTS state (
 export const META_SCHEMA_VERSION = 'schema_version';
 /** Start of the first 5-minute bucket not yet rolled up into agg_5m. */
 export const META_ROLLUP_WATERMARK = 'rollup_watermark';
+/** 1 when the last session closed cleanly (close() after a good flush); 0 while open. */
+export const META_CLEAN_CLOSE = 'clean_close';
 
 export const BUSY_TIMEOUT_MS = 5000;
 

@@ -154,17 +154,17 @@ export class PowerStationComposite implements Device {
 
   async read(): Promise<ReadingSet> {
     this.describe();
-    const reads = new Map<Device, Promise<ReadingSet>>();
-    for (const [device, member] of this.members) reads.set(device, member.read());
+    // All members are read at once and every read is observed from the start (allSettled): awaiting
+    // them one after another left a member that failed while an earlier one was still answering
+    // rejected with no handler, an unhandled rejection on every poll while a relay was offline.
+    const devices = [...this.members.keys()];
+    const outcomes = await Promise.allSettled([...this.members.values()].map((member) => member.read()));
     const settled = new Map<Device, ReadingSet | null>();
     let stationError: DeviceError | null = null;
-    for (const [device, promise] of reads) {
-      try {
-        settled.set(device, await promise);
-      } catch (err) {
-        settled.set(device, null);
-        if (device === this.station.device) stationError = toDeviceError(err);
-      }
+    for (const [i, outcome] of outcomes.entries()) {
+      const device = devices[i] as Device;
+      settled.set(device, outcome.status === 'fulfilled' ? outcome.value : null);
+      if (outcome.status === 'rejected' && device === this.station.device) stationError = toDeviceError(outcome.reason);
     }
     if (stationError !== null) {
       this.availability.report(false, stationError.message);
