@@ -52,6 +52,7 @@ ADDON_REPAIR_PLACEHOLDERS: Final[dict[str, tuple[str, ...]]] = {
     "restore_failed": ("device", "reason"),
     "device_left_forced": ("device", "reason"),
     "store_reset": ("path",),
-    "disk_full": ("reason",),
+    "disk_full": ("path",),
+    "store_unwritable": ("path", "reason"),
 }
 ADDON_ISSUE_PREFIX: Final = "addon_"
