@@ -200,6 +200,7 @@ export class AddonRuntime {
           bridgeInstall,
           extraDevices: optimizerHa,
           extraActions: (action) => optimizerHa.handle(action),
+          problems,
           ...(options.haClient === undefined ? {} : { client: options.haClient }),
         })
       : undefined;

@@ -11,6 +11,7 @@ import {
 import type { DeviceManager } from '../device-manager.js';
 import type { ReadingHub } from '../hub.js';
 import type { Logger } from '../logger.js';
+import type { ProblemBoard } from '../problems.js';
 import type { StateStore } from '../state-store.js';
 import { createHaActionHandler } from './action-handler.js';
 import { restartNotification, type BridgeInstallResult } from './bridge-installer.js';
@@ -20,6 +21,8 @@ import type { ExtraHaDevices } from '../pricing/ha-pricing.js';
 /** The add-on's panel as HA links to it (device page → "Visit"). */
 export const INGRESS_PANEL_URL = 'homeassistant://hassio/ingress/smart_power_station';
 export const BRIDGE_NOTIFICATION_ID = 'smart_power_station_bridge';
+/** ProblemBoard id while HA refuses the token for want of admin rights (no HA repair: HA is what we cannot reach). */
+export const TOKEN_NOT_ADMIN_PROBLEM = 'ha_token_not_admin';
 
 export interface HaLinkOptions {
   readonly target: HaTarget;
@@ -34,6 +37,8 @@ export interface HaLinkOptions {
   readonly configurationUrl?: string;
   /** What the bridge installer did at start; a copy asks the user (through HA) to restart once. */
   readonly bridgeInstall?: BridgeInstallResult;
+  /** Where a token without admin rights is shown (health, panel). */
+  readonly problems?: ProblemBoard;
   /** Test knobs for packages/ha's client (heartbeat, backoff). */
   readonly client?: Partial<ConstructorParameters<typeof HaBridgeClient>[0]>;
   /** Devices the add-on itself provides (prices and forecasts), declared with the configured ones. */
@@ -65,6 +70,13 @@ export class HaLink {
       clock: options.clock,
       logger: haLogger(this.log),
       ...(options.configurationUrl === undefined ? {} : { hubConfigurationUrl: options.configurationUrl }),
+      // The board logs it (once) and shows it in /api/health and the panel.
+      ...(options.problems === undefined
+        ? {}
+        : {
+            onTokenNotAdmin: (message: string) =>
+              options.problems?.raise({ id: TOKEN_NOT_ADMIN_PROBLEM, severity: 'error', message }),
+          }),
       ...options.client,
     });
     this.notificationPending = options.bridgeInstall ? restartNotification(options.bridgeInstall) : undefined;
@@ -129,6 +141,7 @@ export class HaLink {
 
   private onStatus(status: BridgeStatus): void {
     this.log.debug({ status }, 'HA bridge status');
+    if (status === 'ready') this.options.problems?.clear(TOKEN_NOT_ADMIN_PROBLEM);
     const connected = status === 'ready' || status === 'waiting_for_bridge' || status === 'protocol_mismatch';
     const notification = this.notificationPending;
     if (!connected || !notification) return;
