@@ -15,7 +15,8 @@ export function openArchive(options: {
   clock: Clock;
   logger: Logger;
 }): ReadingArchive {
-  mkdirSync(options.dataDir, { recursive: true });
+  // Created for this user only (the store's files are 0600 too); an existing folder is left as it is.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const log = options.logger.child({ component: 'store' });
   return ReadingStore.open({
     path: path.join(options.dataDir, STORE_FILE),

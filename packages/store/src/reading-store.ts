@@ -22,6 +22,7 @@ import { BucketRollup } from './rollup.js';
 import { BUSY_TIMEOUT_MS, META_ROLLUP_WATERMARK, applySchema, configureConnection, readMeta } from './schema.js';
 import { SeriesRegistry } from './series-registry.js';
 import { MultiRowInsert } from './multi-row-insert.js';
+import { createPrivateDatabaseFile } from './private-files.js';
 import { loadSqlite, type DatabaseSync, type StatementSync } from './sqlite.js';
 import { StateTable } from './state-table.js';
 
@@ -90,6 +91,7 @@ export class ReadingStore {
     this.onProblem = options.onProblem ?? defaultProblemReporter();
     const { DatabaseSync } = loadSqlite();
     const inMemory = this.options.path === ':memory:';
+    if (!inMemory) createPrivateDatabaseFile(this.options.path);
     this.db = new DatabaseSync(this.options.path, { timeout: BUSY_TIMEOUT_MS });
     try {
       configureConnection(this.db, inMemory);
