@@ -9,10 +9,10 @@ import type { DriverLookup } from './driver-types.js';
 import { installBridge, SUPERVISOR_HA_CONFIG_DIRS, type BridgeInstallResult } from './ha/bridge-installer.js';
 import { announceToSupervisor } from './ha/supervisor-discovery.js';
 import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
-import { isLoopbackHost } from './http/access-guard.js';
+import { beyondLoopbackWarning, planHttpExposure } from './http/exposure.js';
 import type { HttpLimits } from './http/http-limits.js';
 import { buildHttpServer } from './http/server.js';
-import { resolveWriteToken, type WriteToken } from './http/write-token.js';
+import type { WriteToken } from './http/write-token.js';
 import { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
 import { openArchive } from './open-archive.js';
@@ -157,14 +157,12 @@ export class AddonRuntime {
     });
     const host = options.supervised ? '0.0.0.0' : (options.httpHost ?? '127.0.0.1');
     const port = options.supervised ? INGRESS_PORT : (options.httpPort ?? config.httpPort);
-    const beyondLoopback = !options.supervised && !isLoopbackHost(host);
-    const writeToken =
-      options.supervised || (!beyondLoopback && options.httpWriteToken === undefined)
-        ? undefined
-        : resolveWriteToken({
-            dataDir: options.dataDir,
-            ...(options.httpWriteToken === undefined ? {} : { given: options.httpWriteToken }),
-          });
+    const { beyondLoopback, writeToken } = planHttpExposure({
+      supervised: options.supervised,
+      host,
+      dataDir: options.dataDir,
+      ...(options.httpWriteToken === undefined ? {} : { givenToken: options.httpWriteToken }),
+    });
     const http = buildHttpServer({
       pricing,
       optimizer,
@@ -186,11 +184,7 @@ export class AddonRuntime {
       ...(options.httpLimits === undefined ? {} : { limits: options.httpLimits }),
     });
     if (beyondLoopback) {
-      logger.warn(
-        { host },
-        `LISTENING BEYOND LOOPBACK on ${host}: every device on the network can see the panel and every reading; ` +
-          'writes need the write token. Bind 127.0.0.1 (the default) unless you mean it.',
-      );
+      logger.warn({ host }, beyondLoopbackWarning(host));
     }
     try {
       await http.listen({ host, port });

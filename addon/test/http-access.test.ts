@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { DeviceManager } from '../src/device-manager';
 import { builtInDrivers } from '../src/drivers';
 import { isLoopbackHost, splitHostHeader } from '../src/http/access-guard';
+import { beyondLoopbackWarning, planHttpExposure } from '../src/http/exposure';
 import { connectionCap } from '../src/http/http-limits';
 import { buildHttpServer, type HttpServerDeps } from '../src/http/server';
 import { resolveWriteToken, WRITE_TOKEN_FILE, WriteTokenError } from '../src/http/write-token';
@@ -243,7 +244,25 @@ describe('the write token', () => {
     expect(() => resolveWriteToken({ dataDir: dir, given: 'short' })).toThrow(WriteTokenError);
   });
 
-  it('is required whenever the bind address is not loopback', () => {
+  it('is required whenever the bind address is not loopback, which the log says loudly', () => {
+    const dataDir = path.join(tmp, 'exposure');
+    const lan = planHttpExposure({ supervised: false, host: '0.0.0.0', dataDir });
+    expect(lan.beyondLoopback).toBe(true);
+    expect(lan.writeToken).toMatchObject({ origin: 'generated', file: path.join(dataDir, WRITE_TOKEN_FILE) });
+    expect(planHttpExposure({ supervised: false, host: '192.168.1.5', dataDir }).writeToken).toMatchObject({
+      origin: 'stored',
+    });
+    expect(planHttpExposure({ supervised: false, host: '127.0.0.1', dataDir })).toEqual({
+      beyondLoopback: false,
+      writeToken: undefined,
+    });
+    // Under the Supervisor, ingress decides: nothing changes.
+    expect(planHttpExposure({ supervised: true, host: '0.0.0.0', dataDir })).toEqual({
+      beyondLoopback: false,
+      writeToken: undefined,
+    });
+    expect(beyondLoopbackWarning('0.0.0.0')).toMatch(/^LISTENING BEYOND LOOPBACK on 0\.0\.0\.0: .*write token/);
+
     for (const loopback of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) {
       expect(isLoopbackHost(loopback)).toBe(true);
     }
