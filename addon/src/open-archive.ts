@@ -46,7 +46,8 @@ export function openArchive(options: {
     onProblem: (problem) => logStoreProblem(log, problem),
   };
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    // Created for this user only (the store's files are 0600 too); an existing folder is left as it is.
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const { store, reset } = openStoreOrReset({ path: file, ...storeOptions });
     if (reset) {
       options.problems.raise({

@@ -9,7 +9,10 @@ import type { DriverLookup } from './driver-types.js';
 import { installBridge, SUPERVISOR_HA_CONFIG_DIRS, type BridgeInstallResult } from './ha/bridge-installer.js';
 import { announceToSupervisor } from './ha/supervisor-discovery.js';
 import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
+import { beyondLoopbackWarning, planHttpExposure } from './http/exposure.js';
+import type { HttpLimits } from './http/http-limits.js';
 import { buildHttpServer } from './http/server.js';
+import type { WriteToken } from './http/write-token.js';
 import { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
 import { openArchive, STORE_FILE } from './open-archive.js';
@@ -40,6 +43,12 @@ export interface RuntimeOptions {
   readonly httpHost?: string;
   /** Overrides the options' http_port (0 = a free port, for tests). */
   readonly httpPort?: number;
+  /** Outside the Supervisor: more names the panel is reached by (Host check), e.g. a reverse proxy's. */
+  readonly httpHostNames?: readonly string[];
+  /** Outside the Supervisor: the write token (--http-token-file, SPS_HTTP_TOKEN); generated when bound beyond loopback. */
+  readonly httpWriteToken?: string;
+  /** HTTP timeouts and connection cap (tests shorten them). */
+  readonly httpLimits?: Partial<HttpLimits>;
   readonly clock?: Clock;
   /** For tests and benchmarks; default the SQLite store in the data dir. */
   readonly archive?: ReadingArchive;
@@ -87,6 +96,8 @@ export class AddonRuntime {
     readonly pricing: PricingRuntime,
     readonly optimizer: OptimizerRuntime,
     readonly problems: ProblemBoard,
+    /** The token writes need (outside the Supervisor, bound beyond loopback or given); undefined: none. */
+    readonly writeToken: WriteToken | undefined,
     private readonly http: FastifyInstance,
     private readonly archive: ReadingArchive,
     private readonly logger: Logger,
@@ -147,6 +158,14 @@ export class AddonRuntime {
       state: stateStore,
       timeZone: config.forecast.load.source === 'store' ? config.forecast.load.timeZone : localTimeZone(),
     });
+    const host = options.supervised ? '0.0.0.0' : (options.httpHost ?? '127.0.0.1');
+    const port = options.supervised ? INGRESS_PORT : (options.httpPort ?? config.httpPort);
+    const { beyondLoopback, writeToken } = planHttpExposure({
+      supervised: options.supervised,
+      host,
+      dataDir: options.dataDir,
+      ...(options.httpWriteToken === undefined ? {} : { givenToken: options.httpWriteToken }),
+    });
     const http = buildHttpServer({
       pricing,
       optimizer,
@@ -160,10 +179,16 @@ export class AddonRuntime {
       startedAt: clock.now(),
       problems,
       ingressOnly: options.supervised,
+      access: {
+        bindHost: host,
+        hostNames: options.httpHostNames ?? [],
+        ...(writeToken === undefined ? {} : { writeToken: writeToken.value }),
+      },
+      ...(options.httpLimits === undefined ? {} : { limits: options.httpLimits }),
     });
-
-    const host = options.supervised ? '0.0.0.0' : (options.httpHost ?? '127.0.0.1');
-    const port = options.supervised ? INGRESS_PORT : (options.httpPort ?? config.httpPort);
+    if (beyondLoopback) {
+      logger.warn({ host }, beyondLoopbackWarning(host));
+    }
     try {
       await http.listen({ host, port });
     } catch (err) {
@@ -234,6 +259,7 @@ export class AddonRuntime {
       pricing,
       optimizer,
       problems,
+      writeToken,
       http,
       archive,
       logger,

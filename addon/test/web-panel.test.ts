@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { FakeHa } from '../../packages/ha/test/fakeHa';
 import { SpsProcess, ensureBuilt } from './support/addon-process';
 
 /**
@@ -23,10 +24,19 @@ describeWithBrowser('the web panel on the demo', () => {
   let demo: SpsProcess;
   let url: string;
   let browser: Browser;
+  // Home Assistant answering as it does for a token whose user is not an administrator: the
+  // add-on raises a problem, which the panel's banner must show.
+  const ha = new FakeHa({ nonAdmin: true });
+  // Given through the environment (not argv): writes need it, and the panel asks for it.
+  const writeToken = 'panel-write-token-0123456789';
 
   beforeAll(async () => {
     ensureBuilt();
-    demo = new SpsProcess(['demo', '--port', '0', '--data-dir', path.join(tmp, 'data')]);
+    const haUrl = await ha.start();
+    demo = new SpsProcess(['demo', '--port', '0', '--data-dir', path.join(tmp, 'data'), '--ha-url', haUrl], {
+      SPS_HA_TOKEN: 'test-token-123',
+      SPS_HTTP_TOKEN: writeToken,
+    });
     url = await demo.url();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -45,6 +55,7 @@ describeWithBrowser('the web panel on the demo', () => {
   afterAll(async () => {
     await browser?.close();
     await demo?.kill();
+    await ha.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -119,8 +130,34 @@ describeWithBrowser('the web panel on the demo', () => {
     await page.close();
   }, 90_000);
 
+  it('shows every problem on the board in a banner', async () => {
+    const page = await openPanel({ width: 1280, height: 900 });
+    await page.waitForSelector('#problems:not([hidden]) [data-problem=ha_token_not_admin]', { timeout: 20_000 });
+    await expect(page.textContent('#problems')).resolves.toMatch(/must belong to an administrator/);
+    await page.close();
+  }, 90_000);
+
+  it('asks for the write token, keeps it, and asks again when it is refused', async () => {
+    const page = await openPanel({ width: 1280, height: 900 });
+    await page.waitForSelector('#token-form:not([hidden])', { timeout: 10_000 });
+    await page.fill('#token-form input[name=token]', 'not-the-token-at-all');
+    await page.click('#token-form button[type=submit]');
+    await page.selectOption('form.control select[name=type]', 'set_backup_reserve');
+    await page.fill('form.control input[name=percent]', '25');
+    await page.click('form.control button[type=submit]');
+    await page.waitForSelector('.control-result.bad', { timeout: 10_000 });
+    await expect(page.textContent('.control-result')).resolves.toMatch(/write token/);
+    await page.waitForSelector('#token-form:not([hidden])', { timeout: 10_000 });
+    await page.close();
+  }, 90_000);
+
   it('sends a command from the control form and shows the outcome', async () => {
     const page = await openPanel({ width: 390, height: 844 });
+    // The token, pasted once: this browser keeps it for the writes that follow.
+    await page.waitForSelector('#token-form:not([hidden])', { timeout: 10_000 });
+    await page.fill('#token-form input[name=token]', writeToken);
+    await page.click('#token-form button[type=submit]');
+    await expect(page.isHidden('#token-form')).resolves.toBe(true);
     await page.selectOption('form.control select[name=type]', 'force_charge');
     await page.fill('form.control input[name=power_w]', '1500');
     await page.click('form.control button[type=submit]');

@@ -190,7 +190,8 @@ function setupControl(entry) {
     try {
       const response = await fetch(`api/devices/${encodeURIComponent(device.id)}/commands`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // The write token, when the add-on needs one (status.js keeps it).
+        headers: { 'content-type': 'application/json', ...window.spsWriteHeaders() },
         body: JSON.stringify(command),
       });
       const answer = await response.json().catch(() => ({}));
@@ -202,6 +203,7 @@ function setupControl(entry) {
       } else {
         result.classList.add('bad');
         result.textContent = answer.error || `failed (HTTP ${response.status})`;
+        if (response.status === 401) window.spsAskForToken('That write token was refused.');
       }
     } catch (err) {
       result.classList.add('bad');

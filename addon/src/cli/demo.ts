@@ -10,6 +10,7 @@ import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliComm
 import { findDriver } from './connection-flags.js';
 import { KIT_NAMES, startDemoKit, type DemoKit } from './demo-kit.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
+import { HTTP_FLAGS, HTTP_USAGE, describeWriteToken, httpOptionsFromFlags } from './http-flags.js';
 
 const DEMO_DRIVER = 'sungrow-sh';
 
@@ -17,20 +18,22 @@ export const demoCommand: CliCommand = {
   name: 'demo',
   summary:
     'the whole add-on against a simulated Sungrow inverter and a simulated power-station kit, web panel included',
-  usage: `sps demo [--port 8099] [--data-dir DIR] [--http-host 127.0.0.1] [--log-level info] ${HA_USAGE}`,
+  usage: `sps demo [--port 8099] [--data-dir DIR] ${HTTP_USAGE} [--log-level info] ${HA_USAGE}`,
   async run(args, io) {
     const { values } = parseFlags(
       args,
       {
         port: { type: 'string' },
         'data-dir': { type: 'string' },
-        'http-host': { type: 'string' },
+        ...HTTP_FLAGS,
         'log-level': { type: 'string' },
         ...HA_FLAGS,
       },
       false,
     );
-    const ha = haTargetFromFlags(values, io.env);
+    const warn = (line: string): void => void io.stderr.write(`${line}\n`);
+    const ha = haTargetFromFlags(values, io.env, warn);
+    const http = httpOptionsFromFlags(values, io.env, warn);
     const httpPort = intFlag(values, 'port', 0, 65535) ?? 8099;
     const logLevel = stringFlag(values, 'log-level') ?? 'info';
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -86,7 +89,6 @@ export const demoCommand: CliCommand = {
       builtInDrivers,
     );
     const logger = createLogger(logLevel as LogLevel, io.stdout);
-    const httpHost = stringFlag(values, 'http-host');
     let runtime: AddonRuntime;
     try {
       runtime = await AddonRuntime.start({
@@ -96,7 +98,7 @@ export const demoCommand: CliCommand = {
         drivers: builtInDrivers,
         logger,
         httpPort,
-        ...(httpHost === undefined ? {} : { httpHost }),
+        ...http,
         ...(ha === undefined ? {} : { ha }),
       });
     } catch (err) {
@@ -107,7 +109,8 @@ export const demoCommand: CliCommand = {
       `Smart Power Station demo: open ${runtime.url}\n` +
         `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +
         '    it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the peak\n' +
-        '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode (one optimiser, one battery)\n',
+        '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode (one optimiser, one battery)\n' +
+        describeWriteToken(runtime.writeToken),
     );
     return exitOnSignals(async () => {
       await runtime.stop();

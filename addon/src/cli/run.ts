@@ -6,18 +6,19 @@ import { AddonRuntime } from '../runtime.js';
 import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
+import { HTTP_FLAGS, HTTP_USAGE, describeWriteToken, httpOptionsFromFlags } from './http-flags.js';
 
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run the add-on (what the Docker image starts)',
-  usage: `sps run --config FILE [--data-dir DIR] [--http-host 127.0.0.1] [--port N] ${HA_USAGE} [--ha-config-dir DIR]   (under the Supervisor: sps run)`,
+  usage: `sps run --config FILE [--data-dir DIR] ${HTTP_USAGE} [--port N] ${HA_USAGE} [--ha-config-dir DIR]   (under the Supervisor: sps run)`,
   async run(args, io) {
     const { values } = parseFlags(
       args,
       {
         config: { type: 'string' },
         'data-dir': { type: 'string' },
-        'http-host': { type: 'string' },
+        ...HTTP_FLAGS,
         port: { type: 'string' },
         ...HA_FLAGS,
         'ha-config-dir': { type: 'string' },
@@ -25,7 +26,9 @@ export const runCommand: CliCommand = {
       false,
     );
     const port = intFlag(values, 'port', 0, 65535);
-    const ha = haTargetFromFlags(values, io.env);
+    const warn = (line: string): void => void io.stderr.write(`${line}\n`);
+    const ha = haTargetFromFlags(values, io.env, warn);
+    const http = httpOptionsFromFlags(values, io.env, warn);
     const haConfigDir = stringFlag(values, 'ha-config-dir');
     let location;
     let config;
@@ -44,7 +47,6 @@ export const runCommand: CliCommand = {
     }
 
     const logger = createLogger(config.logLevel, io.stdout);
-    const httpHost = stringFlag(values, 'http-host');
     let runtime: AddonRuntime;
     try {
       runtime = await AddonRuntime.start({
@@ -53,7 +55,7 @@ export const runCommand: CliCommand = {
         supervised: location.supervised,
         drivers: builtInDrivers,
         logger,
-        ...(httpHost === undefined ? {} : { httpHost }),
+        ...http,
         ...(port === undefined ? {} : { httpPort: port }),
         ...(ha === undefined ? {} : { ha }),
         ...(haConfigDir === undefined ? {} : { haConfigDirs: [haConfigDir] }),
@@ -61,7 +63,7 @@ export const runCommand: CliCommand = {
     } catch (err) {
       throw new CliError(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     }
-    io.stdout.write(`Smart Power Station listening on ${runtime.url}\n`);
+    io.stdout.write(`Smart Power Station listening on ${runtime.url}\n${describeWriteToken(runtime.writeToken)}`);
     return exitOnSignals(() => runtime.stop(), logger);
   },
 };

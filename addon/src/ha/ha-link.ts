@@ -22,6 +22,8 @@ import type { ExtraHaDevices } from '../pricing/ha-pricing.js';
 /** The add-on's panel as HA links to it (device page → "Visit"). */
 export const INGRESS_PANEL_URL = 'homeassistant://hassio/ingress/smart_power_station';
 export const BRIDGE_NOTIFICATION_ID = 'smart_power_station_bridge';
+/** ProblemBoard id while HA refuses the token for want of admin rights (no HA repair: HA is what we cannot reach). */
+export const TOKEN_NOT_ADMIN_PROBLEM = 'ha_token_not_admin';
 
 export interface HaLinkOptions {
   readonly target: HaTarget;
@@ -36,12 +38,15 @@ export interface HaLinkOptions {
   readonly configurationUrl?: string;
   /** What the bridge installer did at start; a copy asks the user (through HA) to restart once. */
   readonly bridgeInstall?: BridgeInstallResult;
+  /**
+   * Where a token without admin rights is shown (health, panel); problems with a repair key also
+   * become HA repair issues (and vanish from HA when cleared).
+   */
+  readonly problems?: ProblemBoard;
   /** Test knobs for packages/ha's client (heartbeat, backoff). */
   readonly client?: Partial<ConstructorParameters<typeof HaBridgeClient>[0]>;
   /** Devices the add-on itself provides (prices and forecasts), declared with the configured ones. */
   readonly extraDevices?: ExtraHaDevices;
-  /** Problems with a repair key become HA repair issues (and vanish from HA when cleared). */
-  readonly problems?: ProblemBoard;
   /** HA actions answered elsewhere (the optimiser's switch, select and services); undefined = not mine. */
   readonly extraActions?: (action: BridgeAction) => Promise<ActionReply> | undefined;
 }
@@ -69,6 +74,13 @@ export class HaLink {
       clock: options.clock,
       logger: haLogger(this.log),
       ...(options.configurationUrl === undefined ? {} : { hubConfigurationUrl: options.configurationUrl }),
+      // The board logs it (once) and shows it in /api/health and the panel.
+      ...(options.problems === undefined
+        ? {}
+        : {
+            onTokenNotAdmin: (message: string) =>
+              options.problems?.raise({ id: TOKEN_NOT_ADMIN_PROBLEM, severity: 'error', message }),
+          }),
       ...options.client,
     });
     this.notificationPending = options.bridgeInstall ? restartNotification(options.bridgeInstall) : undefined;
@@ -138,6 +150,7 @@ export class HaLink {
 
   private onStatus(status: BridgeStatus): void {
     this.log.debug({ status }, 'HA bridge status');
+    if (status === 'ready') this.options.problems?.clear(TOKEN_NOT_ADMIN_PROBLEM);
     const connected = status === 'ready' || status === 'waiting_for_bridge' || status === 'protocol_mismatch';
     const notification = this.notificationPending;
     if (!connected || !notification) return;

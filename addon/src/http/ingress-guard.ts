@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { closeAfterReply } from './closing-reply.js';
 
 /** The Supervisor's ingress proxy; inside HA nothing else may talk to the add-on's port. */
 export const INGRESS_PROXY_ADDRESS = '172.30.32.2';
@@ -20,7 +21,7 @@ export function isAllowedUnderSupervisor(remoteAddress: string | undefined): boo
 export function registerIngressGuard(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!isAllowedUnderSupervisor(request.socket.remoteAddress)) {
-      return reply.code(403).send({ error: 'only Home Assistant ingress may connect' });
+      return closeAfterReply(reply).code(403).send({ error: 'only Home Assistant ingress may connect' });
     }
     return undefined;
   });

@@ -7,6 +7,8 @@ import type { Logger } from '../logger.js';
 import type { ProblemBoard } from '../problems.js';
 import type { ReadingArchive } from '../reading-archive.js';
 import { registerApiRoutes } from './api-routes.js';
+import { AccessGuard, type AccessPolicy } from './access-guard.js';
+import { defaultHttpLimits, type HttpLimits } from './http-limits.js';
 import { registerIngressGuard } from './ingress-guard.js';
 import { LiveStream } from './live-stream.js';
 import { registerWebRoutes } from './web-routes.js';
@@ -28,6 +30,10 @@ export interface HttpServerDeps {
   readonly problems: ProblemBoard;
   /** Under the Supervisor: only the ingress proxy (and loopback) may connect. */
   readonly ingressOnly: boolean;
+  /** Outside the Supervisor: the Host check, cross-site write refusal and write token (ignored with ingressOnly). */
+  readonly access?: AccessPolicy;
+  /** Timeouts and the connection cap; defaults from defaultHttpLimits() (tests shorten them). */
+  readonly limits?: Partial<HttpLimits>;
   /** Prices and forecasts (GET /api/prices, /api/forecasts); absent in tests that do not need them. */
   readonly pricing?: PricingRuntime;
   /** The battery plan (GET /api/plan, /api/plan.svg); absent in tests that do not need it. */
@@ -35,6 +41,7 @@ export interface HttpServerDeps {
 }
 
 export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
+  const limits: HttpLimits = { ...defaultHttpLimits(), ...deps.limits };
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Every page load, poll and stream would otherwise log a line at info level.
@@ -42,9 +49,23 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
     bodyLimit: 64 * 1024,
     // Idle keep-alive sockets must not hold a shutdown back.
     forceCloseConnections: true,
+    // fastify disables Node's request timeout by default; a slow-body client then held its socket for good.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
   });
+  app.server.maxConnections = limits.maxConnections;
 
   if (deps.ingressOnly) registerIngressGuard(app);
+  else if (deps.access) {
+    const guard = new AccessGuard(deps.access, () => boundPort(app));
+    guard.register(app);
+    // The panel asks whether to offer its token field.
+    app.get('/api/access', async () => ({ write_token_required: guard.writesNeedToken }));
+  }
 
   // Bodies fastify cannot parse (bad JSON, wrong content type, too large) get the same
   // `{ error, field }` shape as validation failures.
@@ -67,4 +88,9 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
   if (deps.optimizer) registerPlanRoutes(app, deps.optimizer);
   registerWebRoutes(app);
   return app;
+}
+
+function boundPort(app: FastifyInstance): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : -1;
 }

@@ -7,6 +7,7 @@ export const WEB_DIR = path.resolve(__dirname, '..', '..', 'web');
 
 const ASSETS: readonly { route: string; file: string; type: string }[] = [
   { route: '/', file: 'index.html', type: 'text/html; charset=utf-8' },
+  { route: '/status.js', file: 'status.js', type: 'text/javascript; charset=utf-8' },
   { route: '/app.js', file: 'app.js', type: 'text/javascript; charset=utf-8' },
   { route: '/outlook.js', file: 'outlook.js', type: 'text/javascript; charset=utf-8' },
   { route: '/plan.js', file: 'plan.js', type: 'text/javascript; charset=utf-8' },

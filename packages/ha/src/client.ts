@@ -62,11 +62,23 @@ export interface HaBridgeClientOptions {
   readonly bridgeRetryMs?: number;
   readonly measurementIntervalMs?: number;
   readonly authTimeoutMs?: number;
+  /**
+   * Told once per streak of refusals (again only after a session succeeded) that HA refused the
+   * bridge's admin-only commands because the token's user is not an administrator. Default: one
+   * error line in the log. The add-on shows it as a problem instead (which logs it once itself).
+   */
+  readonly onTokenNotAdmin?: (message: string) => void;
 }
 
 export interface HaBridgeEvents extends Record<string, unknown> {
   status: BridgeStatus;
 }
+
+/** What the user reads: once in the log, and wherever the add-on shows its problems. */
+export const TOKEN_NOT_ADMIN_MESSAGE =
+  'Home Assistant refused the add-on (Unauthorized): the long-lived access token must belong to an administrator. ' +
+  'Create the token while logged in as an administrator (your profile → Security → Long-lived access tokens), ' +
+  'or make its user an administrator (Settings → People), then restart the add-on or wait for the next retry.';
 
 interface DeclaredDevice {
   readonly declaration: HaDeviceDeclaration;
@@ -101,6 +113,8 @@ export class HaBridgeClient {
   private heartbeatTimer: TimerHandle | null = null;
   private heartbeatInFlight = false;
   private actionHandler: ActionHandler | null = null;
+  /** Set once the non-admin refusal was reported; cleared when a session is ready. */
+  private notAdminReported = false;
 
   constructor(private readonly options: HaBridgeClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -275,12 +289,29 @@ export class HaBridgeClient {
       await conn.subscribeEvents((ev: unknown) => this.onBridgeEvent(conn, ev), BRIDGE_EVENT);
       await this.establishSession(conn);
     } catch (err) {
+      if (isUnauthorized(err)) {
+        this.reportNotAdmin();
+        this.connectionLost(conn, 'the token is not an administrator', true);
+        return;
+      }
       // Typically the proxy's early auth_ok followed by a close while Core starts.
       this.connectionLost(conn, `session setup failed: ${describeError(err)}`);
     }
   }
 
-  private connectionLost(conn: Connection, reason: string): void {
+  /**
+   * A non-admin token authenticates, then every bridge command (and the bridge-event subscription)
+   * is refused. Retrying cannot help until the user changes the token or the user, so say it once,
+   * plainly, and keep retrying quietly (the user may promote the user without restarting us).
+   */
+  private reportNotAdmin(): void {
+    if (this.notAdminReported) return;
+    this.notAdminReported = true;
+    if (this.options.onTokenNotAdmin) this.options.onTokenNotAdmin(TOKEN_NOT_ADMIN_MESSAGE);
+    else this.log.error(TOKEN_NOT_ADMIN_MESSAGE);
+  }
+
+  private connectionLost(conn: Connection, reason: string, quiet = false): void {
     if (this.conn !== conn) return;
     this.conn = null;
     this.sessionGeneration++;
@@ -292,7 +323,8 @@ export class HaBridgeClient {
     const socket = conn.socket as unknown as { terminate?: () => void } | undefined;
     socket?.terminate?.();
     if (this.stopped) return;
-    this.log.warn(`lost Home Assistant: ${reason}`);
+    if (quiet) this.log.debug(`lost Home Assistant: ${reason}`);
+    else this.log.warn(`lost Home Assistant: ${reason}`);
     this.scheduleReconnect();
   }
 
@@ -386,6 +418,7 @@ export class HaBridgeClient {
     if (generation !== this.sessionGeneration) return;
     this.log.info(`bridge ${hello.bridge_version} ready (Home Assistant ${hello.ha_version})`);
     this.backoff.reset();
+    this.notAdminReported = false;
     this.setStatus('ready');
     this.coalescer.replayAll();
     this.coalescer.flush();
@@ -404,7 +437,10 @@ export class HaBridgeClient {
   }
 
   private renewSession(conn: Connection): void {
-    this.establishSession(conn).catch((err: unknown) => this.connectionLost(conn, describeError(err)));
+    this.establishSession(conn).catch((err: unknown) => {
+      if (isUnauthorized(err)) this.reportNotAdmin();
+      this.connectionLost(conn, describeError(err), isUnauthorized(err));
+    });
   }
 
   private onBridgeEvent(conn: Connection, raw: unknown): void {
@@ -547,4 +583,10 @@ export class HaBridgeClient {
     this.currentStatus = status;
     this.events.emit('status', status);
   }
+}
+
+/** HA's answer to a non-admin's admin-only command: `{code: 'unauthorized', message: 'Unauthorized'}`. */
+function isUnauthorized(err: unknown): boolean {
+  const parsed = HaCommandError.safeParse(err);
+  return parsed.success && parsed.data.code === 'unauthorized';
 }

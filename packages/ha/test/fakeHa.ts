@@ -14,6 +14,12 @@ export interface FakeHaOptions {
   closeAfterAuthFirst?: number;
   bridgeLoaded?: boolean;
   protocol?: number;
+  /**
+   * The token's user is not an administrator: HA authenticates it, then answers the bridge's
+   * `@require_admin` commands and subscribe_events for a non-allowlisted event the way HA 2025.4
+   * does, `{code: 'unauthorized', message: 'Unauthorized'}`.
+   */
+  nonAdmin?: boolean;
 }
 
 export interface Received {
@@ -25,6 +31,7 @@ export class FakeHa {
   readonly received: Received[] = [];
   bridgeLoaded: boolean;
   protocol: number;
+  nonAdmin: boolean;
   answerHeartbeats = true;
   /** Results for other HA commands by type (e.g. `energy/solar_forecast`); unlisted ones are unknown. */
   readonly commandResults = new Map<string, unknown>();
@@ -39,6 +46,7 @@ export class FakeHa {
   constructor(private readonly options: FakeHaOptions = {}) {
     this.bridgeLoaded = options.bridgeLoaded ?? true;
     this.protocol = options.protocol ?? 1;
+    this.nonAdmin = options.nonAdmin ?? false;
   }
 
   async start(): Promise<string> {
@@ -148,6 +156,8 @@ export class FakeHa {
     const fail = (code: string, message: string): void =>
       socket.send(JSON.stringify({ id: msg.id, type: 'result', success: false, error: { code, message } }));
     const bridgeCommand = msg.type.startsWith('smart_power_station/');
+    const adminOnly = bridgeCommand || (msg.type === 'subscribe_events' && msg['event_type'] !== 'state_changed');
+    if (adminOnly && this.nonAdmin) return fail('unauthorized', 'Unauthorized');
     if (bridgeCommand && !this.bridgeLoaded) return fail('unknown_command', 'Unknown command.');
     switch (msg.type) {
       case 'subscribe_events':

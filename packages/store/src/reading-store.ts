@@ -37,6 +37,7 @@ import {
 } from './schema.js';
 import { SeriesRegistry } from './series-registry.js';
 import { MultiRowInsert } from './multi-row-insert.js';
+import { createPrivateDatabaseFile } from './private-files.js';
 import { loadSqlite, type DatabaseSync, type StatementSync } from './sqlite.js';
 import { StateTable } from './state-table.js';
 
@@ -142,6 +143,7 @@ export class ReadingStore {
     if (!inMemory) {
       const damage = headerProblem(path);
       if (damage !== null) throw new StoreCorruptError(path, damage);
+      createPrivateDatabaseFile(path);
     }
     this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
     try {
