@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ManualClock } from '@sps/core';
 import { silentLogger } from '../src/logger';
 import { openArchive, STORE_FILE } from '../src/open-archive';
+import { ProblemBoard } from '../src/problems';
 
 /** Issue 10 item 10: the data dir the add-on creates is its user's alone, and so is the store in it. */
 describe('the data dir', () => {
@@ -20,6 +21,7 @@ describe('the data dir', () => {
         aggregateRetentionMs: 86_400_000,
         clock: new ManualClock(),
         logger: silentLogger(),
+        problems: new ProblemBoard(new ManualClock(), silentLogger()),
       });
       await archive.close();
     } finally {
