@@ -5,6 +5,7 @@ import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
 import type { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
+import { GatedDevice } from './gated-device.js';
 import { SharedDevice } from './shared-device.js';
 import type { DeviceConfig } from './options.js';
 
@@ -55,8 +56,10 @@ export class DeviceManager {
       const device = createConfiguredDevice(config, deps.drivers, deps.clock, (memberId, field) => {
         const member = shared.get(memberId);
         if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
-        return member.handle();
+        // The composite's writes to a member pass the guard under the member's id, like direct ones.
+        return new GatedDevice(member.handle(), deps.guard, memberId);
       });
+      holdSwitchedRelays(config, deps);
       let polled: Device = device;
       if (named.has(config.id)) {
         const one = new SharedDevice(device);
@@ -106,5 +109,26 @@ export class DeviceManager {
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.runners.values()].map((r) => r.stop()));
+  }
+}
+
+/**
+ * A composite's relays in front of a transfer switch get their minimum on/off time in the guard,
+ * keyed by the member's device id and channel, so it binds whoever writes to the relay.
+ */
+export function holdSwitchedRelays(
+  config: DeviceConfig,
+  deps: { readonly drivers: DriverLookup; readonly guard: SafetyGuard },
+): void {
+  const relays = deps.drivers.get(config.driver)?.switchedRelays?.(config.fields) ?? [];
+  for (const relay of relays) {
+    const deviceId = config.members?.[relay.field];
+    if (deviceId === undefined || relay.minOnOffMs <= 0) continue;
+    deps.guard.holdRelay({
+      deviceId,
+      channel: relay.channel,
+      minOnOffMs: relay.minOnOffMs,
+      label: `${relay.position} of ${config.id}`,
+    });
   }
 }
