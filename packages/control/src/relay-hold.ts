@@ -1,4 +1,5 @@
 import { CommandRejectedError, type Clock, type Command } from '@sps/core';
+import type { RelayChange, WriteLedger } from './write-ledger.js';
 
 /** One relay channel that switches a transfer switch (a power station's P1 or P3). */
 export interface RelayHoldSpec {
@@ -25,7 +26,7 @@ export class RelayHoldError extends CommandRejectedError {
 interface HeldRelay {
   readonly spec: RelayHoldSpec;
   /** The state last written (or attempted: a failed write may have switched it) and when it changed. */
-  last?: { readonly on: boolean; readonly at: number };
+  last?: RelayChange;
 }
 
 /**
@@ -37,7 +38,11 @@ interface HeldRelay {
 export class RelayHolds {
   private readonly held = new Map<string, HeldRelay>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Changes made by other processes (the CLI and the add-on share one). */
+    private readonly ledger?: WriteLedger,
+  ) {}
 
   add(spec: RelayHoldSpec): void {
     const key = holdKey(spec.deviceId, spec.channel);
@@ -50,8 +55,9 @@ export class RelayHolds {
   /** Milliseconds until the channel may change again (0: now, or not held). */
   waitMs(deviceId: string, channel: number): number {
     const relay = this.held.get(holdKey(deviceId, channel));
-    if (!relay?.last) return 0;
-    return Math.max(0, relay.last.at + relay.spec.minOnOffMs - this.clock.now());
+    const last = relay && this.lastChange(relay);
+    if (!relay || !last) return 0;
+    return Math.max(0, last.at + relay.spec.minOnOffMs - this.clock.now());
   }
 
   /** Throws RelayHoldError when `command` would change a held relay inside its minimum on/off time. */
@@ -59,14 +65,15 @@ export class RelayHolds {
     if (command.type !== 'set_relay') return;
     const channel = command.channel ?? 0;
     const relay = this.held.get(holdKey(deviceId, channel));
-    if (!relay?.last || relay.last.on === command.on) return;
+    const last = relay && this.lastChange(relay);
+    if (!relay || !last || last.on === command.on) return;
     const wait = this.waitMs(deviceId, channel);
     if (wait === 0) return;
-    const since = this.clock.now() - relay.last.at;
+    const since = this.clock.now() - last.at;
     const who = relay.spec.label === undefined ? '' : ` (${relay.spec.label})`;
     throw new RelayHoldError(
-      `on: relay ${deviceId} channel ${channel}${who} was switched ${relay.last.on ? 'on' : 'off'} ` +
-        `${seconds(since)} ago; its minimum on/off time is ${seconds(relay.spec.minOnOffMs)}, ` +
+      `on: relay ${deviceId} channel ${channel}${who} was switched ${last.on ? 'on' : 'off'} ` +
+        `${Math.floor(since / 1000)} s ago; its minimum on/off time is ${seconds(relay.spec.minOnOffMs)}, ` +
         `try again in ${seconds(wait)}`,
       wait,
     );
@@ -75,9 +82,19 @@ export class RelayHolds {
   /** A set_relay is being written: a change starts the hold. */
   noteWrite(deviceId: string, command: Command): void {
     if (command.type !== 'set_relay') return;
-    const relay = this.held.get(holdKey(deviceId, command.channel ?? 0));
-    if (!relay || relay.last?.on === command.on) return;
+    const channel = command.channel ?? 0;
+    const relay = this.held.get(holdKey(deviceId, channel));
+    if (!relay || this.lastChange(relay)?.on === command.on) return;
     relay.last = { on: command.on, at: this.clock.now() };
+    this.ledger?.recordRelayChange(deviceId, channel, relay.last);
+  }
+
+  /** The later of what this process did and what the shared ledger says. */
+  private lastChange(relay: HeldRelay): RelayChange | undefined {
+    const shared = this.ledger?.lastRelayChange(relay.spec.deviceId, relay.spec.channel);
+    if (!shared) return relay.last;
+    if (!relay.last) return shared;
+    return shared.at > relay.last.at ? shared : relay.last;
   }
 }
 

@@ -76,7 +76,7 @@ export class WriteRateLimiter {
     this.duplicateWindowMs = options.duplicateWindowMs ?? 30_000;
     this.maxWritesPerMinute = options.maxWritesPerMinute ?? 12;
     this.ledger = options.ledger;
-    this.relayHolds = new RelayHolds(clock);
+    this.relayHolds = new RelayHolds(clock, options.ledger);
   }
 
   /** Keep a relay channel that switches a transfer switch from chattering, whoever writes to it. */

@@ -13,6 +13,7 @@ import {
   SafetyGuard,
   WriteRateLimitedError,
   type GuardedWrite,
+  type RelayChange,
   type WriteLedger,
 } from '@sps/control';
 
@@ -292,6 +293,8 @@ describe('write-rate limiting', () => {
     const ledger: WriteLedger = {
       record: (id, at) => times.set(id, [...(times.get(id) ?? []), at]),
       recent: (id, since) => (times.get(id) ?? []).filter((t) => t >= since),
+      recordRelayChange: () => undefined,
+      lastRelayChange: () => undefined,
     };
     const guard = new SafetyGuard({ clock, rateLimit: { maxWritesPerMinute: 3, ledger } });
     const device = stubDevice();
@@ -330,5 +333,24 @@ describe('relay hold (anti-chatter)', () => {
     expect(guard.relayWaitMs('p1', 0)).toBe(0);
     expect((await guard.write('p1', on(false), send(on(false)))).status).toBe('written');
     expect(guard.relayWaitMs('p1', 0)).toBe(60_000);
+  });
+
+  it('holds a relay switched by another process, from the shared ledger', async () => {
+    const clock = new ManualClock();
+    const changes = new Map<string, RelayChange>([['p1#0', { on: true, at: clock.now() - 10_000 }]]);
+    const ledger: WriteLedger = {
+      record: () => undefined,
+      recent: () => [],
+      recordRelayChange: (id, channel, change) => changes.set(`${id}#${channel}`, change),
+      lastRelayChange: (id, channel) => changes.get(`${id}#${channel}`),
+    };
+    const guard = new SafetyGuard({ clock, rateLimit: { ledger } });
+    guard.holdRelay({ deviceId: 'p1', channel: 0, minOnOffMs: 60_000 });
+    await expect(guard.write('p1', on(false), send(on(false)))).rejects.toThrow(
+      'was switched on 10 s ago; its minimum on/off time is 60 s, try again in 50 s',
+    );
+    await clock.advance(50_000);
+    expect((await guard.write('p1', on(false), send(on(false)))).status).toBe('written');
+    expect(changes.get('p1#0')).toEqual({ on: false, at: clock.now() });
   });
 });
