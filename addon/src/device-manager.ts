@@ -5,7 +5,7 @@ import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
 import type { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
-import { GatedDevice } from './gated-device.js';
+import { GatedDevice, holdSwitchedRelays } from './gated-device.js';
 import { SharedDevice } from './shared-device.js';
 import type { DeviceConfig } from './options.js';
 
@@ -109,26 +109,5 @@ export class DeviceManager {
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.runners.values()].map((r) => r.stop()));
-  }
-}
-
-/**
- * A composite's relays in front of a transfer switch get their minimum on/off time in the guard,
- * keyed by the member's device id and channel, so it binds whoever writes to the relay.
- */
-export function holdSwitchedRelays(
-  config: DeviceConfig,
-  deps: { readonly drivers: DriverLookup; readonly guard: SafetyGuard },
-): void {
-  const relays = deps.drivers.get(config.driver)?.switchedRelays?.(config.fields) ?? [];
-  for (const relay of relays) {
-    const deviceId = config.members?.[relay.field];
-    if (deviceId === undefined || relay.minOnOffMs <= 0) continue;
-    deps.guard.holdRelay({
-      deviceId,
-      channel: relay.channel,
-      minOnOffMs: relay.minOnOffMs,
-      label: `${relay.position} of ${config.id}`,
-    });
   }
 }

@@ -8,6 +8,8 @@ import {
   type DeviceDescription,
   type ReadingSet,
 } from '@sps/core';
+import type { DriverLookup } from './driver-types.js';
+import type { DeviceConfig } from './options.js';
 
 /**
  * A member device as a composite (the power station) sees it: every command it sends to the member
@@ -61,5 +63,26 @@ export class GatedDevice implements Device {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+}
+
+/**
+ * A composite's relays in front of a transfer switch get their minimum on/off time in the guard,
+ * keyed by the member's device id and channel, so it binds whoever writes to the relay.
+ */
+export function holdSwitchedRelays(
+  config: DeviceConfig,
+  deps: { readonly drivers: DriverLookup; readonly guard: SafetyGuard },
+): void {
+  const relays = deps.drivers.get(config.driver)?.switchedRelays?.(config.fields) ?? [];
+  for (const relay of relays) {
+    const deviceId = config.members?.[relay.field];
+    if (deviceId === undefined || relay.minOnOffMs <= 0) continue;
+    deps.guard.holdRelay({
+      deviceId,
+      channel: relay.channel,
+      minOnOffMs: relay.minOnOffMs,
+      label: `${relay.position} of ${config.id}`,
+    });
   }
 }

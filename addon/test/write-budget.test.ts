@@ -1,6 +1,7 @@
 import { SungrowSimulator } from '@sps/device-sungrow';
 import { ManualClock, systemClock, type Clock } from '@sps/core';
 import { startDemoKit, KIT_NAMES, type DemoKit } from '../src/cli/demo-kit';
+import { stationSwitchedRelays } from '../src/drivers/station';
 import { builtInDrivers } from '../src/drivers';
 import { silentLogger } from '../src/logger';
 import { deviceSlug, parseOptions } from '../src/options';
@@ -175,5 +176,20 @@ describe('the relay hold binds a direct set_relay to a station member (demo kit)
     expect(answer.status).toBe(409);
     expect(String(answer.body['error'])).toMatch(/minimum on\/off time is 600 s, try again in \d+ s/);
     expect(relayOn()).toBe(true);
+  });
+});
+
+describe('which relays a station holds', () => {
+  it('holds P1 and P3, on a relay entry or on the station’s own switches', () => {
+    const base = { station: 'Bluetti', charge_power_w: 950 };
+    expect(stationSwitchedRelays({ ...base, p1: 'Charger', p1_channel: 1, p3: 'Output', min_on_off_s: 60 })).toEqual([
+      { field: 'p1', position: 'P1', channel: 1, minOnOffMs: 60_000 },
+      { field: 'p3', position: 'P3', channel: 0, minOnOffMs: 60_000 },
+    ]);
+    // Own switches: the Bluetti's grid-charging (2) and AC output (0) channels, the default 300 s.
+    expect(stationSwitchedRelays({ ...base, p1: 'station' })).toEqual([
+      { field: 'station', position: 'P1', channel: 2, minOnOffMs: 300_000 },
+      { field: 'station', position: 'P3', channel: 0, minOnOffMs: 300_000 },
+    ]);
   });
 });

@@ -1,8 +1,7 @@
 import type { SafetyGuard } from '@sps/control';
 import { systemClock, type Device } from '@sps/core';
-import { holdSwitchedRelays } from '../device-manager.js';
 import { createConfiguredDevice } from '../device-members.js';
-import { GatedDevice } from '../gated-device.js';
+import { GatedDevice, holdSwitchedRelays } from '../gated-device.js';
 import type { DriverDefinition, DriverLookup } from '../driver-types.js';
 import { builtInDrivers } from '../drivers.js';
 import { locateOptions, readOptionsFile, type OptionsLocation } from '../options-source.js';
