@@ -5,6 +5,7 @@ import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
 import type { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
+import { GatedDevice, holdSwitchedRelays } from './gated-device.js';
 import { SharedDevice } from './shared-device.js';
 import type { DeviceConfig } from './options.js';
 
@@ -55,8 +56,10 @@ export class DeviceManager {
       const device = createConfiguredDevice(config, deps.drivers, deps.clock, (memberId, field) => {
         const member = shared.get(memberId);
         if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
-        return member.handle();
+        // The composite's writes to a member pass the guard under the member's id, like direct ones.
+        return new GatedDevice(member.handle(), deps.guard, memberId);
       });
+      holdSwitchedRelays(config, deps);
       let polled: Device = device;
       if (named.has(config.id)) {
         const one = new SharedDevice(device);

@@ -1,5 +1,6 @@
 import type { SafetyGuard } from '@sps/control';
 import {
+  CommandRejectedError,
   DeviceError,
   toDeviceError,
   type Availability,
@@ -94,14 +95,20 @@ export class DeviceRunner {
       description.capabilities,
       typeof soc === 'number' ? { batterySocPct: soc } : {},
     );
-    if (this.deps.guard.admitWrite(this.config.id, command).action === 'skip_duplicate') {
+    const written = await this.deps.guard
+      .write(this.config.id, command, () => this.exclusive(() => this.device.execute(command)))
+      .catch((err: unknown) => {
+        throw err instanceof CommandRejectedError ? err : this.noteCommandFailure(command, toDeviceError(err));
+      });
+    if (written.status === 'duplicate') {
       this.log.debug({ command }, 'identical command sent moments ago; not written again');
       return { command, applied: {}, writes: 0, skipped: 'duplicate' };
     }
-    const outcome = await this.exclusive(() => this.device.execute(command)).catch((err: unknown) => {
-      throw this.noteCommandFailure(command, toDeviceError(err));
-    });
-    this.deps.guard.recordWrite(this.config.id, command);
+    if (written.status === 'joined') {
+      // An identical command was in flight: its outcome is this one's, and it cost this caller nothing.
+      return { command, applied: written.outcome.applied, writes: 0, skipped: 'duplicate' };
+    }
+    const outcome = written.outcome;
     this.log.info({ command, writes: outcome.writes }, 'command applied');
     // Show the effect promptly instead of waiting a whole poll interval.
     if (!this.stopped) this.schedule(250);
@@ -109,9 +116,10 @@ export class DeviceRunner {
   }
 
   /**
-   * Send a command that has already passed the SafetyGuard (the optimiser's controller clamps and
-   * rations its own writes): going through `execute` again would count every write twice in the
-   * rate limiter. Still serialised with the polls, so it never interleaves on the transport.
+   * Send a command that has already passed the SafetyGuard's checks and been given its slot by
+   * `guard.write` (the optimiser's controller clamps and reserves its own writes): going through
+   * `execute` again would count every write twice. Still serialised with the polls, so it never
+   * interleaves on the transport.
    */
   async executeChecked(command: Command): Promise<CommandOutcome> {
     if (!this.currentDescription || !this.connected) {

@@ -32,6 +32,16 @@ export interface MemberReference {
   readonly name: string;
 }
 
+/** A member relay channel in front of a transfer switch (see DriverDefinition.switchedRelays). */
+export interface SwitchedRelay {
+  /** The member field naming the relay's device entry (`p1`, `p3`), or `station` for the station's own switch. */
+  readonly field: string;
+  /** The entry's label for messages, e.g. `P1`. */
+  readonly position: string;
+  readonly channel: number;
+  readonly minOnOffMs: number;
+}
+
 /**
  * One device driver as the add-on sees it. `fields` validates the flat device entry of
  * the options (everything except name, driver, poll_interval_s and position) and the
@@ -51,6 +61,12 @@ export interface DriverDefinition<Fields = unknown> {
    * that no entry names itself and that there are no cycles; the device manager builds them first.
    */
   memberReferences?(fields: Fields): readonly MemberReference[];
+  /**
+   * Composite drivers: the member relays that switch a transfer switch, with their minimum on/off
+   * time. The add-on holds them in the SafetyGuard, so the anti-chatter rule binds every caller
+   * (the composite, a direct set_relay through the API, HA or the CLI), not only the composite.
+   */
+  switchedRelays?(fields: Fields): readonly SwitchedRelay[];
   /** Fields that make a device entry point at a running simulator. */
   simulatorFields?(address: { host: string; port: number }): Fields;
 }

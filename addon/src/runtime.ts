@@ -27,6 +27,7 @@ import { OptimizerRuntime } from './optimizer/optimizer-runtime.js';
 import type { ReadingArchive } from './reading-archive.js';
 import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
 import { watchStoreWrites } from './store-health.js';
+import { FileWriteLedger } from './write-ledger-file.js';
 
 /** Under the Supervisor the ingress port is fixed by config.yaml. */
 export const INGRESS_PORT = 8099;
@@ -120,7 +121,11 @@ export class AddonRuntime {
     watchStoreWrites(archive, problems, logger, path.join(options.dataDir, STORE_FILE));
     const hub = new ReadingHub((err) => logger.error({ err }, 'a reading subscriber failed'));
     hub.on('readings', ({ deviceId, readings }) => archive.append(deviceId, readings));
-    const guard = new SafetyGuard({ limits: config.safety, clock });
+    // One write budget with `sps write` run next to the add-on: both count in the data dir's ledger.
+    const ledger = FileWriteLedger.inExistingDir(options.dataDir, (err) =>
+      logger.warn({ err }, 'write ledger unavailable; the write budget counts only this process'),
+    );
+    const guard = new SafetyGuard({ limits: config.safety, clock, ...(ledger ? { rateLimit: { ledger } } : {}) });
     const manager = new DeviceManager(config.devices, { drivers: options.drivers, hub, guard, clock, logger });
     const stateStore = options.stateStore ?? (isStateStore(archive) ? archive : new MemoryStateStore());
     const overrides = new TimedOverrides({

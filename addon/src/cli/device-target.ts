@@ -1,8 +1,10 @@
+import type { SafetyGuard } from '@sps/control';
 import { systemClock, type Device } from '@sps/core';
 import { createConfiguredDevice } from '../device-members.js';
+import { GatedDevice, holdSwitchedRelays } from '../gated-device.js';
 import type { DriverDefinition, DriverLookup } from '../driver-types.js';
 import { builtInDrivers } from '../drivers.js';
-import { locateOptions, readOptionsFile } from '../options-source.js';
+import { locateOptions, readOptionsFile, type OptionsLocation } from '../options-source.js';
 import { deviceSlug, OptionsError, parseOptions, type AddonConfig, type DeviceConfig } from '../options.js';
 import { CliError, EXIT_BAD_INPUT, stringFlag, type CliIo } from './command.js';
 import { CONNECTION_FLAGS, connectionFields, findDriver } from './connection-flags.js';
@@ -11,6 +13,7 @@ import { CONNECTION_FLAGS, connectionFields, findDriver } from './connection-fla
 export const TARGET_FLAGS = {
   config: { type: 'string' },
   device: { type: 'string' },
+  'data-dir': { type: 'string' },
 } as const;
 
 export const TARGET_USAGE = '(--host HOST [--port N] … | --config FILE [--device NAME])';
@@ -20,8 +23,16 @@ export interface DeviceTarget {
   /** The device id (the driver name when built from flags, the entry's id from an options file). */
   readonly id: string;
   readonly driver: DriverDefinition;
-  /** A fresh, unconnected device (with its members, for a composite). */
-  create(): Device;
+  /**
+   * The data dir whose write ledger `sps write` shares with the add-on: `--data-dir`, else the
+   * options' (the Supervisor's /data, or ./data as for `sps run`); none for a device from flags.
+   */
+  readonly dataDir?: string;
+  /**
+   * A fresh, unconnected device (with its members, for a composite). With a guard, a composite's
+   * writes to its members pass it under the members' ids, and the relays it switches are held.
+   */
+  create(guard?: SafetyGuard): Device;
 }
 
 type FlagValues = Record<string, string | boolean | undefined>;
@@ -53,7 +64,13 @@ export function deviceTarget(
       );
     }
     const fields = connectionFields(driver, values);
-    return { id: driver.name, driver, create: () => driver.create(driver.name, fields, { clock: systemClock }) };
+    const dataDir = stringFlag(values, 'data-dir');
+    return {
+      id: driver.name,
+      driver,
+      ...(dataDir === undefined ? {} : { dataDir }),
+      create: () => driver.create(driver.name, fields, { clock: systemClock }),
+    };
   }
   const flag = Object.keys(CONNECTION_FLAGS).find((name) => stringFlag(values, name) !== undefined);
   if (flag !== undefined) {
@@ -63,15 +80,26 @@ export function deviceTarget(
     throw new CliError('--device needs --config FILE (outside Home Assistant)', EXIT_BAD_INPUT);
   }
   let config: AddonConfig;
+  let location: OptionsLocation;
   try {
-    const location = locateOptions({ env: io.env, ...(configFile === undefined ? {} : { configFile }) });
+    const dataDir = stringFlag(values, 'data-dir');
+    location = locateOptions({
+      env: io.env,
+      ...(configFile === undefined ? {} : { configFile }),
+      ...(dataDir === undefined ? {} : { dataDir }),
+    });
     config = parseOptions(readOptionsFile(location.file), drivers);
   } catch (err) {
     if (err instanceof OptionsError) throw new CliError(err.line, EXIT_BAD_INPUT);
     throw err;
   }
   const entry = pickEntry(config, driver, deviceName);
-  return { id: entry.id, driver, create: () => buildWithMembers(entry, config.devices, drivers) };
+  return {
+    id: entry.id,
+    driver,
+    dataDir: location.dataDir,
+    create: (guard) => buildWithMembers(entry, config.devices, drivers, guard),
+  };
 }
 
 function pickEntry(config: AddonConfig, driver: DriverDefinition, deviceName: string | undefined): DeviceConfig {
@@ -104,17 +132,27 @@ function pickEntry(config: AddonConfig, driver: DriverDefinition, deviceName: st
 }
 
 /** The entry's device with its members built first; an entry named twice (P1 and P3 on one relay) is one device. */
-function buildWithMembers(entry: DeviceConfig, all: readonly DeviceConfig[], drivers: DriverLookup): Device {
+function buildWithMembers(
+  entry: DeviceConfig,
+  all: readonly DeviceConfig[],
+  drivers: DriverLookup,
+  guard: SafetyGuard | undefined,
+): Device {
   const built = new Map<string, Device>();
   const build = (config: DeviceConfig): Device => {
     const existing = built.get(config.id);
     if (existing) return existing;
     // parseOptions has already checked that every member exists and that there are no cycles.
-    const device = createConfiguredDevice(config, drivers, systemClock, (memberId) =>
-      build(all.find((d) => d.id === memberId) as DeviceConfig),
-    );
+    const device = createConfiguredDevice(config, drivers, systemClock, (memberId) => {
+      const member = build(all.find((d) => d.id === memberId) as DeviceConfig);
+      return guard ? new GatedDevice(member, guard, memberId) : member;
+    });
     built.set(config.id, device);
     return device;
   };
+  if (guard) {
+    // Every station's relays are held, whichever entry is written: a relay may be named by one.
+    for (const config of all) holdSwitchedRelays(config, { drivers, guard });
+  }
   return build(entry);
 }

@@ -1,9 +1,9 @@
-import { SafetyGuard } from '@sps/control';
 import { Command, CommandRejectedError, COMMAND_TYPES } from '@sps/core';
 import { addonOptionsSchema } from '../options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_DEVICE_FAILED, type CliCommand, parseFlags, stringFlag } from './command.js';
 import { CONNECTION_FLAGS } from './connection-flags.js';
 import { deviceTarget, TARGET_FLAGS, TARGET_USAGE } from './device-target.js';
+import { cliGuard, writeThroughGuard } from './guarded-write.js';
 import { withConnectedDevice } from './one-shot-device.js';
 import { formatTable, formatValue } from './table.js';
 
@@ -47,7 +47,7 @@ export const writeCommand: CliCommand = {
   summary: 'send one command to a device (through the safety guard) and print the outcome',
   usage:
     'sps write <driver> <command> [--power-w N] [--percent N] [--on true|false] [--mode M] [--until ISO] ' +
-    `${TARGET_USAGE} [--backup-reserve-pct N] [--json]`,
+    `${TARGET_USAGE} [--data-dir DIR] [--backup-reserve-pct N] [--json]`,
   async run(args, io) {
     const { values, positionals } = parseFlags(
       args,
@@ -69,20 +69,22 @@ export const writeCommand: CliCommand = {
     });
     if (!safety.success)
       throw new CliError('--backup-reserve-pct: expected an integer between 0 and 100', EXIT_BAD_INPUT);
-    const guard = new SafetyGuard({ limits: { backupReservePct: safety.data.backup_reserve_pct } });
+    const guard = cliGuard(target, safety.data.backup_reserve_pct);
 
-    const outcome = await withConnectedDevice(target.create, async (device) => {
-      const capabilities = device.describe().capabilities;
-      const soc = command.type === 'force_discharge' ? (await device.read()).values['battery_soc'] : undefined;
-      let checked: Command;
-      try {
-        checked = guard.check(command, capabilities, typeof soc === 'number' ? { batterySocPct: soc } : {});
-      } catch (err) {
-        if (err instanceof CommandRejectedError) throw new CliError(`rejected: ${err.message}`, EXIT_DEVICE_FAILED);
-        throw err;
-      }
-      return device.execute(checked);
-    });
+    const outcome = await withConnectedDevice(
+      () => target.create(guard),
+      async (device) => {
+        const capabilities = device.describe().capabilities;
+        const soc = command.type === 'force_discharge' ? (await device.read()).values['battery_soc'] : undefined;
+        try {
+          const checked = guard.check(command, capabilities, typeof soc === 'number' ? { batterySocPct: soc } : {});
+          return await writeThroughGuard(guard, target.id, checked, device);
+        } catch (err) {
+          if (err instanceof CommandRejectedError) throw new CliError(`rejected: ${err.message}`, EXIT_DEVICE_FAILED);
+          throw err;
+        }
+      },
+    );
 
     if (values['json'] === true) {
       io.stdout.write(JSON.stringify({ device: { id: target.id, driver: target.driver.name }, ...outcome }) + '\n');

@@ -2,11 +2,13 @@ import type { Device } from '@sps/core';
 import {
   createPowerStation,
   DEFAULT_MIN_ON_OFF_MS,
+  STATION_AC_OUTPUT_CHANNEL,
+  STATION_GRID_CHARGE_CHANNEL,
   type MeterPositionSpec,
   type SwitchPositionSpec,
 } from '@sps/device-station';
 import { z } from 'zod';
-import { defineDriver, type MemberReference } from '../driver-types.js';
+import { defineDriver, type MemberReference, type SwitchedRelay } from '../driver-types.js';
 import { expecting, intBetween, nonEmptyText } from '../zod-fields.js';
 
 /** In `p1`/`p3`: the station's own switch (grid charging / AC output) instead of a relay entry. */
@@ -58,6 +60,19 @@ export function stationMemberReferences(fields: StationFields): MemberReference[
   return refs;
 }
 
+/** P1 and P3: the relays (or the station's own switches) that move the transfer switch. */
+export function stationSwitchedRelays(fields: StationFields): SwitchedRelay[] {
+  const minOnOffMs = fields.min_on_off_s === undefined ? DEFAULT_MIN_ON_OFF_MS : fields.min_on_off_s * 1000;
+  const at = (position: 'P1' | 'P3', value: string | undefined, ch: number | undefined, own: number): SwitchedRelay =>
+    value === undefined || isOwnSwitch(value)
+      ? { field: 'station', position, channel: own, minOnOffMs }
+      : { field: position.toLowerCase(), position, channel: ch ?? 0, minOnOffMs };
+  return [
+    at('P1', fields.p1, fields.p1_channel, STATION_GRID_CHARGE_CHANNEL),
+    at('P3', fields.p3, fields.p3_channel, STATION_AC_OUTPUT_CHANNEL),
+  ];
+}
+
 export const stationDriver = defineDriver<StationFields>({
   name: 'station',
   title: 'Power station kit: a station, relays at P1–P3 and a PV sensor at P4, as one battery',
@@ -65,6 +80,7 @@ export const stationDriver = defineDriver<StationFields>({
   // One poll reads every member once (a few BLE round trips for the station): as polite as the Bluetti's own.
   pollIntervals: () => ({ defaultMs: 10_000, minMs: 5000 }),
   memberReferences: stationMemberReferences,
+  switchedRelays: stationSwitchedRelays,
   create: (id, fields, { clock, members }) => {
     const member = (field: string): Device => {
       const device = members?.get(field);

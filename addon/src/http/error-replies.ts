@@ -1,4 +1,4 @@
-import { WriteRateLimitedError } from '@sps/control';
+import { RelayHoldError, WriteRateLimitedError } from '@sps/control';
 import { CommandRejectedError, DeviceError, type DeviceErrorKind } from '@sps/core';
 import { UnknownDeviceError } from '../device-manager.js';
 
@@ -30,6 +30,14 @@ export function errorReply(err: unknown): ErrorReply {
     return {
       status: 429,
       body: { error: err.message },
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) },
+    };
+  }
+  if (err instanceof RelayHoldError) {
+    // The relay is fine and the command valid, but it conflicts with the relay's anti-chatter hold.
+    return {
+      status: 409,
+      body: { error: err.message, field: 'on' },
       headers: { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) },
     };
   }

@@ -1,4 +1,5 @@
 import {
+  CommandRejectedError,
   systemClock,
   toDeviceError,
   TypedEmitter,
@@ -36,6 +37,7 @@ import {
 import { watchdogReason } from './plan-watchdog.js';
 import { gatherPlanningInputs, type BatteryParameters, type GridParameters } from './planning-inputs.js';
 import type { SafetyGuard } from './safety-guard.js';
+import type { GuardedWrite } from './write-rate-limiter.js';
 import type { EffectiveLimits } from './safety-limits.js';
 import { decideWrite, type AppliedTarget, type HysteresisOptions } from './write-hysteresis.js';
 
@@ -594,27 +596,25 @@ export class Controller {
       return;
     }
     const applied = appliedTargetOf(target, command);
+    let written: GuardedWrite;
     try {
-      const admission = this.o.guard.admitWrite(this.o.device.id, command);
-      if (admission.action === 'skip_duplicate') {
-        this.applied = { target: applied, command, since: now };
+      // Admission and the budget's slot are one step with the write: a user's command arriving
+      // while this one is in flight is counted against the same budget (or joins this write).
+      written = await this.o.guard.write(this.o.device.id, command, () => this.o.device.execute(command));
+    } catch (err) {
+      if (err instanceof CommandRejectedError) {
+        this.noteError(err, 'write postponed');
         return;
       }
-    } catch (err) {
-      this.noteError(err, 'write postponed');
-      return;
-    }
-    try {
-      const outcome = await this.o.device.execute(command);
-      this.o.guard.recordWrite(this.o.device.id, command);
-      this.applied = { target: applied, command, since: now };
-      this.deviceFailure = null;
-      this.events.emit('command', { command, outcome, reason, at: new Date(now).toISOString() });
-    } catch (err) {
       const e = toDeviceError(err);
       if (!e.isRefusal) this.deviceFailure = { reason: e.reason, at: now };
       this.noteError(e, `${command.type} failed`);
+      return;
     }
+    this.applied = { target: applied, command, since: now };
+    if (written.status === 'duplicate') return;
+    this.deviceFailure = null;
+    this.events.emit('command', { command, outcome: written.outcome, reason, at: new Date(now).toISOString() });
   }
 
   private deviceProblem(

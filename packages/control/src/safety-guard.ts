@@ -4,6 +4,7 @@ import {
   systemClock,
   type Clock,
   type CommandOf,
+  type CommandOutcome,
   type DeviceCapabilities,
 } from '@sps/core';
 import {
@@ -12,7 +13,15 @@ import {
   type EffectiveLimits,
   type UserSafetyLimits,
 } from './safety-limits.js';
-import { WriteRateLimiter, type WriteDecision, type WriteRateLimitOptions } from './write-rate-limiter.js';
+import type { RelayHoldSpec } from './relay-hold.js';
+import { WriteRateLimiter, type GuardedWrite, type WriteRateLimitOptions } from './write-rate-limiter.js';
+
+/**
+ * The furthest ahead an `until` (force_charge / force_discharge) may lie: a week, as for manual
+ * overrides. Longer is far more likely a unit or date mistake than a wish to force a battery for a
+ * month, and a forced mode that outlives the user's attention is what this guard is for.
+ */
+export const MAX_UNTIL_HORIZON_MS = 7 * 24 * 3_600_000;
 
 /** What the guard knows about the device right now, beyond its fixed capabilities. */
 export interface CommandContext {
@@ -63,13 +72,29 @@ export class SafetyGuard {
     return this.apply('clamp', command, capabilities, context);
   }
 
-  /** Write-rate check; throws WriteRateLimitedError when the device is over its budget. */
-  admitWrite(deviceId: string, command: Command): WriteDecision {
-    return this.rateLimiter.admit(deviceId, command);
+  /**
+   * The only way a checked command reaches a device: admits it against the write budget and the
+   * relay holds, reserves its slot and starts `send`, all in one synchronous step (see
+   * WriteRateLimiter.write). Rejects with WriteRateLimitedError or RelayHoldError; a failure of
+   * `send` is passed through.
+   */
+  write(deviceId: string, command: Command, send: () => Promise<CommandOutcome>): Promise<GuardedWrite> {
+    return this.rateLimiter.write(deviceId, command, send);
   }
 
-  recordWrite(deviceId: string, command: Command): void {
-    this.rateLimiter.recordWrite(deviceId, command);
+  /** Keep a relay that switches a transfer switch from chattering, whoever writes to it. */
+  holdRelay(spec: RelayHoldSpec): void {
+    this.rateLimiter.holdRelay(spec);
+  }
+
+  /** Milliseconds until a held relay channel may change again (0 when it may now, or is not held). */
+  relayWaitMs(deviceId: string, channel: number): number {
+    return this.rateLimiter.relayHolds.waitMs(deviceId, channel);
+  }
+
+  /** Writes reserved for the device in the last minute. */
+  writesInLastMinute(deviceId: string): number {
+    return this.rateLimiter.writesInLastMinute(deviceId);
   }
 
   forgetLastWrite(deviceId: string): void {
@@ -118,8 +143,16 @@ export class SafetyGuard {
   }
 
   private checkUntil(command: CommandOf<'force_charge' | 'force_discharge'>): void {
-    if (command.until !== undefined && Date.parse(command.until) <= this.clock.now()) {
-      reject('until', `${command.until} is not in the future`);
+    if (command.until === undefined) return;
+    const now = this.clock.now();
+    const at = Date.parse(command.until);
+    if (at <= now) reject('until', `${command.until} is not in the future`);
+    if (at - now > MAX_UNTIL_HORIZON_MS) {
+      reject(
+        'until',
+        `${command.until} is more than ${MAX_UNTIL_HORIZON_MS / 86_400_000} days ahead ` +
+          `(the furthest a forced mode may be timed is ${new Date(now + MAX_UNTIL_HORIZON_MS).toISOString()})`,
+      );
     }
   }
 }

@@ -1,4 +1,6 @@
-import { CommandRejectedError, systemClock, type Clock, type Command } from '@sps/core';
+import { CommandRejectedError, systemClock, type Clock, type Command, type CommandOutcome } from '@sps/core';
+import { RelayHolds, type RelayHoldSpec } from './relay-hold.js';
+import type { WriteLedger } from './write-ledger.js';
 
 /**
  * Inverter settings often live in flash with a limited number of write cycles, so
@@ -11,6 +13,11 @@ export interface WriteRateLimitOptions {
   readonly duplicateWindowMs?: number;
   /** Writes allowed per device in any rolling 60 s. Default 12. */
   readonly maxWritesPerMinute?: number;
+  /**
+   * Writes made by other processes (the `sps` CLI and the add-on share one in the data dir):
+   * counted against the same per-minute budget. Default: this process only.
+   */
+  readonly ledger?: WriteLedger;
 }
 
 /** A write refused because the device had too many writes in the last minute. */
@@ -24,14 +31,33 @@ export class WriteRateLimitedError extends CommandRejectedError {
   }
 }
 
-export type WriteDecision =
-  { readonly action: 'send' } | { readonly action: 'skip_duplicate'; readonly sentAt: number };
+/** How a guarded write ended for this caller. */
+export type GuardedWrite =
+  /** This caller's command was written (it took a slot of the budget). */
+  | { readonly status: 'written'; readonly outcome: CommandOutcome }
+  /** An identical command was being written when this one arrived: this is that write's outcome. */
+  | { readonly status: 'joined'; readonly outcome: CommandOutcome }
+  /** An identical command was written moments ago; nothing was sent. */
+  | { readonly status: 'duplicate'; readonly sentAt: number };
+
+/**
+ * Commands that end a forced mode. They are never refused by the per-minute cap (leaving a battery
+ * forced is worse than one more flash write) and never answered from the duplicate memory (the
+ * adapters read before they write, so a repeated restore costs a read, not a flash write) — but
+ * they still take a slot, so a storm of them holds every other write back.
+ */
+const SAFETY_COMMANDS: ReadonlySet<Command['type']> = new Set(['restore_normal']);
 
 interface DeviceWriteHistory {
+  /** The last command written successfully, while no other write has been reserved since. */
   lastCommandKey?: string;
   lastSentAt?: number;
-  /** Times of recent writes, oldest first. */
+  /** Times of recent reservations (written or failed), oldest first. */
   sentAt: number[];
+  /** Writes reserved and not yet settled, by command key: an identical command joins one. */
+  readonly inFlight: Map<string, Promise<CommandOutcome>>;
+  /** Bumped by each reservation: only the latest write may become the duplicate memory. */
+  seq: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -39,7 +65,9 @@ const MINUTE_MS = 60_000;
 export class WriteRateLimiter {
   private readonly duplicateWindowMs: number;
   private readonly maxWritesPerMinute: number;
+  private readonly ledger: WriteLedger | undefined;
   private readonly history = new Map<string, DeviceWriteHistory>();
+  readonly relayHolds: RelayHolds;
 
   constructor(
     options: WriteRateLimitOptions = {},
@@ -47,40 +75,82 @@ export class WriteRateLimiter {
   ) {
     this.duplicateWindowMs = options.duplicateWindowMs ?? 30_000;
     this.maxWritesPerMinute = options.maxWritesPerMinute ?? 12;
+    this.ledger = options.ledger;
+    this.relayHolds = new RelayHolds(clock, options.ledger);
+  }
+
+  /** Keep a relay channel that switches a transfer switch from chattering, whoever writes to it. */
+  holdRelay(spec: RelayHoldSpec): void {
+    this.relayHolds.add(spec);
   }
 
   /**
-   * Decide whether a command may be written now. Throws WriteRateLimitedError when the
-   * device is over its budget. Call `recordWrite` once the device accepted the command.
+   * Admit, reserve and start one write as a single synchronous step — nothing is awaited between
+   * the budget check and taking the slot, so concurrent callers (HTTP, HA, controller, a station
+   * writing to its members) can never all pass the check before any of them is counted.
+   *
+   * - An identical command already in flight: this caller shares its outcome (or its failure).
+   * - An identical command written successfully within the duplicate window: nothing is sent.
+   * - A relay inside its minimum on/off time: refused (RelayHoldError) before a slot is taken.
+   * - Over the per-minute budget: refused (WriteRateLimitedError), except restore_normal.
+   * - Otherwise the slot is taken and `send` starts. The slot stays counted when the write fails:
+   *   a timed-out or dropped write may well have reached the flash, and a retry storm against a
+   *   flaky device is exactly what the budget must slow down. A failure also clears the duplicate
+   *   memory, so a retry of the same command is written rather than answered from memory.
    */
-  admit(deviceId: string, command: Command): WriteDecision {
-    const now = this.clock.now();
-    const entry = this.entry(deviceId, now);
-    if (
-      entry.lastCommandKey === commandKey(command) &&
-      entry.lastSentAt !== undefined &&
-      now - entry.lastSentAt < this.duplicateWindowMs
-    ) {
-      return { action: 'skip_duplicate', sentAt: entry.lastSentAt };
-    }
-    if (entry.sentAt.length >= this.maxWritesPerMinute) {
-      const retryAfterMs = (entry.sentAt[0] ?? now) + MINUTE_MS - now;
-      throw new WriteRateLimitedError(
-        `write rate limit: device ${deviceId} already had ${entry.sentAt.length} writes in the last minute ` +
-          `(limit ${this.maxWritesPerMinute}); retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-        retryAfterMs,
+  write(deviceId: string, command: Command, send: () => Promise<CommandOutcome>): Promise<GuardedWrite> {
+    let outcome: Promise<CommandOutcome>;
+    try {
+      const now = this.clock.now();
+      const entry = this.entry(deviceId, now);
+      const key = commandKey(command);
+      const joined = entry.inFlight.get(key);
+      if (joined) return joined.then((o) => ({ status: 'joined', outcome: o }));
+      const safety = SAFETY_COMMANDS.has(command.type);
+      if (
+        !safety &&
+        entry.lastCommandKey === key &&
+        entry.lastSentAt !== undefined &&
+        now - entry.lastSentAt < this.duplicateWindowMs
+      ) {
+        return Promise.resolve({ status: 'duplicate', sentAt: entry.lastSentAt });
+      }
+      this.relayHolds.check(deviceId, command);
+      const recent = this.recentWrites(deviceId, entry, now);
+      if (!safety && recent.length >= this.maxWritesPerMinute) {
+        const retryAfterMs = Math.max(0, (recent[0] ?? now) + MINUTE_MS - now);
+        throw new WriteRateLimitedError(
+          `write rate limit: device ${deviceId} already had ${recent.length} writes in the last minute ` +
+            `(limit ${this.maxWritesPerMinute}); retry in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`,
+          retryAfterMs,
+        );
+      }
+      // The reservation: counted, remembered as in flight, and the duplicate memory voided (what the
+      // device holds after this write is this command, or unknown if it fails).
+      entry.sentAt.push(now);
+      this.ledger?.record(deviceId, now);
+      this.relayHolds.noteWrite(deviceId, command);
+      const seq = ++entry.seq;
+      delete entry.lastCommandKey;
+      delete entry.lastSentAt;
+      outcome = Promise.resolve().then(send);
+      entry.inFlight.set(key, outcome);
+      outcome.then(
+        () => {
+          if (entry.inFlight.get(key) === outcome) entry.inFlight.delete(key);
+          if (entry.seq === seq) {
+            entry.lastCommandKey = key;
+            entry.lastSentAt = now;
+          }
+        },
+        () => {
+          if (entry.inFlight.get(key) === outcome) entry.inFlight.delete(key);
+        },
       );
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    return { action: 'send' };
-  }
-
-  /** Remember a write the device accepted. */
-  recordWrite(deviceId: string, command: Command): void {
-    const now = this.clock.now();
-    const entry = this.entry(deviceId, now);
-    entry.sentAt.push(now);
-    entry.lastCommandKey = commandKey(command);
-    entry.lastSentAt = now;
+    return outcome.then((o) => ({ status: 'written', outcome: o }));
   }
 
   /** Forget the last command, e.g. after the device reconnected and its state is unknown. */
@@ -91,10 +161,22 @@ export class WriteRateLimiter {
     delete entry.lastSentAt;
   }
 
+  /** Writes reserved for the device in the last minute (this process and the shared ledger). */
+  writesInLastMinute(deviceId: string): number {
+    const now = this.clock.now();
+    return this.recentWrites(deviceId, this.entry(deviceId, now), now).length;
+  }
+
+  private recentWrites(deviceId: string, entry: DeviceWriteHistory, now: number): readonly number[] {
+    if (!this.ledger) return entry.sentAt;
+    // The ledger holds this process's writes too; it is the whole truth when there is one.
+    return this.ledger.recent(deviceId, now - MINUTE_MS);
+  }
+
   private entry(deviceId: string, now: number): DeviceWriteHistory {
     let entry = this.history.get(deviceId);
     if (!entry) {
-      entry = { sentAt: [] };
+      entry = { sentAt: [], inFlight: new Map(), seq: 0 };
       this.history.set(deviceId, entry);
     }
     while (entry.sentAt.length > 0 && now - (entry.sentAt[0] ?? now) >= MINUTE_MS) entry.sentAt.shift();

@@ -14,17 +14,60 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * The longest delay Node's timers take: a longer one (TimeoutOverflowWarning) fires after 1 ms, which
+ * would end a month-long override at once. systemClock chains timers in steps of at most this.
+ */
+export const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
+
+/** Fires `fn` after `ms`, however long: delays beyond Node's limit are chained. Infinity never fires. */
+function chainedTimeout(fn: () => void, ms: number): TimerHandle {
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  const arm = (remaining: number): void => {
+    if (cancelled) return;
+    if (remaining > MAX_NODE_TIMER_MS) {
+      timer = setTimeout(() => arm(remaining - MAX_NODE_TIMER_MS), MAX_NODE_TIMER_MS);
+    } else {
+      timer = setTimeout(fn, remaining);
+    }
+  };
+  arm(Number.isNaN(ms) ? 0 : Math.max(0, ms));
+  return {
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
-  },
+  setTimeout: chainedTimeout,
   setInterval(fn, ms) {
-    const t = setInterval(fn, ms);
-    return { cancel: () => clearInterval(t) };
+    if (ms <= MAX_NODE_TIMER_MS) {
+      const t = setInterval(fn, ms);
+      return { cancel: () => clearInterval(t) };
+    }
+    // A period beyond Node's limit: one chained timeout per period.
+    let current: TimerHandle | undefined;
+    let cancelled = false;
+    const next = (): void => {
+      current = chainedTimeout(() => {
+        if (cancelled) return;
+        next();
+        fn();
+      }, ms);
+    };
+    next();
+    return {
+      cancel: () => {
+        cancelled = true;
+        current?.cancel();
+      },
+    };
   },
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms) => new Promise((resolve) => chainedTimeout(resolve, ms)),
 };
 
 interface PendingTimer {

@@ -31,8 +31,8 @@ export const STATION_DRIVER = 'station';
 export const STATION_SERIAL_SUFFIX = '-station';
 
 /** Bluetti set_relay channels (bluetti README): 0 AC output, 2 grid charging. */
-const STATION_AC_OUTPUT_CHANNEL = 0;
-const STATION_GRID_CHARGE_CHANNEL = 2;
+export const STATION_AC_OUTPUT_CHANNEL = 0;
+export const STATION_GRID_CHARGE_CHANNEL = 2;
 
 interface MeterRef {
   readonly device: Device;
