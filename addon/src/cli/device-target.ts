@@ -53,6 +53,7 @@ export function deviceTarget(
       );
     }
     const fields = connectionFields(driver, values);
+    for (const note of driver.notes?.(fields) ?? []) io.stderr.write(`sps: note: ${note}\n`);
     return { id: driver.name, driver, create: () => driver.create(driver.name, fields, { clock: systemClock }) };
   }
   const flag = Object.keys(CONNECTION_FLAGS).find((name) => stringFlag(values, name) !== undefined);
