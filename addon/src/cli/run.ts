@@ -1,6 +1,6 @@
 import { builtInDrivers } from '../drivers.js';
 import { createLogger } from '../logger.js';
-import { locateOptions, readOptionsFile } from '../options-source.js';
+import { createDataDir, locateOptions, readOptionsFile } from '../options-source.js';
 import { OptionsError, parseOptions } from '../options.js';
 import { AddonRuntime } from '../runtime.js';
 import { exitOnSignals } from '../shutdown.js';
@@ -43,6 +43,12 @@ export const runCommand: CliCommand = {
       throw err;
     }
 
+    try {
+      createDataDir(location.dataDir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new CliError(`--data-dir: cannot create ${location.dataDir} (${code})`, EXIT_BAD_INPUT);
+    }
     const logger = createLogger(config.logLevel, io.stdout);
     const httpHost = stringFlag(values, 'http-host');
     let runtime: AddonRuntime;
