@@ -6,6 +6,7 @@ import { AddonRuntime } from '../runtime.js';
 import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
+import { startErrorLine } from './start-error.js';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -65,7 +66,7 @@ export const runCommand: CliCommand = {
         ...(haConfigDir === undefined ? {} : { haConfigDirs: [haConfigDir] }),
       });
     } catch (err) {
-      throw new CliError(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CliError(`cannot start: ${startErrorLine(err, port ?? config.httpPort)}`);
     }
     io.stdout.write(`Smart Power Station listening on ${runtime.url}\n`);
     return exitOnSignals(() => runtime.stop(), logger);
