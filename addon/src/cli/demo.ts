@@ -50,7 +50,10 @@ export const demoCommand: CliCommand = {
   name: 'demo',
   summary:
     'the whole add-on against a simulated Sungrow inverter and a simulated power-station kit, web panel included',
-  usage: `sps demo [--port 8099] [--data-dir DIR] [--http-host 127.0.0.1] [--log-level info] ${HA_USAGE}`,
+  usage:
+    `sps demo [--port 8099] [--data-dir DIR] [--http-host 127.0.0.1] [--log-level info] ${HA_USAGE}\n` +
+    '  --port N        the web panel port, 0 = any free one (pnpm start --port N, or pnpm start -- --port N)\n' +
+    "  --data-dir DIR  keep the demo's store there (default: a temporary folder removed at exit)",
   async run(args, io) {
     const { values } = parseFlags(
       args,

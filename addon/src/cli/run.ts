@@ -11,7 +11,12 @@ import { startErrorLine } from './start-error.js';
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run the add-on (what the Docker image starts)',
-  usage: `sps run --config FILE [--data-dir DIR] [--http-host 127.0.0.1] [--port N] ${HA_USAGE} [--ha-config-dir DIR]   (under the Supervisor: sps run)`,
+  usage:
+    `sps run --config FILE [--data-dir DIR] [--http-host 127.0.0.1] [--port N] ${HA_USAGE} [--ha-config-dir DIR]   ` +
+    '(under the Supervisor: sps run)\n' +
+    '  --port N        the web panel and API port (default: the http_port option, 8099)\n' +
+    '  --data-dir DIR  the store and state (default $XDG_DATA_HOME/smart-power-station, else\n' +
+    '                  ~/.local/share/smart-power-station; /data under the Supervisor)',
   async run(args, io) {
     const { values } = parseFlags(
       args,
