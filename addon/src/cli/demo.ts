@@ -139,6 +139,11 @@ export const demoCommand: CliCommand = {
       await cleanUp();
       throw new CliError(`cannot start the demo: ${startErrorLine(err, httpPort)}`);
     }
+    // Handlers first: whoever reads the banner may send SIGTERM at once, and must get a clean stop.
+    const stopped = exitOnSignals(async () => {
+      await runtime.stop();
+      await cleanUp();
+    }, logger);
     io.stdout.write(
       `Smart Power Station demo: open ${runtime.url}\n` +
         `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +
@@ -147,9 +152,6 @@ export const demoCommand: CliCommand = {
         simulatorLines(config.devices) +
         `  data: ${givenDataDir === undefined ? `${dataDir} (temporary, removed at exit; --data-dir DIR keeps it)` : dataDir}\n`,
     );
-    return exitOnSignals(async () => {
-      await runtime.stop();
-      await cleanUp();
-    }, logger);
+    return stopped;
   },
 };

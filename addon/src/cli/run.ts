@@ -73,7 +73,9 @@ export const runCommand: CliCommand = {
     } catch (err) {
       throw new CliError(`cannot start: ${startErrorLine(err, port ?? config.httpPort)}`);
     }
+    // Handlers first: whoever reads this line may send SIGTERM at once, and must get a clean stop.
+    const stopped = exitOnSignals(() => runtime.stop(), logger);
     io.stdout.write(`Smart Power Station listening on ${runtime.url}\n`);
-    return exitOnSignals(() => runtime.stop(), logger);
+    return stopped;
   },
 };
