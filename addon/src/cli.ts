@@ -24,11 +24,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`sps: unknown command "${name}" (one of ${CLI_COMMANDS.map((c) => c.name).join(', ')})\n`);
     return EXIT_BAD_INPUT;
   }
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(`usage: ${command.usage}\n`);
-    return 0;
-  }
   try {
+    if (args.includes('--help') || args.includes('-h')) {
+      const words = args.filter((a) => !a.startsWith('-'));
+      io.stdout.write(command.help ? command.help(words) : `usage: ${command.usage}\n`);
+      return 0;
+    }
     return await command.run(args, io);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -41,10 +42,22 @@ if (require.main === module) {
   // A stray rejection in a long-running add-on is a bug to log, not a reason to drop every device.
   installUnhandledRejectionLogger();
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
-    (code) => process.exit(code),
+    (code) => exitAfterOutput(code),
     (err: unknown) => {
       process.stderr.write(`sps: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
+      exitAfterOutput(1);
     },
   );
+}
+
+/**
+ * Exit once stdout and stderr have handed everything to the OS. A pipe takes 64 KiB before its
+ * reader catches up and Node queues the rest, so `process.exit()` straight away cut `sps plan
+ * --json | jq` at 65,536 bytes. An empty write's callback runs after everything queued before it;
+ * exiting then (rather than waiting for the event loop to empty) still ends a command whose
+ * device library left a timer behind.
+ */
+function exitAfterOutput(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

@@ -69,6 +69,12 @@ export interface DriverDefinition<Fields = unknown> {
   switchedRelays?(fields: Fields): readonly SwitchedRelay[];
   /** Fields that make a device entry point at a running simulator. */
   simulatorFields?(address: { host: string; port: number }): Fields;
+  /** A real device's connection as entered by a user, for `sps read <driver> --help` (tests parse it). */
+  readonly exampleFields?: Readonly<Record<string, string | number>>;
+  /** The command part of `sps write <driver> …`'s example (tests parse it); absent if the devices take none. */
+  readonly exampleCommand?: string;
+  /** Remarks on how an entry is written, e.g. an old spelling that still works; the CLI prints them. */
+  notes?(fields: Fields): readonly string[];
 }
 
 export interface DriverLookup {

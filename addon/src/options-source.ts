@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OptionsError } from './options.js';
@@ -34,7 +35,32 @@ export function locateOptions(input: LocateOptionsInput): OptionsLocation {
   if (!input.configFile) {
     throw new OptionsError('no options: pass --config FILE (outside Home Assistant) or run under the Supervisor');
   }
-  return { supervised: false, file: input.configFile, dataDir: path.resolve(input.dataDir ?? './data') };
+  const dataDir = input.dataDir === undefined ? userDataDir(input.env) : path.resolve(input.dataDir);
+  return { supervised: false, file: input.configFile, dataDir };
+}
+
+/** The folder under the user's data directory that holds the store outside Home Assistant. */
+export const USER_DATA_FOLDER = 'smart-power-station';
+
+/**
+ * Outside the Supervisor the store goes to a per-user folder (the XDG base-directory rule),
+ * not into whatever folder `sps run` happened to start in: `$XDG_DATA_HOME/smart-power-station`,
+ * else `~/.local/share/smart-power-station`. `--data-dir` overrides it.
+ */
+export function userDataDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env['XDG_DATA_HOME'];
+  // The spec ignores a relative XDG_DATA_HOME.
+  if (xdg !== undefined && path.isAbsolute(xdg)) return path.join(xdg, USER_DATA_FOLDER);
+  const home = env['HOME'] !== undefined && path.isAbsolute(env['HOME']) ? env['HOME'] : os.homedir();
+  return path.join(home, '.local', 'share', USER_DATA_FOLDER);
+}
+
+/**
+ * Create the data folder readable by its owner only: it holds the readings and the add-on's
+ * state. An existing folder keeps its mode (the user chose it).
+ */
+export function createDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 /** Read a JSON or YAML options file (YAML is a superset of JSON). Throws OptionsError with one line. */

@@ -127,10 +127,15 @@ describe('locating and reading options', () => {
     expect(
       locateOptions({ env: { SUPERVISOR_TOKEN: 't' }, configFile: 'x.yaml', supervisorOptionsPath: supervisorFile }),
     ).toEqual({ supervised: true, file: supervisorFile, dataDir: dir });
-    expect(locateOptions({ env: {}, configFile: 'x.yaml', supervisorOptionsPath: supervisorFile })).toMatchObject({
+    expect(
+      locateOptions({ env: { HOME: '/home/u' }, configFile: 'x.yaml', supervisorOptionsPath: supervisorFile }),
+    ).toMatchObject({
       supervised: false,
       file: 'x.yaml',
-      dataDir: path.resolve('./data'),
+      dataDir: '/home/u/.local/share/smart-power-station',
+    });
+    expect(locateOptions({ env: {}, configFile: 'x.yaml', dataDir: 'mine' })).toMatchObject({
+      dataDir: path.resolve('mine'),
     });
     expect(() =>
       locateOptions({ env: { SUPERVISOR_TOKEN: 't' }, supervisorOptionsPath: path.join(dir, 'no') }),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Plan } from '@sps/scheduler';
-import { ensureBuilt, runSps } from './support/addon-process';
+import { ensureBuilt, REPO_ROOT, runSps } from './support/addon-process';
 
 /**
  * `sps plan --scenario FILE` as a child process of the built CLI: the issue's JSON contract,
@@ -78,6 +78,18 @@ describe('sps plan', () => {
         ]),
       );
     }
+  }, 60_000);
+
+  it('plans the example scenario DOCS.md points at (docs/examples/scenario.json)', async () => {
+    const file = path.join(REPO_ROOT, 'docs', 'examples', 'scenario.json');
+    const { code, stdout, stderr } = await runSps(['plan', '--scenario', file, '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const plan = Plan.parse(JSON.parse(stdout));
+    expect(plan.status).toBe('optimal');
+    expect(plan.intervals).toHaveLength(48);
+    // The example is there to show what the plan is for: it beats plain self-consumption.
+    expect(plan.savings).toBeGreaterThan(0);
   }, 60_000);
 
   it('reads YAML and prints a human table without --json', async () => {

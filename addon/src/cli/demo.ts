@@ -3,22 +3,58 @@ import os from 'node:os';
 import path from 'node:path';
 import { builtInDrivers } from '../drivers.js';
 import { createLogger } from '../logger.js';
-import { LOG_LEVELS, parseOptions, type LogLevel } from '../options.js';
+import { LOG_LEVELS, parseOptions, type DeviceConfig, type LogLevel } from '../options.js';
 import { AddonRuntime } from '../runtime.js';
 import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
 import { findDriver } from './connection-flags.js';
+import { readLine } from './driver-help.js';
 import { KIT_NAMES, startDemoKit, type DemoKit } from './demo-kit.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
 import { HTTP_FLAGS, HTTP_USAGE, describeWriteToken, httpOptionsFromFlags } from './http-flags.js';
+import { startErrorLine } from './start-error.js';
 
 const DEMO_DRIVER = 'sungrow-sh';
+
+/** Drivers whose device (and simulator) serves one client at a time. */
+const ONE_CONNECTION_DRIVERS = new Set(['bluetti']);
+
+/** Entry fields that place a device in the add-on, not how to reach it. */
+const PLACEMENT_FIELDS = new Set(['poll_interval_s', 'position']);
+
+/**
+ * Where each simulator listens and the `sps read` line that reaches it, so a user can poke the
+ * demo's devices from another terminal. A device with no address (the INA260 on the in-memory bus,
+ * the station made of the others) says so instead.
+ */
+function simulatorLines(devices: readonly DeviceConfig[]): string {
+  const lines = devices.map((device) => {
+    const driver = builtInDrivers.get(device.driver);
+    const all = (device.fields ?? {}) as Record<string, unknown>;
+    const fields = Object.fromEntries(Object.entries(all).filter(([k]) => !PLACEMENT_FIELDS.has(k)));
+    if (driver === undefined || typeof fields['port'] !== 'number') {
+      const why = driver?.memberReferences ? 'made of the devices above' : 'inside the add-on, no address';
+      return `    ${device.name}: ${why}`;
+    }
+    const where = `    ${device.name} on ${String(fields['host'])}:${fields['port']}`;
+    // Like the real station, the simulated Bluetti takes one connection, and the demo holds it:
+    // a second reader would cut the demo off and fail itself.
+    if (ONE_CONNECTION_DRIVERS.has(driver.name)) {
+      return `${where}: one connection at a time, held by the demo (sps simulate ${driver.name} runs one to read)`;
+    }
+    return `${where}:\n      ${readLine(driver, fields)}`;
+  });
+  return `  simulators (read them from another terminal, prefix pnpm in a checkout):\n${lines.join('\n')}\n`;
+}
 
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary:
     'the whole add-on against a simulated Sungrow inverter and a simulated power-station kit, web panel included',
-  usage: `sps demo [--port 8099] [--data-dir DIR] ${HTTP_USAGE} [--log-level info] ${HA_USAGE}`,
+  usage:
+    `sps demo [--port 8099] [--data-dir DIR] ${HTTP_USAGE} [--log-level info] ${HA_USAGE}\n` +
+    '  --port N        the web panel port, 0 = any free one (pnpm start --port N, or pnpm start -- --port N)\n' +
+    "  --data-dir DIR  keep the demo's store there (default: a temporary folder removed at exit)",
   async run(args, io) {
     const { values } = parseFlags(
       args,
@@ -103,18 +139,22 @@ export const demoCommand: CliCommand = {
       });
     } catch (err) {
       await cleanUp();
-      throw new CliError(`cannot start the demo: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CliError(`cannot start the demo: ${startErrorLine(err, httpPort)}`);
     }
+    // Handlers first: whoever reads the banner may send SIGTERM at once, and must get a clean stop.
+    const stopped = exitOnSignals(async () => {
+      await runtime.stop();
+      await cleanUp();
+    }, logger);
     io.stdout.write(
       `Smart Power Station demo: open ${runtime.url}\n` +
         `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +
         '    it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the peak\n' +
         '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode (one optimiser, one battery)\n' +
+        simulatorLines(config.devices) +
+        `  data: ${givenDataDir === undefined ? `${dataDir} (temporary, removed at exit; --data-dir DIR keeps it)` : dataDir}\n` +
         describeWriteToken(runtime.writeToken),
     );
-    return exitOnSignals(async () => {
-      await runtime.stop();
-      await cleanUp();
-    }, logger);
+    return stopped;
   },
 };

@@ -64,6 +64,7 @@ export function deviceTarget(
       );
     }
     const fields = connectionFields(driver, values);
+    for (const note of driver.notes?.(fields) ?? []) io.stderr.write(`sps: note: ${note}\n`);
     const dataDir = stringFlag(values, 'data-dir');
     return {
       id: driver.name,

@@ -34,7 +34,9 @@ function readScenario(file: string): unknown {
 export const planCommand: CliCommand = {
   name: 'plan',
   summary: 'solve one planning problem (scenario file, JSON or YAML) and print the battery plan',
-  usage: 'sps plan --scenario FILE [--json] [--time-limit-ms N] [--time-zone IANA]',
+  usage:
+    'sps plan --scenario FILE [--json] [--time-limit-ms N] [--time-zone IANA]   ' +
+    '(an example: sps plan --scenario docs/examples/scenario.json; the format: packages/scheduler/README.md)',
   async run(args, io) {
     const { values } = parseFlags(
       args,

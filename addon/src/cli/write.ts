@@ -1,7 +1,11 @@
 import { Command, CommandRejectedError, COMMAND_TYPES } from '@sps/core';
+import type { z } from 'zod';
 import { addonOptionsSchema } from '../options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_DEVICE_FAILED, type CliCommand, parseFlags, stringFlag } from './command.js';
-import { CONNECTION_FLAGS } from './connection-flags.js';
+import { builtInDrivers } from '../drivers.js';
+import { CONNECTION_FLAGS, findDriver } from './connection-flags.js';
+import { driverList } from './driver-help.js';
+import { deviceHelp } from './read.js';
 import { deviceTarget, TARGET_FLAGS, TARGET_USAGE } from './device-target.js';
 import { cliGuard, writeThroughGuard } from './guarded-write.js';
 import { withConnectedDevice } from './one-shot-device.js';
@@ -16,38 +20,107 @@ const COMMAND_FLAGS = {
   channel: { type: 'string' },
 } as const;
 
-/** Build the typed command from flags; a bad flag is named in the error. */
+/** What each command flag takes, for `--help` and for "force_charge needs --power-w W". */
+export const COMMAND_FLAG_HELP: Record<keyof typeof COMMAND_FLAGS, { value: string; help: string }> = {
+  'power-w': { value: 'W', help: 'power in W (force_charge, force_discharge, set_charge/discharge/export_limit)' },
+  percent: { value: 'N', help: 'backup reserve in % (set_backup_reserve)' },
+  on: { value: 'true|false', help: 'relay state (set_relay)' },
+  channel: { value: 'N', help: 'relay channel, default 0 (set_relay)' },
+  mode: { value: 'M', help: "the device's operating mode (set_operating_mode)" },
+  until: { value: 'ISO', help: 'not accepted: a timed override needs the running add-on (see the error)' },
+};
+const NUMERIC_FLAGS = new Set(['power-w', 'percent', 'channel']);
+
+/**
+ * `sps write` sends one command and exits, and no device has a timer of its own, so an end time
+ * given here would never be kept: the device would stay forced. Timed overrides live in the add-on,
+ * which stores the pending end and sends restore_normal at it.
+ */
+const UNTIL_REFUSED =
+  '--until: sps write sends one command and exits, so nothing would end the override; for a timed override use ' +
+  'the running add-on (the HA service with an end time, or POST api/devices/ID/commands with "until"), or end ' +
+  'it yourself with sps write … restore_normal';
+
+/** Build the typed command from flags; a bad or missing flag is named in the error. */
 export function commandFromFlags(
   type: string | undefined,
   values: Record<string, string | boolean | undefined>,
 ): Command {
   if (!type) throw new CliError(`missing command (one of ${COMMAND_TYPES.join(', ')})`, EXIT_BAD_INPUT);
+  if (!(COMMAND_TYPES as readonly string[]).includes(type)) {
+    throw new CliError(`unknown command "${type}" (one of ${COMMAND_TYPES.join(', ')})`, EXIT_BAD_INPUT);
+  }
+  if (stringFlag(values, 'until') !== undefined) throw new CliError(UNTIL_REFUSED, EXIT_BAD_INPUT);
   const raw: Record<string, unknown> = { type };
-  for (const flag of Object.keys(COMMAND_FLAGS)) {
+  for (const flag of Object.keys(COMMAND_FLAGS) as (keyof typeof COMMAND_FLAGS)[]) {
     const text = stringFlag(values, flag);
     if (text === undefined) continue;
     const field = flag.replaceAll('-', '_');
-    if (flag === 'on') raw[field] = text === 'true' ? true : text === 'false' ? false : text;
-    else if (flag === 'mode' || flag === 'until') raw[field] = text;
-    else raw[field] = /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+    if (flag === 'on') {
+      if (text !== 'true' && text !== 'false') throw new CliError('--on: expected true or false', EXIT_BAD_INPUT);
+      raw[field] = text === 'true';
+    } else if (NUMERIC_FLAGS.has(flag)) {
+      if (!/^-?\d+(\.\d+)?$/.test(text.trim())) {
+        throw new CliError(
+          `--${flag}: expected a number (${COMMAND_FLAG_HELP[flag].value}), got "${text}"`,
+          EXIT_BAD_INPUT,
+        );
+      }
+      raw[field] = Number(text);
+    } else raw[field] = text;
   }
   const parsed = Command.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  if (issue?.path[0] === 'type') {
-    throw new CliError(`unknown command "${type}" (one of ${COMMAND_TYPES.join(', ')})`, EXIT_BAD_INPUT);
+  if (issue?.code === 'unrecognized_keys') {
+    throw new CliError(`--${(issue.keys[0] ?? '').replaceAll('_', '-')}: not an option of ${type}`, EXIT_BAD_INPUT);
   }
-  const field = issue?.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : String(issue?.path[0] ?? '');
-  const message = issue?.code === 'unrecognized_keys' ? `not a field of ${type}` : issue?.message;
-  throw new CliError(`--${field.replaceAll('_', '-')}: ${message ?? 'invalid'}`, EXIT_BAD_INPUT);
+  const field = String(issue?.path[0] ?? '');
+  const flag = field.replaceAll('_', '-') as keyof typeof COMMAND_FLAGS;
+  if (raw[field] === undefined) {
+    throw new CliError(`${type} needs --${flag} ${COMMAND_FLAG_HELP[flag]?.value ?? 'VALUE'}`, EXIT_BAD_INPUT);
+  }
+  throw new CliError(`--${flag}: ${describeIssue(issue)}`, EXIT_BAD_INPUT);
+}
+
+/** zod's range messages in plain words. */
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (issue?.code === 'too_small') return `must be at least ${String(issue.minimum)}`;
+  if (issue?.code === 'too_big') return `must be at most ${String(issue.maximum)}`;
+  return issue?.message ?? 'invalid';
+}
+
+/** `sps write --help`: the commands and their flags; with a driver, its connection flags too. */
+function writeHelp([driverName]: readonly string[]): string {
+  const commandFlags =
+    `commands: ${COMMAND_TYPES.join(', ')}\n` +
+    'command flags:\n' +
+    formatTable(
+      ['', ''],
+      [
+        ...Object.entries(COMMAND_FLAG_HELP).map(([flag, h]) => [`  --${flag} ${h.value}`, h.help]),
+        ['  --backup-reserve-pct N', "the reserve force_discharge keeps, % (default: the add-on's default)"],
+      ],
+    )
+      .split('\n')
+      .slice(1)
+      .join('\n');
+  if (driverName === undefined) {
+    return (
+      `usage: ${writeCommand.usage}\n\n${commandFlags}\n${driverList(builtInDrivers)}\n` +
+      "sps write <driver> --help lists that driver's connection flags, with an example.\n"
+    );
+  }
+  return deviceHelp('write', findDriver(driverName), commandFlags);
 }
 
 export const writeCommand: CliCommand = {
   name: 'write',
   summary: 'send one command to a device (through the safety guard) and print the outcome',
   usage:
-    'sps write <driver> <command> [--power-w N] [--percent N] [--on true|false] [--mode M] [--until ISO] ' +
+    'sps write <driver> <command> [--power-w W] [--percent N] [--on true|false] [--channel N] [--mode M] ' +
     `${TARGET_USAGE} [--data-dir DIR] [--backup-reserve-pct N] [--json]`,
+  help: writeHelp,
   async run(args, io) {
     const { values, positionals } = parseFlags(
       args,

@@ -22,16 +22,22 @@ const bluettiFields = z
       .string({ error: expecting('expected a Bluetooth MAC address like AA:BB:CC:DD:EE:FF') })
       .trim()
       .regex(MAC_ADDRESS_PATTERN, { error: 'expected a Bluetooth MAC address like AA:BB:CC:DD:EE:FF' })
-      .optional(),
-    transport: oneOf(['bluez', 'noble', 'tcp-sim']).default('bluez'),
-    host: hostName.optional(),
-    port: tcpPort.optional(),
-    model: oneOf(SUPPORTED_MODEL_NAMES as [string, ...string[]]).optional(),
+      .optional()
+      .describe("the station's Bluetooth address (required except with tcp-sim)"),
+    transport: oneOf(['bluez', 'noble', 'tcp-sim'])
+      .default('bluez')
+      .describe('bluez: through BlueZ (D-Bus); noble: a raw adapter; tcp-sim: `sps simulate bluetti` at host:port'),
+    host: hostName.optional().describe("the simulator's address (transport tcp-sim only)"),
+    port: tcpPort.optional().describe("the simulator's port (transport tcp-sim only)"),
+    model: oneOf(SUPPORTED_MODEL_NAMES as [string, ...string[]])
+      .optional()
+      .describe('the model, only if detection fails'),
     adapter: z
       .string({ error: expecting('expected a Bluetooth adapter name like hci0') })
       .regex(/^hci\d{1,2}$/, { error: 'expected a Bluetooth adapter name like hci0' })
-      .optional(),
-    timeout_ms: intBetween(200, 60_000).optional(),
+      .optional()
+      .describe("the Bluetooth adapter, e.g. hci1 (default: the system's)"),
+    timeout_ms: intBetween(200, 60_000).optional().describe('how long one request may take, ms'),
   })
   .superRefine((fields, ctx) => {
     if (fields.transport === 'tcp-sim') {
@@ -65,4 +71,6 @@ export const bluettiDriver = defineDriver<BluettiFields>({
     };
   },
   simulatorFields: ({ host, port }) => ({ transport: 'tcp-sim', host, port, address: DEFAULT_SIMULATOR_ADDRESS }),
+  exampleFields: { address: 'AA:BB:CC:DD:EE:FF' },
+  exampleCommand: 'set_relay --on false',
 });

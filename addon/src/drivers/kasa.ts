@@ -13,12 +13,14 @@ const credential = z
  * TP-Link (Kasa/Tapo app) account and matter only for KLAP.
  */
 const kasaFields = z.strictObject({
-  host: hostName,
-  port: tcpPort.optional(),
-  transport: oneOf(['auto', 'xor', 'klap']).default('auto'),
-  username: credential.optional(),
-  password: credential.optional(),
-  timeout_ms: intBetween(100, 60_000).optional(),
+  host: hostName.describe("the plug's IP address or host name"),
+  port: tcpPort.optional().describe("the protocol's port (default 9999 for xor, 80 for klap)"),
+  transport: oneOf(['auto', 'xor', 'klap'])
+    .default('auto')
+    .describe('xor: the legacy protocol; klap: newer firmware (needs the account); auto tries both'),
+  username: credential.optional().describe('klap: the TP-Link (Kasa/Tapo app) account e-mail'),
+  password: credential.optional().describe('klap: the TP-Link account password'),
+  timeout_ms: intBetween(100, 60_000).optional().describe('how long one request may take, ms'),
 });
 
 type KasaFields = z.output<typeof kasaFields>;
@@ -43,4 +45,6 @@ export const kasaDriver = defineDriver<KasaFields>({
     };
   },
   simulatorFields: ({ host, port }) => ({ host, port, transport: 'xor' }),
+  exampleFields: { host: '192.168.1.41' },
+  exampleCommand: 'set_relay --on true',
 });

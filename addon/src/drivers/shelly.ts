@@ -25,19 +25,22 @@ const password = z.union([z.string().min(1).max(128), z.number().transform(Strin
 
 /** The device fields of a Shelly entry; the adapter's own schema checks them again. */
 const shellyFields = z.strictObject({
-  host: hostName,
-  port: tcpPort.default(80),
-  password: password.optional(),
-  username: z.string().trim().min(1).max(64).optional(),
+  host: hostName.describe("the Shelly's IP address or host name"),
+  port: tcpPort.default(80).describe('HTTP port'),
+  password: password.optional().describe("the device's password, if one is set in its web page"),
+  username: z.string().trim().min(1).max(64).optional().describe('Gen1 only: the user name (default admin)'),
   generation: z
     .union([oneOf(['auto', '1', '2', '3', '4']), z.int().min(1).max(4).transform(String)], {
       error: expecting('expected one of auto|1|2|3|4'),
     })
-    .default('auto'),
-  transport: oneOf(['websocket', 'http']).default('websocket'),
-  channels: channelList.optional(),
-  meter_channel: intBetween(0, 3).default(0),
-  timeout_ms: intBetween(100, 60_000).optional(),
+    .default('auto')
+    .describe('device generation, detected when auto'),
+  transport: oneOf(['websocket', 'http'])
+    .default('websocket')
+    .describe('Gen2+: websocket (the device pushes changes) or http (polling)'),
+  channels: channelList.optional().describe('the relay channels to use, e.g. "0" or "0,1" (default: all)'),
+  meter_channel: intBetween(0, 3).default(0).describe("the channel whose meter is the device's power"),
+  timeout_ms: intBetween(100, 60_000).optional().describe('how long one request may take, ms'),
 });
 
 type ShellyFields = z.output<typeof shellyFields>;
@@ -68,4 +71,6 @@ export const shellyDriver = defineDriver<ShellyFields>({
     transport: 'websocket',
     meter_channel: 0,
   }),
+  exampleFields: { host: '192.168.1.31' },
+  exampleCommand: 'set_relay --on true',
 });

@@ -24,24 +24,26 @@ const channel = intBetween(0, 15);
  * packages/devices/station/README.md for what each position does.
  */
 const stationFields = z.strictObject({
-  station: deviceName,
-  p1: deviceName,
-  p1_channel: channel.optional(),
-  p2: deviceName.optional(),
-  p2_channel: channel.optional(),
-  p3: deviceName.optional(),
-  p3_channel: channel.optional(),
-  p4: deviceName.optional(),
+  station: deviceName.describe('the power station: the name of its own device entry'),
+  p1: deviceName.describe('the relay between the grid and the station\'s AC input (or "station": its own switch)'),
+  p1_channel: channel.optional().describe("p1's relay channel (default 0)"),
+  p2: deviceName.optional().describe('the meter/relay of the loads behind the transfer switch'),
+  p2_channel: channel.optional().describe("p2's meter channel"),
+  p3: deviceName.optional().describe('the relay from the station\'s AC output to the transfer switch (or "station")'),
+  p3_channel: channel.optional().describe("p3's relay channel (default 0)"),
+  p4: deviceName.optional().describe("the PV sensor on the station's solar input"),
   charge_power_w: z
     .number({ error: expecting("expected the station's grid-charging power in W (e.g. 950)") })
     .positive({ error: 'must be > 0' })
-    .max(100_000, { error: 'must be at most 100000' }),
+    .max(100_000, { error: 'must be at most 100000' })
+    .describe("the station's grid-charging power, W"),
   p2_load_cap_w: z
     .number({ error: expecting('expected the rating of the P2 circuit in W') })
     .positive({ error: 'must be > 0' })
     .max(100_000, { error: 'must be at most 100000' })
-    .optional(),
-  min_on_off_s: intBetween(0, 86_400).optional(),
+    .optional()
+    .describe('the rating of the P2 circuit, W'),
+  min_on_off_s: intBetween(0, 86_400).optional().describe('the least time between two switchings of a relay, s'),
 });
 
 export type StationFields = z.output<typeof stationFields>;
@@ -81,6 +83,7 @@ export const stationDriver = defineDriver<StationFields>({
   pollIntervals: () => ({ defaultMs: 10_000, minMs: 5000 }),
   memberReferences: stationMemberReferences,
   switchedRelays: stationSwitchedRelays,
+  exampleCommand: 'restore_normal',
   create: (id, fields, { clock, members }) => {
     const member = (field: string): Device => {
       const device = members?.get(field);

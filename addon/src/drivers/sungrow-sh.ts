@@ -5,11 +5,13 @@ import { hostName, intBetween, oneOf, tcpPort } from '../zod-fields.js';
 
 /** The device fields of a Sungrow SH entry; the adapter's own schema checks them again. */
 const sungrowFields = z.strictObject({
-  host: hostName,
-  port: tcpPort.default(502),
-  unit_id: intBetween(0, 247).default(1),
-  transport: oneOf(['lan', 'winet']).default('lan'),
-  timeout_ms: intBetween(100, 60_000).optional(),
+  host: hostName.describe("the inverter's IP address or host name (LAN port or WiNet-S dongle)"),
+  port: tcpPort.default(502).describe('Modbus TCP port'),
+  unit_id: intBetween(0, 247).default(1).describe('Modbus unit id (slave id)'),
+  transport: oneOf(['lan', 'winet'])
+    .default('lan')
+    .describe("lan: the inverter's own Ethernet port; winet: the WiNet-S dongle (slower polling)"),
+  timeout_ms: intBetween(100, 60_000).optional().describe('how long one request may take, ms'),
 });
 
 type SungrowFields = z.output<typeof sungrowFields>;
@@ -33,4 +35,6 @@ export const sungrowShDriver = defineDriver<SungrowFields>({
     };
   },
   simulatorFields: ({ host, port }) => ({ host, port, unit_id: 1, transport: 'lan' }),
+  exampleFields: { host: '192.168.1.50' },
+  exampleCommand: 'force_charge --power-w 2000',
 });

@@ -1,0 +1,54 @@
+import net from 'node:net';
+import { ensureBuilt, runSps, SpsProcess } from './support/addon-process';
+
+/**
+ * `sps demo` (what `pnpm start` runs) as a new user meets it: a busy port gives one line that
+ * says which port and how to pick another, `pnpm start -- --port N` (a lone `--` before the flags)
+ * works, and the demo prints each simulator's address with the `sps read` line that reaches it.
+ */
+
+beforeAll(() => ensureBuilt(), 180_000);
+
+describe('sps demo', () => {
+  it('on a busy port: one line naming the port and --port, in both pnpm forms; `--` is accepted', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      // What `pnpm start -- --port N` runs: the `--` reaches the CLI.
+      const { code, stdout, stderr } = await runSps(['demo', '--', '--port', String(port)], 60_000);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `sps demo: cannot start the demo: port ${port} is already in use (another sps demo/run, or another ` +
+          'program): choose a free one with --port N, e.g. pnpm start --port 8101 or pnpm start -- --port 8101 ' +
+          '(0 = any free port)\n',
+      );
+      expect(code).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  }, 60_000);
+
+  it('prints where each simulator listens and an sps read line that reads it', async () => {
+    const demo = new SpsProcess(['demo', '--port', '0', '--log-level', 'warning']);
+    try {
+      await demo.waitForOutput(/^ {2}data: .*$/m, 60_000);
+      const lines = [...demo.stdout.matchAll(/^ {6}(sps read .*)$/gm)].map((m) => m[1] as string);
+      // The Sungrow and the three Shelly relays have an address; the Bluetti's one link is the demo's.
+      expect(lines.map((l) => l.split(' ')[2])).toEqual(['sungrow-sh', 'shelly', 'shelly', 'shelly']);
+      expect(demo.stdout).toMatch(/Bluetti AC180 \(simulated\) on 127\.0\.0\.1:\d+: one connection at a time/);
+      expect(demo.stdout).toContain('PV sensor (simulated): inside the add-on, no address');
+      expect(demo.stdout).toMatch(/data: \S+ \(temporary, removed at exit; --data-dir DIR keeps it\)/);
+      for (const line of [lines[0], lines[1]]) {
+        const { code, stdout, stderr } = await runSps([...(line as string).split(' ').slice(1), '--json']);
+        expect(stderr).toBe('');
+        expect(code).toBe(0);
+        expect(Object.keys((JSON.parse(stdout) as { readings: object }).readings).length).toBeGreaterThan(0);
+      }
+      demo.child.kill('SIGTERM');
+      expect((await demo.exitWithin(30_000)).code).toBe(0);
+    } finally {
+      await demo.kill();
+    }
+  }, 120_000);
+});
