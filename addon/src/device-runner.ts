@@ -27,6 +27,8 @@ export interface DeviceRunnerDeps {
   readonly guard: SafetyGuard;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Told of every command the device accepted through `executeChecked` or `restoreNormal`. */
+  readonly onApplied?: (deviceId: string, command: Command) => void;
 }
 
 /**
@@ -38,6 +40,8 @@ export class DeviceRunner {
   private connected = false;
   private stopped = false;
   private failures = 0;
+  /** No more polls (shutdown): the device stays open for the hand-back's writes. */
+  private quiet = false;
   private timer: TimerHandle | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private currentAvailability: Availability;
@@ -121,8 +125,39 @@ export class DeviceRunner {
       throw this.noteCommandFailure(command, toDeviceError(err));
     });
     this.log.info({ command, writes: outcome.writes }, 'optimiser command applied');
+    this.deps.onApplied?.(this.config.id, command);
     if (!this.stopped) this.schedule(250);
     return outcome;
+  }
+
+  /**
+   * One attempt to hand the device back to its own mode (the hand-back's write). Bypasses the
+   * SafetyGuard: restore_normal is the safe state, so neither a limit nor the write-rate limiter
+   * may ever hold it back. Reconnects first when the link is down (polling may be stopped during
+   * shutdown), and is serialised with the polls like every other device operation.
+   */
+  async restoreNormal(): Promise<CommandOutcome> {
+    if (this.stopped) throw new DeviceError('not_connected', 'the device runner is stopped');
+    const command: Command = { type: 'restore_normal' };
+    const outcome = await this.exclusive(async () => {
+      if (!this.connected) await this.connect();
+      return this.device.execute(command);
+    }).catch((err: unknown) => {
+      throw this.noteCommandFailure(command, toDeviceError(err));
+    });
+    // A later identical force must not be skipped as a duplicate of the one this ended.
+    this.deps.guard.forgetLastWrite(this.config.id);
+    this.log.info({ writes: outcome.writes }, 'handed back to its own mode');
+    this.deps.onApplied?.(this.config.id, command);
+    if (!this.stopped && !this.quiet) this.schedule(250);
+    return outcome;
+  }
+
+  /** Stop polling but keep the device open (shutdown: the hand-back still needs the link). */
+  quiesce(): void {
+    this.quiet = true;
+    this.timer?.cancel();
+    this.timer = undefined;
   }
 
   /** Poll at once instead of waiting for the interval (HA's sync_now); the cadence continues from here. */
@@ -146,7 +181,8 @@ export class DeviceRunner {
 
   private noteCommandFailure(command: Command, err: DeviceError): DeviceError {
     this.log.warn({ command, reason: err.reason }, 'command failed');
-    if (!err.isRefusal) {
+    // A refusal or a busy answer means the link works; anything else means reconnect first.
+    if (!err.deviceAnswered) {
       this.connected = false;
       this.setAvailability(false, err.reason);
       this.deps.guard.forgetLastWrite(this.config.id);
@@ -155,13 +191,14 @@ export class DeviceRunner {
   }
 
   private schedule(delayMs: number): void {
+    if (this.quiet) return;
     this.timer?.cancel();
     this.timer = this.deps.clock.setTimeout(() => void this.poll(), delayMs);
   }
 
   private async poll(): Promise<void> {
     this.timer = undefined;
-    if (this.stopped) return;
+    if (this.stopped || this.quiet) return;
     try {
       await this.exclusive(async () => {
         if (this.stopped) return;
