@@ -88,6 +88,7 @@ export class DeviceRunner {
 
   /** Validate against the safety guard, ration writes, then send. Throws CommandRejectedError or DeviceError. */
   async execute(input: unknown): Promise<CommandResult> {
+    this.assertNotStopping();
     const description = this.currentDescription;
     if (!description || !this.connected) {
       throw new DeviceError('not_connected', this.currentAvailability.reason ?? 'the device is not connected');
@@ -118,6 +119,7 @@ export class DeviceRunner {
    * rate limiter. Still serialised with the polls, so it never interleaves on the transport.
    */
   async executeChecked(command: Command): Promise<CommandOutcome> {
+    this.assertNotStopping();
     if (!this.currentDescription || !this.connected) {
       throw new DeviceError('not_connected', this.currentAvailability.reason ?? 'the device is not connected');
     }
@@ -153,7 +155,11 @@ export class DeviceRunner {
     return outcome;
   }
 
-  /** Stop polling but keep the device open (shutdown: the hand-back still needs the link). */
+  /**
+   * Stop polling but keep the device open (shutdown: the hand-back still needs the link). From now
+   * on only restoreNormal reaches the device: a late optimiser decision or HA action must not force
+   * it again after the hand-back.
+   */
   quiesce(): void {
     this.quiet = true;
     this.timer?.cancel();
@@ -177,6 +183,10 @@ export class DeviceRunner {
     await this.queue.catch(() => undefined);
     await this.device.close().catch((err: unknown) => this.log.debug({ err }, 'close failed'));
     this.connected = false;
+  }
+
+  private assertNotStopping(): void {
+    if (this.quiet) throw new DeviceError('not_connected', 'the add-on is stopping; only the hand-back may write');
   }
 
   private noteCommandFailure(command: Command, err: DeviceError): DeviceError {

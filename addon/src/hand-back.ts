@@ -136,6 +136,9 @@ export class DeviceHandBack {
       const since = this.forced.get(deviceId)?.since ?? isoUtc(this.deps.clock.now());
       this.forced.set(deviceId, { command: describeCommand(command), since });
       this.persist();
+      // This run forced it on purpose: what an earlier run or attempt left behind no longer applies.
+      this.deps.problems.clear(leftForcedId(deviceId));
+      this.deps.problems.clear(restoreFailedId(deviceId));
     } else if (endsForcing(command)) {
       this.settled(deviceId);
     }

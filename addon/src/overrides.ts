@@ -90,10 +90,11 @@ export class TimedOverrides {
 
   /** Called with every command a device accepted, from any source (HA, web panel, controller). */
   noteApplied(deviceId: string, command: Command): void {
-    if (this.stopped) return;
     switch (command.type) {
       case 'force_charge':
       case 'force_discharge':
+        // After stop() nothing new is tracked (the shutdown's hand-back ends every force anyway).
+        if (this.stopped) return;
         if (command.until === undefined) {
           // An open-ended force replaces the timed one: nothing is to end by itself any more.
           this.forget(deviceId);
@@ -108,7 +109,8 @@ export class TimedOverrides {
         return;
       case 'restore_normal':
       case 'set_operating_mode':
-        // The forced mode was ended or replaced explicitly.
+        // The forced mode was ended or replaced explicitly; also after stop(): the shutdown's
+        // hand-back ends it, and the next start must not find it pending.
         this.forget(deviceId);
         return;
       default:

@@ -178,6 +178,23 @@ describe('DeviceHandBack', () => {
     expect(stored(store)).toEqual({});
   });
 
+  it('a force by this run clears what an earlier run left behind', async () => {
+    const store = new MemoryStateStore();
+    store.putState(HAND_BACK_NAMESPACE, HAND_BACK_KEY, {
+      inv: { command: 'force_charge 2700 W', since: '2026-03-01T09:00:00.000Z' },
+    });
+    const { handBack, problems, clock } = setup({ store, answers: [busy] });
+    handBack.resume();
+    await advance(clock, 0);
+    expect(problems.list().map((p) => p.id)).toEqual(['device_left_forced:inv']);
+    handBack.noteApplied('inv', { type: 'force_discharge', power_w: 1000 }); // e.g. the optimiser, on purpose
+    expect(problems.list()).toEqual([]);
+    expect(handBack.list().get('inv')).toEqual({
+      command: 'force_discharge 1000 W',
+      since: '2026-03-01T09:00:00.000Z',
+    });
+  });
+
   it('shutdown hands every forced device back in parallel and never waits past its budget', async () => {
     const { clock, handBack, attempts } = setup({ answers: [busy, busy, () => undefined] });
     handBack.noteApplied('inv', { type: 'force_charge', power_w: 1000 });

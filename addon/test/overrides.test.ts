@@ -101,6 +101,16 @@ describe('TimedOverrides', () => {
     expect(first.restored).toEqual([]);
   });
 
+  it("forgets a pending override when the shutdown's hand-back ends it after stop()", () => {
+    const { clock, store, overrides } = setup();
+    overrides.noteApplied('inv', { type: 'force_charge', power_w: 3000, until: isoUtc(clock.now() + 30 * MINUTE) });
+    overrides.stop();
+    overrides.noteApplied('inv', { type: 'restore_normal' }); // the hand-back's write at shutdown
+    expect(stored(store)).toEqual({});
+    overrides.noteApplied('inv', { type: 'force_charge', power_w: 3000, until: isoUtc(clock.now() + MINUTE) });
+    expect(stored(store)).toEqual({}); // nothing new is tracked once stopped
+  });
+
   it('ignores an unreadable stored document instead of crashing', () => {
     const store = new MemoryStateStore();
     store.putState(OVERRIDES_NAMESPACE, OVERRIDES_KEY, { inv: { command: 'force_charge', until: 'tomorrow' } });
