@@ -23,7 +23,12 @@ import { localTimeZone } from './pricing/tariff-options.js';
 import { OptimizerHaDevice } from './optimizer/ha-optimizer.js';
 import { OptimizerRuntime } from './optimizer/optimizer-runtime.js';
 import type { ReadingArchive } from './reading-archive.js';
-import { HAND_BACK_BUDGET_MS, HTTP_CLOSE_BUDGET_MS, OPTIMIZER_STOP_BUDGET_MS } from './shutdown.js';
+import {
+  DEVICE_CLOSE_BUDGET_MS,
+  HAND_BACK_BUDGET_MS,
+  HTTP_CLOSE_BUDGET_MS,
+  OPTIMIZER_STOP_BUDGET_MS,
+} from './shutdown.js';
 import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
 
 /** Under the Supervisor the ingress port is fixed by config.yaml. */
@@ -283,7 +288,8 @@ export class AddonRuntime {
         this.logger.error({ device, outcome }, 'device still forced at shutdown; it is handed back at the next start');
       }
       await this.ha?.stop().catch((err: unknown) => this.logger.warn({ err }, 'HA link stop failed'));
-      await this.manager.stop();
+      // A request still in flight to a hung device must not hold the store's flush back.
+      await withinBudget(this.manager.stop(), DEVICE_CLOSE_BUDGET_MS);
       try {
         await this.archive.flush();
       } finally {

@@ -12,9 +12,11 @@ export const HTTP_CLOSE_BUDGET_MS = 1000;
 export const OPTIMIZER_STOP_BUDGET_MS = 1000;
 /** Handing every forced device back, in parallel. What misses it is handed back at the next start. */
 export const HAND_BACK_BUDGET_MS = 10_000;
+/** Closing the device connections, at most (a hand-back request still in flight to a hung device). */
+export const DEVICE_CLOSE_BUDGET_MS = 1500;
 /**
- * The hard deadline for the whole shutdown: the budgets above (12 s) plus the HA link, device
- * sockets and the store (well under a second), 5 s below the Supervisor's SIGKILL.
+ * The hard deadline for the whole shutdown: the budgets above (13.5 s) plus the HA link and the
+ * store (well under a second), 5 s below the Supervisor's SIGKILL.
  */
 export const SHUTDOWN_DEADLINE_MS = 15_000;
 

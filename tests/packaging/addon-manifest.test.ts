@@ -5,6 +5,7 @@ import { builtInDrivers } from '../../addon/src/drivers';
 import { DEVICE_COMMON_FIELDS, addonOptionsSchema } from '../../addon/src/options';
 import { INGRESS_PORT } from '../../addon/src/runtime';
 import {
+  DEVICE_CLOSE_BUDGET_MS,
   HAND_BACK_BUDGET_MS,
   HTTP_CLOSE_BUDGET_MS,
   OPTIMIZER_STOP_BUDGET_MS,
@@ -76,7 +77,9 @@ describe('config.yaml', () => {
     expect(manifest['timeout']).toBeGreaterThanOrEqual(10);
     expect(manifest['timeout']).toBeLessThanOrEqual(300);
     expect(manifest['timeout']).toBe(SUPERVISOR_STOP_TIMEOUT_S);
-    expect(HTTP_CLOSE_BUDGET_MS + OPTIMIZER_STOP_BUDGET_MS + HAND_BACK_BUDGET_MS).toBeLessThan(SHUTDOWN_DEADLINE_MS);
+    expect(HTTP_CLOSE_BUDGET_MS + OPTIMIZER_STOP_BUDGET_MS + HAND_BACK_BUDGET_MS + DEVICE_CLOSE_BUDGET_MS).toBeLessThan(
+      SHUTDOWN_DEADLINE_MS,
+    );
     // Margin for the HA link, the device sockets and the store after the hand-back.
     expect(SHUTDOWN_DEADLINE_MS + 3000).toBeLessThanOrEqual(SUPERVISOR_STOP_TIMEOUT_S * 1000);
   });
