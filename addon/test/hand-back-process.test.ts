@@ -284,4 +284,15 @@ describe('a device the add-on could not hand back before it exited', () => {
     second.child.kill('SIGTERM');
     expect(await second.exitWithin(60_000)).toEqual({ code: 0, signal: null });
   }, 180_000);
+
+  it('a device that stops answering during the shutdown does not push it past the deadline', async () => {
+    const rig = await startRig('hung');
+    expect(await postCommand(rig.base, { type: 'force_discharge', power_w: 1000 })).toBe(200);
+    rig.sim.setFaults({ responseDelayMs: 600_000 }); // no answer at all (the client gives up after 2 s)
+    rig.addon.child.kill('SIGTERM');
+    // Exit code 1 would mean the hard deadline had to cut the shutdown short.
+    expect(await rig.addon.exitWithin(60_000)).toEqual({ code: 0, signal: null });
+    expect(rig.addon.stdout).toMatch(/device still forced at shutdown.*outcome=out_of_time/);
+    rig.sim.setFaults({ responseDelayMs: 0 });
+  }, 180_000);
 });
