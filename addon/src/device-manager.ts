@@ -22,7 +22,10 @@ export interface CommandAppliedEvent {
 }
 
 export interface DeviceManagerEvents extends Record<string, unknown> {
-  /** A command the device accepted (or an identical one it had just accepted), from any source. */
+  /**
+   * A command the device accepted (or an identical one it had just accepted), from any source: the
+   * API, HA, the CLI through the add-on, the optimiser (`executeChecked`) and the hand-back.
+   */
   applied: CommandAppliedEvent;
 }
 
@@ -66,7 +69,9 @@ export class DeviceManager {
         shared.set(config.id, one);
         polled = one.handle();
       }
-      built.set(config.id, new DeviceRunner(config, polled, deps));
+      const onApplied = (deviceId: string, command: Command): void =>
+        this.events.emit('applied', { deviceId, command });
+      built.set(config.id, new DeviceRunner(config, polled, { ...deps, onApplied }));
     }
     for (const config of devices) {
       this.runners.set(config.id, built.get(config.id) as DeviceRunner);
@@ -105,6 +110,11 @@ export class DeviceManager {
     const runner = this.runners.get(id);
     if (!runner) return Promise.reject(new UnknownDeviceError(id));
     return runner.pollNow();
+  }
+
+  /** Stop every device's polling (shutdown); commands and the hand-back still reach the devices. */
+  quiesce(): void {
+    for (const runner of this.runners.values()) runner.quiesce();
   }
 
   async stop(): Promise<void> {

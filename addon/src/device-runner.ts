@@ -28,6 +28,8 @@ export interface DeviceRunnerDeps {
   readonly guard: SafetyGuard;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Told of every command the device accepted through `executeChecked` or `restoreNormal`. */
+  readonly onApplied?: (deviceId: string, command: Command) => void;
 }
 
 /**
@@ -39,6 +41,8 @@ export class DeviceRunner {
   private connected = false;
   private stopped = false;
   private failures = 0;
+  /** No more polls (shutdown): the device stays open for the hand-back's writes. */
+  private quiet = false;
   private timer: TimerHandle | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private currentAvailability: Availability;
@@ -85,6 +89,7 @@ export class DeviceRunner {
 
   /** Validate against the safety guard, ration writes, then send. Throws CommandRejectedError or DeviceError. */
   async execute(input: unknown): Promise<CommandResult> {
+    this.assertNotStopping();
     const description = this.currentDescription;
     if (!description || !this.connected) {
       throw new DeviceError('not_connected', this.currentAvailability.reason ?? 'the device is not connected');
@@ -122,6 +127,7 @@ export class DeviceRunner {
    * interleaves on the transport.
    */
   async executeChecked(command: Command): Promise<CommandOutcome> {
+    this.assertNotStopping();
     if (!this.currentDescription || !this.connected) {
       throw new DeviceError('not_connected', this.currentAvailability.reason ?? 'the device is not connected');
     }
@@ -129,8 +135,49 @@ export class DeviceRunner {
       throw this.noteCommandFailure(command, toDeviceError(err));
     });
     this.log.info({ command, writes: outcome.writes }, 'optimiser command applied');
+    this.deps.onApplied?.(this.config.id, command);
     if (!this.stopped) this.schedule(250);
     return outcome;
+  }
+
+  /**
+   * One attempt to hand the device back to its own mode (the hand-back's write). No limit applies
+   * to restore_normal and the write budget never refuses it (it still counts the write, so the
+   * budget and `sps write` see it). Reconnects first when the link is down (polling may be stopped
+   * during shutdown), and is serialised with the polls like every other device operation.
+   */
+  async restoreNormal(): Promise<CommandOutcome> {
+    if (this.stopped) throw new DeviceError('not_connected', 'the device runner is stopped');
+    const command: Command = { type: 'restore_normal' };
+    const written = await this.deps.guard
+      .write(this.config.id, command, () =>
+        this.exclusive(async () => {
+          if (!this.connected) await this.connect();
+          return this.device.execute(command);
+        }),
+      )
+      .catch((err: unknown) => {
+        throw this.noteCommandFailure(command, toDeviceError(err));
+      });
+    const outcome: CommandOutcome =
+      written.status === 'duplicate' ? { command, applied: {}, writes: 0 } : written.outcome;
+    // A later identical force must not be skipped as a duplicate of the one this ended.
+    this.deps.guard.forgetLastWrite(this.config.id);
+    this.log.info({ writes: outcome.writes }, 'handed back to its own mode');
+    this.deps.onApplied?.(this.config.id, command);
+    if (!this.stopped && !this.quiet) this.schedule(250);
+    return outcome;
+  }
+
+  /**
+   * Stop polling but keep the device open (shutdown: the hand-back still needs the link). From now
+   * on only restoreNormal reaches the device: a late optimiser decision or HA action must not force
+   * it again after the hand-back.
+   */
+  quiesce(): void {
+    this.quiet = true;
+    this.timer?.cancel();
+    this.timer = undefined;
   }
 
   /** Poll at once instead of waiting for the interval (HA's sync_now); the cadence continues from here. */
@@ -152,9 +199,14 @@ export class DeviceRunner {
     this.connected = false;
   }
 
+  private assertNotStopping(): void {
+    if (this.quiet) throw new DeviceError('not_connected', 'the add-on is stopping; only the hand-back may write');
+  }
+
   private noteCommandFailure(command: Command, err: DeviceError): DeviceError {
     this.log.warn({ command, reason: err.reason }, 'command failed');
-    if (!err.isRefusal) {
+    // A refusal or a busy answer means the link works; anything else means reconnect first.
+    if (!err.deviceAnswered) {
       this.connected = false;
       this.setAvailability(false, err.reason);
       this.deps.guard.forgetLastWrite(this.config.id);
@@ -163,13 +215,14 @@ export class DeviceRunner {
   }
 
   private schedule(delayMs: number): void {
+    if (this.quiet) return;
     this.timer?.cancel();
     this.timer = this.deps.clock.setTimeout(() => void this.poll(), delayMs);
   }
 
   private async poll(): Promise<void> {
     this.timer = undefined;
-    if (this.stopped) return;
+    if (this.stopped || this.quiet) return;
     try {
       await this.exclusive(async () => {
         if (this.stopped) return;

@@ -1,4 +1,4 @@
-import type { SafetyGuard } from '@sps/control';
+import { RelayHoldError, WriteRateLimitedError, type SafetyGuard } from '@sps/control';
 import {
   CommandRejectedError,
   DeviceError,
@@ -56,6 +56,11 @@ export class GatedDevice implements Device {
       if (written.status === 'joined') return { ...written.outcome, writes: 0 };
       return written.outcome;
     } catch (err) {
+      // A member inside its relay hold or over its write budget will take the command later: to the
+      // composite's caller that is a busy device (the hand-back retries it), not a refusal for good.
+      if (err instanceof RelayHoldError || err instanceof WriteRateLimitedError) {
+        throw new DeviceError('busy', err.message, { cause: err });
+      }
       if (err instanceof CommandRejectedError) throw new DeviceError('rejected', err.message, { cause: err });
       throw err;
     }

@@ -1,5 +1,4 @@
-import { WriteRateLimitedError } from '@sps/control';
-import { CommandRejectedError, DeviceError, isoUtc, type Clock, type Command, type TimerHandle } from '@sps/core';
+import { isoUtc, type Clock, type Command, type TimerHandle } from '@sps/core';
 import { z } from 'zod';
 import type { Logger } from './logger.js';
 import type { StateStore } from './state-store.js';
@@ -7,8 +6,6 @@ import type { StateStore } from './state-store.js';
 /** Where pending overrides are kept between restarts. */
 export const OVERRIDES_NAMESPACE = 'overrides';
 export const OVERRIDES_KEY = 'pending';
-/** How long to wait before trying again when the device could not be returned to normal. */
-export const DEFAULT_RESTORE_RETRY_MS = 10_000;
 
 const utc = z.iso.datetime({ offset: false });
 const PendingOverride = z.object({
@@ -24,17 +21,30 @@ export interface TimedOverridesDeps {
   readonly clock: Clock;
   readonly store: StateStore;
   readonly logger: Logger;
-  /** Ends the forced mode through the normal command path (device manager → safety guard → adapter). */
-  readonly restoreNormal: (deviceId: string) => Promise<unknown>;
-  readonly retryMs?: number;
+  /** The add-on's hand-back (DeviceHandBack fits): ends the forced mode, persistently. */
+  readonly handBack: OverrideHandBack;
+}
+
+/** What timed overrides need of the hand-back. */
+export interface OverrideHandBack {
+  /** Hand the device back, retrying transient failures until it is in its own mode. */
+  restore(deviceId: string, why: string): Promise<unknown>;
+  /** A device an earlier run left forced: record it and hand it back. */
+  leftForced(deviceId: string, command: string, since?: string): void;
+  isForced(deviceId: string): boolean;
 }
 
 /**
  * Timed force_charge/force_discharge commands end by themselves. Inverters have no expiry
  * register (Sungrow's forced mode runs until told otherwise), so the add-on owns the timer:
- * at `until` it sends restore_normal. Pending overrides are persisted, so an add-on restart
- * picks them up again and one that expired while the add-on was down is ended at once.
+ * at `until` the device is handed back (DeviceHandBack: retried until it is in its own mode).
  * HA restarts do not matter: HA only asked; the timer lives here.
+ *
+ * An add-on restart ends a timed override: shutdown hands every forced device back, and a
+ * pending override found at the next start (e.g. after a crash) is not re-applied — its device
+ * is handed back at once, whether or not its `until` has passed. The person who asked for it
+ * sees it end early in the log and forces again if they still want it; the add-on never
+ * re-forces a battery on the strength of a request from before a restart.
  */
 export class TimedOverrides {
   private readonly pending = new Map<string, PendingOverride>();
@@ -46,7 +56,7 @@ export class TimedOverrides {
     this.log = deps.logger.child({ component: 'overrides' });
   }
 
-  /** Load persisted overrides: expired ones are ended now, the others get their timers back. */
+  /** Pending overrides from before a restart are not re-applied: their devices are handed back. */
   resume(): void {
     let stored: unknown;
     try {
@@ -63,22 +73,28 @@ export class TimedOverrides {
         { field: issue?.path.join('.') ?? '(root)', reason: issue?.message },
         'ignoring unreadable pending overrides',
       );
+      this.persist();
       return;
     }
     for (const [deviceId, override] of Object.entries(parsed.data)) {
-      this.pending.set(deviceId, override);
-      const remaining = Date.parse(override.until) - this.deps.clock.now();
-      this.log.info({ device: deviceId, until: override.until, command: override.command }, 'resuming timed override');
-      this.schedule(deviceId, Math.max(0, remaining));
+      this.log.warn(
+        { device: deviceId, command: override.command, until: override.until },
+        'a timed override from before the restart ends now; the device is handed back to its own mode',
+      );
+      if (!this.deps.handBack.isForced(deviceId)) {
+        this.deps.handBack.leftForced(deviceId, `${override.command} ${override.power_w} W`, override.set_at);
+      }
     }
+    this.persist();
   }
 
   /** Called with every command a device accepted, from any source (HA, web panel, controller). */
   noteApplied(deviceId: string, command: Command): void {
-    if (this.stopped) return;
     switch (command.type) {
       case 'force_charge':
       case 'force_discharge':
+        // After stop() nothing new is tracked (the shutdown's hand-back ends every force anyway).
+        if (this.stopped) return;
         if (command.until === undefined) {
           // An open-ended force replaces the timed one: nothing is to end by itself any more.
           this.forget(deviceId);
@@ -93,23 +109,14 @@ export class TimedOverrides {
         return;
       case 'restore_normal':
       case 'set_operating_mode':
-        // The forced mode was ended or replaced explicitly.
+        // The forced mode was ended or replaced explicitly; also after stop(): the shutdown's
+        // hand-back ends it, and the next start must not find it pending.
         this.forget(deviceId);
         return;
       default:
         // Limits and reserves do not end a forced mode.
         return;
     }
-  }
-
-  /**
-   * The device is reachable again: an override whose end already passed (e.g. it expired while
-   * the add-on was down and the device had not answered yet) is ended now, not at the next retry.
-   */
-  deviceAvailable(deviceId: string): void {
-    const override = this.pending.get(deviceId);
-    if (this.stopped || !override || Date.parse(override.until) > this.deps.clock.now()) return;
-    this.schedule(deviceId, 0);
   }
 
   /** Overrides waiting for their end, by device. */
@@ -141,36 +148,19 @@ export class TimedOverrides {
     this.timers.get(deviceId)?.cancel();
     this.timers.set(
       deviceId,
-      this.deps.clock.setTimeout(() => void this.expire(deviceId), delayMs),
+      this.deps.clock.setTimeout(() => this.expire(deviceId), delayMs),
     );
   }
 
-  private async expire(deviceId: string): Promise<void> {
+  private expire(deviceId: string): void {
     this.timers.delete(deviceId);
     const override = this.pending.get(deviceId);
     if (!override || this.stopped) return;
     this.log.info({ device: deviceId, until: override.until }, 'timed override ended; restoring normal operation');
-    try {
-      await this.deps.restoreNormal(deviceId);
-      // The applied restore_normal normally clears it already; this covers a skipped duplicate.
-      if (this.pending.get(deviceId) === override) this.forget(deviceId);
-    } catch (err) {
-      if (this.stopped || this.pending.get(deviceId) !== override) return;
-      if (err instanceof WriteRateLimitedError) {
-        this.schedule(deviceId, Math.max(1000, err.retryAfterMs));
-        return;
-      }
-      const refused = err instanceof CommandRejectedError || (err instanceof DeviceError && err.isRefusal);
-      if (refused) {
-        // The device will never accept it; retrying would only hammer it.
-        this.log.error({ device: deviceId, reason: describe(err) }, 'cannot restore normal operation; giving up');
-        this.forget(deviceId);
-        return;
-      }
-      const retryMs = this.deps.retryMs ?? DEFAULT_RESTORE_RETRY_MS;
-      this.log.warn({ device: deviceId, reason: describe(err), retry_ms: retryMs }, 'restore normal failed; retrying');
-      this.schedule(deviceId, retryMs);
-    }
+    // From here the hand-back owns it: it keeps its own durable record and retries until the
+    // device is back in its own mode (or refuses for good, which raises restore_failed).
+    this.forget(deviceId);
+    void this.deps.handBack.restore(deviceId, `timed ${override.command} ended at ${override.until}`);
   }
 
   private persist(): void {
@@ -180,9 +170,4 @@ export class TimedOverrides {
       this.log.error({ err }, 'cannot persist pending overrides');
     }
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof DeviceError) return err.reason;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,7 +4,8 @@ import { SafetyGuard } from '@sps/control';
 import { systemClock, type Clock } from '@sps/core';
 import type { HaTarget } from '@sps/ha';
 import type { FastifyInstance } from 'fastify';
-import { DeviceManager } from './device-manager.js';
+import { DeviceManager, UnknownDeviceError } from './device-manager.js';
+import { DeviceHandBack } from './hand-back.js';
 import type { DriverLookup } from './driver-types.js';
 import { installBridge, SUPERVISOR_HA_CONFIG_DIRS, type BridgeInstallResult } from './ha/bridge-installer.js';
 import { announceToSupervisor } from './ha/supervisor-discovery.js';
@@ -25,6 +26,12 @@ import { localTimeZone } from './pricing/tariff-options.js';
 import { OptimizerHaDevice } from './optimizer/ha-optimizer.js';
 import { OptimizerRuntime } from './optimizer/optimizer-runtime.js';
 import type { ReadingArchive } from './reading-archive.js';
+import {
+  DEVICE_CLOSE_BUDGET_MS,
+  HAND_BACK_BUDGET_MS,
+  HTTP_CLOSE_BUDGET_MS,
+  OPTIMIZER_STOP_BUDGET_MS,
+} from './shutdown.js';
 import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
 import { watchStoreWrites } from './store-health.js';
 import { FileWriteLedger } from './write-ledger-file.js';
@@ -66,8 +73,10 @@ export interface RuntimeOptions {
   readonly haConfigDirs?: readonly string[];
   /** The bridge to install (default: the one shipped next to the add-on). */
   readonly bundledBridgeDir?: string;
-  /** How long a failed timed-override restore waits before trying again. */
-  readonly overrideRetryMs?: number;
+  /** The hand-back's first wait after a failed attempt (doubles up to 30 s); tests shorten it. */
+  readonly handBackRetryMs?: number;
+  /** The shutdown's hand-back budget (default HAND_BACK_BUDGET_MS). */
+  readonly handBackBudgetMs?: number;
 }
 
 export function addonVersion(): string {
@@ -99,9 +108,11 @@ export class AddonRuntime {
     readonly problems: ProblemBoard,
     /** The token writes need (outside the Supervisor, bound beyond loopback or given); undefined: none. */
     readonly writeToken: WriteToken | undefined,
+    readonly handBack: DeviceHandBack,
     private readonly http: FastifyInstance,
     private readonly archive: ReadingArchive,
     private readonly logger: Logger,
+    private readonly handBackBudgetMs: number,
   ) {}
 
   static async start(options: RuntimeOptions): Promise<AddonRuntime> {
@@ -128,16 +139,27 @@ export class AddonRuntime {
     const guard = new SafetyGuard({ limits: config.safety, clock, ...(ledger ? { rateLimit: { ledger } } : {}) });
     const manager = new DeviceManager(config.devices, { drivers: options.drivers, hub, guard, clock, logger });
     const stateStore = options.stateStore ?? (isStateStore(archive) ? archive : new MemoryStateStore());
-    const overrides = new TimedOverrides({
+    // The one persistent way back to a device's own mode: overrides, the optimiser and shutdown use it.
+    const handBack = new DeviceHandBack({
       clock,
       store: stateStore,
       logger,
-      restoreNormal: (deviceId) => manager.execute(deviceId, { type: 'restore_normal' }),
-      ...(options.overrideRetryMs === undefined ? {} : { retryMs: options.overrideRetryMs }),
+      problems,
+      restoreNormal: (deviceId) => {
+        const runner = manager.get(deviceId);
+        return runner ? runner.restoreNormal() : Promise.reject(new UnknownDeviceError(deviceId));
+      },
+      isKnown: (deviceId) => manager.get(deviceId) !== undefined,
+      deviceName: (deviceId) => manager.get(deviceId)?.config.name ?? deviceId,
+      ...(options.handBackRetryMs === undefined ? {} : { firstRetryMs: options.handBackRetryMs }),
     });
-    manager.events.on('applied', ({ deviceId, command }) => overrides.noteApplied(deviceId, command));
+    const overrides = new TimedOverrides({ clock, store: stateStore, logger, handBack });
+    manager.events.on('applied', ({ deviceId, command }) => {
+      handBack.noteApplied(deviceId, command);
+      overrides.noteApplied(deviceId, command);
+    });
     hub.on('availability', ({ deviceId, availability }) => {
-      if (availability.available) overrides.deviceAvailable(deviceId);
+      if (availability.available) handBack.deviceAvailable(deviceId);
     });
     // Prices and forecasts; HA is looked up lazily (it connects later, and may reconnect).
     const haRef: { link?: HaLink } = {};
@@ -162,6 +184,7 @@ export class AddonRuntime {
       logger,
       state: stateStore,
       timeZone: config.forecast.load.source === 'store' ? config.forecast.load.timeZone : localTimeZone(),
+      handBack,
     });
     const host = options.supervised ? '0.0.0.0' : (options.httpHost ?? '127.0.0.1');
     const port = options.supervised ? INGRESS_PORT : (options.httpPort ?? config.httpPort);
@@ -249,6 +272,8 @@ export class AddonRuntime {
       });
     }
     manager.start();
+    // Devices an earlier run left forced are handed back before anything else may force them.
+    handBack.resume();
     overrides.resume();
     pricing.start();
     optimizer.start();
@@ -265,24 +290,41 @@ export class AddonRuntime {
       optimizer,
       problems,
       writeToken,
+      handBack,
       http,
       archive,
       logger,
+      options.handBackBudgetMs ?? HAND_BACK_BUDGET_MS,
     );
   }
 
-  /** Stop polling and close sockets, then HTTP, then flush and close the store. Idempotent. */
+  /**
+   * Shutdown, in the order that keeps a battery safe (DOCS.md "Stopping"), idempotent:
+   * 1. HTTP first: the listener closes and every open connection (in-flight requests, live
+   *    streams) is dropped, so no client can start a new force or keep the event loop busy;
+   * 2. timers: timed overrides, prices, the optimiser's loop (without its own hand-back), polling;
+   * 3. every device the add-on left forced is handed back, in parallel, within the hand-back
+   *    budget (what is not back in its own mode by then stays recorded for the next start);
+   * 4. the HA link, the devices' connections, and last the store.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      // Timers stop first (pending overrides stay persisted for the next start); closing the
-      // HA socket makes HA show every entity unavailable at once.
+      await this.closeHttp();
       this.overrides.stop();
       this.pricing.stop();
-      // Before the devices close: a forced mode in force is handed back to the battery.
-      await this.optimizer.stop();
+      await withinBudget(this.optimizer.stop({ handBack: false }), OPTIMIZER_STOP_BUDGET_MS).catch((err: unknown) =>
+        this.logger.warn({ err }, 'optimiser stop failed'),
+      );
+      this.manager.quiesce();
+      const outcomes = await this.handBack.handBackAll(this.handBackBudgetMs);
+      this.handBack.stop();
+      for (const [device, outcome] of outcomes) {
+        if (outcome === 'restored') continue;
+        this.logger.error({ device, outcome }, 'device still forced at shutdown; it is handed back at the next start');
+      }
       await this.ha?.stop().catch((err: unknown) => this.logger.warn({ err }, 'HA link stop failed'));
-      await this.manager.stop();
-      await this.http.close().catch((err: unknown) => this.logger.warn({ err }, 'HTTP close failed'));
+      // A request still in flight to a hung device must not hold the store's flush back.
+      await withinBudget(this.manager.stop(), DEVICE_CLOSE_BUDGET_MS);
       try {
         await this.archive.flush();
       } finally {
@@ -292,4 +334,21 @@ export class AddonRuntime {
     })();
     return this.stopping;
   }
+
+  /** Stop listening and drop every open connection, so no client can hold the shutdown back. */
+  private async closeHttp(): Promise<void> {
+    const closing = this.http.close().catch((err: unknown) => this.logger.warn({ err }, 'HTTP close failed'));
+    // close() alone waits for in-flight requests and live streams; 200 busy clients must not hold
+    // the hand-back back. Once more on the next turn, for a connection accepted in between.
+    this.http.server.closeAllConnections();
+    setImmediate(() => this.http.server.closeAllConnections());
+    await withinBudget(closing, HTTP_CLOSE_BUDGET_MS);
+  }
+}
+
+/** Resolves when `work` does or when `ms` have passed, whichever is first (the work is not cancelled). */
+function withinBudget(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }

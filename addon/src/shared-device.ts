@@ -68,7 +68,7 @@ export class SharedDevice {
       return await work();
     } catch (err) {
       const error = toDeviceError(err);
-      if (!error.isRefusal) await this.dropLink();
+      if (!error.deviceAnswered) await this.dropLink();
       throw err;
     }
   }

@@ -152,6 +152,41 @@ describe('DeviceManager', () => {
     await manager.stop();
   });
 
+  it('tells of every accepted command, the optimiser path and the hand-back included', async () => {
+    const { clock, manager } = setUp(['Inverter']);
+    const applied: string[] = [];
+    manager.events.on('applied', ({ deviceId, command }) => applied.push(`${deviceId} ${command.type}`));
+    manager.start();
+    await clock.advance(0);
+    await manager.execute('inverter', { type: 'force_charge', power_w: 1000 });
+    await manager.get('inverter')?.executeChecked({ type: 'force_discharge', power_w: 500 });
+    await manager.get('inverter')?.restoreNormal();
+    expect(applied).toEqual(['inverter force_charge', 'inverter force_discharge', 'inverter restore_normal']);
+    await manager.stop();
+  });
+
+  it('once quiesced for shutdown: no polls, nothing but the hand-back reaches a device, which reconnects for it', async () => {
+    const { clock, manager, device } = setUp(['Inverter']);
+    manager.start();
+    await clock.advance(0);
+    device('inverter').failWith = new DeviceError('connection_lost', 'read ECONNRESET');
+    await expect(manager.execute('inverter', { type: 'restore_normal' })).rejects.toMatchObject({
+      kind: 'connection_lost',
+    });
+    device('inverter').failWith = undefined;
+    manager.quiesce();
+    const reads = device('inverter').reads;
+    await clock.advance(60_000);
+    expect(device('inverter').reads).toBe(reads);
+    const runner = manager.get('inverter');
+    await expect(manager.execute('inverter', { type: 'force_charge', power_w: 1000 })).rejects.toThrow(/stopping/);
+    await expect(runner?.executeChecked({ type: 'force_charge', power_w: 1000 })).rejects.toThrow(/stopping/);
+    await expect(runner?.restoreNormal()).resolves.toMatchObject({ command: { type: 'restore_normal' } });
+    expect(device('inverter').connects).toBe(2); // reconnected by the hand-back itself, not by a poll
+    expect(device('inverter').executed.map((c) => c.type)).toEqual(['restore_normal']);
+    await manager.stop();
+  });
+
   it('stops polling and closes every device on stop', async () => {
     const { clock, manager, device } = setUp(['A', 'B']);
     manager.start();

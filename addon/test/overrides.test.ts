@@ -1,36 +1,31 @@
-import { WriteRateLimitedError } from '@sps/control';
-import { DeviceError, ManualClock, isoUtc } from '@sps/core';
+import { ManualClock, isoUtc } from '@sps/core';
 import { silentLogger } from '../src/logger';
 import { OVERRIDES_KEY, OVERRIDES_NAMESPACE, TimedOverrides } from '../src/overrides';
 import { MemoryStateStore } from '../src/state-store';
 
 const MINUTE = 60_000;
 
-function setup(options: { failWith?: () => unknown; store?: MemoryStateStore; clock?: ManualClock } = {}) {
+function setup(options: { store?: MemoryStateStore; clock?: ManualClock } = {}) {
   const clock = options.clock ?? new ManualClock('2026-03-01T10:00:00Z');
   const store = options.store ?? new MemoryStateStore();
   const restored: { deviceId: string; at: number }[] = [];
-  let failure = options.failWith;
+  const leftForced: { deviceId: string; command: string }[] = [];
+  const forced = new Set<string>();
   const overrides = new TimedOverrides({
     clock,
     store,
     logger: silentLogger(),
-    retryMs: 5000,
-    restoreNormal: async (deviceId) => {
-      const err = failure?.();
-      if (err) throw err;
-      restored.push({ deviceId, at: clock.now() });
-      // What the device manager does after a successful command.
-      overrides.noteApplied(deviceId, { type: 'restore_normal' });
+    // The hand-back's own retries and persistence are tested in hand-back.test.ts.
+    handBack: {
+      restore: async (deviceId) => {
+        restored.push({ deviceId, at: clock.now() });
+        return 'restored';
+      },
+      leftForced: (deviceId, command) => leftForced.push({ deviceId, command }),
+      isForced: (deviceId) => forced.has(deviceId),
     },
   });
-  return {
-    clock,
-    store,
-    overrides,
-    restored,
-    setFailure: (f: (() => unknown) | undefined) => (failure = f),
-  };
+  return { clock, store, overrides, restored, leftForced, forced };
 }
 
 const stored = (store: MemoryStateStore) => store.getState(OVERRIDES_NAMESPACE, OVERRIDES_KEY);
@@ -78,7 +73,7 @@ describe('TimedOverrides', () => {
     expect(restored).toHaveLength(1);
   });
 
-  it('survives an add-on restart: pending ones resume, expired ones are ended at once', async () => {
+  it('does not re-apply an override after a restart: its device is handed back at once, due or not', async () => {
     const store = new MemoryStateStore();
     const clock = new ManualClock('2026-03-01T10:00:00Z');
     const first = setup({ store, clock });
@@ -92,59 +87,28 @@ describe('TimedOverrides', () => {
       power_w: 1000,
       until: isoUtc(clock.now() + 60 * MINUTE),
     });
-    first.overrides.stop(); // the add-on goes down
+    first.overrides.stop(); // the add-on goes down (here without handing back: a crash)
     clock.set(clock.now() + 20 * MINUTE); // and comes back 20 minutes later
 
     const second = setup({ store, clock });
+    second.forced.add('late'); // the hand-back's own record already has this one
     second.overrides.resume();
-    await clock.advance(0);
-    expect(second.restored.map((r) => r.deviceId)).toEqual(['soon']);
-    await clock.advance(40 * MINUTE);
-    expect(second.restored.map((r) => r.deviceId)).toEqual(['soon', 'late']);
-    expect(first.restored).toEqual([]);
+    expect(second.leftForced).toEqual([{ deviceId: 'soon', command: 'force_charge 3000 W' }]);
+    expect(second.overrides.list().size).toBe(0);
     expect(stored(store)).toEqual({});
+    await clock.advance(60 * MINUTE);
+    expect(second.restored).toEqual([]); // nothing is re-applied, so nothing expires later either
+    expect(first.restored).toEqual([]);
   });
 
-  it('retries a restore the device could not take, and at once when the device is back', async () => {
-    const { clock, overrides, restored, setFailure } = setup({
-      failWith: () => new DeviceError('not_connected', 'connecting'),
-    });
+  it("forgets a pending override when the shutdown's hand-back ends it after stop()", () => {
+    const { clock, store, overrides } = setup();
+    overrides.noteApplied('inv', { type: 'force_charge', power_w: 3000, until: isoUtc(clock.now() + 30 * MINUTE) });
+    overrides.stop();
+    overrides.noteApplied('inv', { type: 'restore_normal' }); // the hand-back's write at shutdown
+    expect(stored(store)).toEqual({});
     overrides.noteApplied('inv', { type: 'force_charge', power_w: 3000, until: isoUtc(clock.now() + MINUTE) });
-    await clock.advance(MINUTE);
-    expect(restored).toEqual([]);
-    expect(overrides.list().has('inv')).toBe(true);
-    await clock.advance(5000); // retried, still failing
-    expect(restored).toEqual([]);
-    setFailure(undefined);
-    await clock.advance(1000);
-    overrides.deviceAvailable('inv');
-    await clock.advance(0);
-    expect(restored).toEqual([{ deviceId: 'inv', at: clock.now() }]);
-  });
-
-  it('waits for the write-rate limit and gives up on a refusal', async () => {
-    const limited = setup({ failWith: () => new WriteRateLimitedError('write rate limit', 20_000) });
-    limited.overrides.noteApplied('inv', {
-      type: 'force_charge',
-      power_w: 1,
-      until: isoUtc(limited.clock.now() + 1000),
-    });
-    await limited.clock.advance(1000);
-    limited.setFailure(undefined);
-    await limited.clock.advance(19_999);
-    expect(limited.restored).toEqual([]);
-    await limited.clock.advance(1);
-    expect(limited.restored).toHaveLength(1);
-
-    const refused = setup({ failWith: () => new DeviceError('unsupported', 'no such mode') });
-    refused.overrides.noteApplied('inv', {
-      type: 'force_charge',
-      power_w: 1,
-      until: isoUtc(refused.clock.now() + 1000),
-    });
-    await refused.clock.advance(1000);
-    expect(refused.overrides.list().size).toBe(0);
-    expect(refused.clock.pendingTimers).toBe(0);
+    expect(stored(store)).toEqual({}); // nothing new is tracked once stopped
   });
 
   it('ignores an unreadable stored document instead of crashing', () => {

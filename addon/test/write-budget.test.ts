@@ -171,9 +171,11 @@ describe('the relay hold binds a direct set_relay to a station member (demo kit)
     expect(states).toEqual([!start, !start, !start, !start, !start, !start]);
 
     // The station must not move P1 back either: its write to the member passes the same hold.
-    // P1 is on now (grid charging): restore_normal would switch it off.
+    // P1 is on now (grid charging): restore_normal would switch it off. To the station's caller a held
+    // member is a busy device (503, Retry-After = the hold's time left), so the hand-back retries it.
     const answer = await post(runtime.url, station, { type: 'restore_normal' });
-    expect(answer.status).toBe(409);
+    expect(answer.status).toBe(503);
+    expect(Number(answer.retryAfter)).toBeGreaterThan(5);
     expect(String(answer.body['error'])).toMatch(/minimum on\/off time is 600 s, try again in \d+ s/);
     expect(relayOn()).toBe(true);
   });

@@ -4,6 +4,14 @@ import { CLI_COMMANDS } from '../../addon/src/cli/commands';
 import { builtInDrivers } from '../../addon/src/drivers';
 import { DEVICE_COMMON_FIELDS, addonOptionsSchema } from '../../addon/src/options';
 import { INGRESS_PORT } from '../../addon/src/runtime';
+import {
+  DEVICE_CLOSE_BUDGET_MS,
+  HAND_BACK_BUDGET_MS,
+  HTTP_CLOSE_BUDGET_MS,
+  OPTIMIZER_STOP_BUDGET_MS,
+  SHUTDOWN_DEADLINE_MS,
+  SUPERVISOR_STOP_TIMEOUT_S,
+} from '../../addon/src/shutdown';
 import { REPO_ROOT, readRepoText, readRepoYaml } from './lib/repo-files';
 import { parseElementType, schemaNesting, schemaProblems, type OptionsSchema } from './lib/supervisor-options';
 
@@ -61,6 +69,19 @@ describe('config.yaml', () => {
     expect(typeof manifest['panel_title']).toBe('string');
     // No `ports`: the panel is reachable through ingress only.
     expect(manifest['ports']).toBeUndefined();
+  });
+
+  it("gives the shutdown's hand-back time: the stop timeout is above the add-on's hard deadline", () => {
+    // The Supervisor's schema: `timeout` is an int, 10..300 s.
+    expect(Number.isInteger(manifest['timeout'])).toBe(true);
+    expect(manifest['timeout']).toBeGreaterThanOrEqual(10);
+    expect(manifest['timeout']).toBeLessThanOrEqual(300);
+    expect(manifest['timeout']).toBe(SUPERVISOR_STOP_TIMEOUT_S);
+    expect(HTTP_CLOSE_BUDGET_MS + OPTIMIZER_STOP_BUDGET_MS + HAND_BACK_BUDGET_MS + DEVICE_CLOSE_BUDGET_MS).toBeLessThan(
+      SHUTDOWN_DEADLINE_MS,
+    );
+    // Margin for the HA link, the device sockets and the store after the hand-back.
+    expect(SHUTDOWN_DEADLINE_MS + 3000).toBeLessThanOrEqual(SUPERVISOR_STOP_TIMEOUT_S * 1000);
   });
 
   it('points the watchdog at the health endpoint', () => {

@@ -12,6 +12,8 @@ export interface ErrorReply {
 const DEVICE_ERROR_STATUS: Record<DeviceErrorKind, number> = {
   rejected: 409,
   unsupported: 409,
+  // The device is fine but asked to be asked again: 503 with Retry-After, like any busy server.
+  busy: 503,
   timeout: 504,
   connection_refused: 502,
   connection_lost: 502,
@@ -19,6 +21,9 @@ const DEVICE_ERROR_STATUS: Record<DeviceErrorKind, number> = {
   auth_failed: 502,
   not_connected: 502,
 };
+
+/** A busy device (Modbus exception 5/6/10/11) usually answers again within seconds. */
+export const DEVICE_BUSY_RETRY_AFTER_S = 5;
 
 export function badRequest(message: string, field?: string): ErrorReply {
   return { status: 400, body: { error: message, ...(field === undefined ? {} : { field }) } };
@@ -45,7 +50,22 @@ export function errorReply(err: unknown): ErrorReply {
     return { status: 422, body: { error: err.message, ...(err.field === undefined ? {} : { field: err.field }) } };
   }
   if (err instanceof DeviceError) {
-    return { status: DEVICE_ERROR_STATUS[err.kind], body: { error: err.reason, kind: err.kind } };
+    const reply = { status: DEVICE_ERROR_STATUS[err.kind], body: { error: err.reason, kind: err.kind } };
+    if (err.kind !== 'busy') return reply;
+    // A member's relay hold or write budget (through a composite) knows when it will take the command.
+    const waitMs = retryAfterInCauses(err);
+    const retryAfterS = waitMs === undefined ? DEVICE_BUSY_RETRY_AFTER_S : Math.max(1, Math.ceil(waitMs / 1000));
+    return { ...reply, headers: { 'retry-after': String(retryAfterS) } };
   }
   return { status: 500, body: { error: 'internal error' } };
+}
+
+/** The wait a relay hold or write budget named somewhere down an error's cause chain, ms. */
+function retryAfterInCauses(err: Error): number | undefined {
+  let cause: unknown = err.cause;
+  for (let depth = 0; depth < 8 && cause instanceof Error; depth++) {
+    if (cause instanceof RelayHoldError || cause instanceof WriteRateLimitedError) return cause.retryAfterMs;
+    cause = cause.cause;
+  }
+  return undefined;
 }

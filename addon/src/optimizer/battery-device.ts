@@ -20,6 +20,7 @@ export class RunnerBattery implements ControlledDevice {
   constructor(
     private readonly runner: DeviceRunner,
     private readonly hub: ReadingHub,
+    private readonly handBack?: BatteryHandBack,
   ) {}
 
   get id(): string {
@@ -41,8 +42,18 @@ export class RunnerBattery implements ControlledDevice {
   }
 
   execute(command: Command): Promise<CommandOutcome> {
+    // The controller's fallback and stop hand the battery back through the add-on's one persistent
+    // path: a failed first attempt is reported to the controller and retried in the background.
+    if (command.type === 'restore_normal' && this.handBack) {
+      return this.handBack.requestRestore(this.id, 'the optimiser hands the battery back');
+    }
     return this.runner.executeChecked(command);
   }
+}
+
+/** The add-on's hand-back as the optimiser uses it (DeviceHandBack fits). */
+export interface BatteryHandBack {
+  requestRestore(deviceId: string, why: string): Promise<CommandOutcome>;
 }
 
 /** The battery to drive: the configured one, else the first described device that can force_charge. */

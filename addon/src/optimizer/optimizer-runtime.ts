@@ -12,7 +12,7 @@ import type { DeviceManager } from '../device-manager.js';
 import type { ReadingHub } from '../hub.js';
 import type { Logger } from '../logger.js';
 import type { StateStore } from '../state-store.js';
-import { pickBattery, RunnerBattery } from './battery-device.js';
+import { pickBattery, RunnerBattery, type BatteryHandBack } from './battery-device.js';
 import { loadForPlan, solarForPlan } from './forecast-sources.js';
 import { isStationRunner, StationBattery } from './station-battery.js';
 import { stationScheduler } from './station-scheduler.js';
@@ -50,6 +50,8 @@ export interface OptimizerRuntimeOptions {
   readonly timeZone: string;
   /** Default `loadScheduler()` (HiGHS, loaded once). */
   readonly scheduler?: () => Promise<Scheduler>;
+  /** The add-on's persistent hand-back; without it restore_normal is one plain write. */
+  readonly handBack?: BatteryHandBack;
 }
 
 /** What HA, the API and the page show: the controller's status, or why there is none. */
@@ -128,12 +130,17 @@ export class OptimizerRuntime {
     this.tryStart();
   }
 
-  /** Stops the loop; a forced mode in force is handed back to the battery (restore_normal). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the loop. With `handBack` (default) a forced mode in force is handed back to the battery
+   * (restore_normal); the add-on's shutdown passes false and hands every device back itself.
+   */
+  async stop(options: { handBack?: boolean } = {}): Promise<void> {
     this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     await this.starting?.catch(() => undefined);
-    await this.controllerValue?.stop().catch((err: unknown) => this.log.warn({ err }, 'optimiser stop failed'));
+    await this.controllerValue
+      ?.stop({ handBack: options.handBack ?? true })
+      .catch((err: unknown) => this.log.warn({ err }, 'optimiser stop failed'));
   }
 
   view(): OptimizerView {
@@ -179,7 +186,7 @@ export class OptimizerRuntime {
       if (this.stopped) return;
       const { settings, hub } = this.o;
       const station = isStationRunner(runner);
-      const runnerBattery = new RunnerBattery(runner, hub);
+      const runnerBattery = new RunnerBattery(runner, hub, this.o.handBack);
       const battery = station ? new StationBattery(runnerBattery) : runnerBattery;
       const latestNumber = (key: string): number | undefined => {
         const v = hub.latest(battery.id)?.values[key];

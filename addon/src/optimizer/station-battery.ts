@@ -19,9 +19,10 @@ export function isStationRunner(runner: DeviceRunner): boolean {
  *   station; the power is what P2 draws, not a setpoint);
  * - anything else → as is (`restore_normal`; others the composite refuses as unsupported).
  *
- * A refusal inside the minimum on/off time is a `rejected` DeviceError: the controller keeps the
- * target in force (it counts refusals as no write, not as a device failure) and tries again on its
- * next tick, which is exactly "keep the current state until the switch may change".
+ * A change inside the minimum on/off time is answered `busy`: the controller keeps the target in
+ * force (it counts a busy answer as no write, not as a device failure) and tries again on its next
+ * tick, which is exactly "keep the current state until the switch may change"; a hand-back retries
+ * with back-off until the switch may change.
  *
  * The readings the controller sees leave out `pv_power`: P4's PV feeds the station's DC input and
  * never the house bus, so it must not shrink the controller's export cap on a discharge

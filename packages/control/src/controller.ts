@@ -607,7 +607,8 @@ export class Controller {
         return;
       }
       const e = toDeviceError(err);
-      if (!e.isRefusal) this.deviceFailure = { reason: e.reason, at: now };
+      // A refusal or a busy answer (e.g. a relay inside its minimum on/off time) is no device failure.
+      if (!e.deviceAnswered) this.deviceFailure = { reason: e.reason, at: now };
       this.noteError(e, `${command.type} failed`);
       return;
     }

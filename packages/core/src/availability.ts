@@ -37,10 +37,10 @@ export class AvailabilityReporter {
     return error;
   }
 
-  /** A failed read or command: the device is gone unless it merely refused this one request. */
+  /** A failed read or command: the device is gone unless it answered (refused, or asked to wait). */
   requestFailed(err: unknown): DeviceError {
     const error = toDeviceError(err);
-    if (!error.isRefusal) this.report(false, error.reason);
+    if (!error.deviceAnswered) this.report(false, error.reason);
     return error;
   }
 }

@@ -11,8 +11,13 @@ export type DeviceErrorKind =
   | 'connection_lost'
   /** The device answered with something we cannot decode (short frame, bad CRC, malformed JSON…). */
   | 'bad_response'
-  /** The device understood and said no (Modbus exception, HTTP 4xx, "not allowed now"). */
+  /** The device understood and said no (Modbus exception 1–4, HTTP 4xx, "not allowed now"). */
   | 'rejected'
+  /**
+   * The device answered but cannot do it right now and asks to be asked again (Modbus exceptions
+   * 5 acknowledge, 6 server busy, 10/11 gateway): transient, never a refusal.
+   */
+  | 'busy'
   /** The device (or its firmware/transport) cannot do this at all. */
   | 'unsupported'
   /** Authentication failed. */
@@ -35,9 +40,17 @@ export class DeviceError extends Error {
     return `${this.kind.replaceAll('_', ' ')}: ${this.message}`;
   }
 
-  /** True when the device itself is fine but refused this particular request. */
+  /**
+   * True when the device itself is fine but refused this particular request: asking again will not
+   * help. Everything else (timeouts, lost connections, `busy`) may succeed on a later attempt.
+   */
   get isRefusal(): boolean {
     return this.kind === 'rejected' || this.kind === 'unsupported';
+  }
+
+  /** True when the device answered (so the link is up), whether it refused or was only busy. */
+  get deviceAnswered(): boolean {
+    return this.isRefusal || this.kind === 'busy';
   }
 }
 

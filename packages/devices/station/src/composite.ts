@@ -190,7 +190,8 @@ export class PowerStationComposite implements Device {
     // All or nothing: refuse before touching anything if one change would chatter a switch.
     for (const s of changes) {
       const blocked = this.timer.blockReason(s, current[s]);
-      if (blocked !== null) throw new DeviceError('rejected', blocked);
+      // `busy`, not `rejected`: the same command succeeds once the time is up, so a hand-back retries it.
+      if (blocked !== null) throw new DeviceError('busy', blocked);
     }
     // Switch off before on: never feed the station from the grid while it carries the loads.
     changes.sort((a, b) => Number(target[a]) - Number(target[b]));

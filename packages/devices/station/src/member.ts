@@ -95,8 +95,8 @@ export class StationMember {
       return result;
     } catch (err) {
       const error = toDeviceError(err);
-      if (!error.isRefusal) this.connected = false;
-      if (!error.isRefusal) this.lastStatus = { available: false, reason: `${this.label}: ${error.reason}` };
+      if (!error.deviceAnswered) this.connected = false;
+      if (!error.deviceAnswered) this.lastStatus = { available: false, reason: `${this.label}: ${error.reason}` };
       throw new DeviceError(error.kind, `${this.label}: ${error.message}`, { cause: error });
     }
   }

@@ -27,13 +27,24 @@ const MODBUS_EXCEPTIONS: Readonly<Record<number, string>> = {
   11: 'gateway target failed to respond',
 };
 
+/**
+ * Exceptions that say "not now" rather than "no": 5 (acknowledge: still working on it), 6 (server
+ * device busy), 10 (gateway path unavailable) and 11 (0x0B, gateway target failed to respond: the
+ * WiNet-S dongle lost the inverter for a moment). A later attempt can succeed, so they are `busy`.
+ * 1–3 (illegal function/address/value) and 4 (server device failure) can never succeed as asked.
+ */
+export const TRANSIENT_MODBUS_EXCEPTIONS: ReadonlySet<number> = new Set([5, 6, 10, 11]);
+
 /** The device answered with a Modbus exception; `exceptionCode` 2 means "no such register here". */
 export class ModbusExceptionError extends DeviceError {
   constructor(
     readonly exceptionCode: number,
     what: string,
   ) {
-    super('rejected', `Modbus exception ${exceptionCode} (${MODBUS_EXCEPTIONS[exceptionCode] ?? 'unknown'}) ${what}`);
+    super(
+      TRANSIENT_MODBUS_EXCEPTIONS.has(exceptionCode) ? 'busy' : 'rejected',
+      `Modbus exception ${exceptionCode} (${MODBUS_EXCEPTIONS[exceptionCode] ?? 'unknown'}) ${what}`,
+    );
   }
 }
 
@@ -49,7 +60,7 @@ export function isIllegalAddress(err: unknown): err is ModbusExceptionError {
  * after a timeout or a dropped connection, throws the socket away and reconnects on the next
  * request (a late answer on an old socket must never be taken for the next request's).
  * Every failure is a DeviceError: timeout, connection_refused, connection_lost, bad_response,
- * rejected (ModbusExceptionError).
+ * rejected or busy (ModbusExceptionError, by exception code).
  */
 export class SungrowModbusClient {
   private rtu: ModbusRTU | null = null;
@@ -123,7 +134,8 @@ export class SungrowModbusClient {
       } catch (err) {
         const deviceError = this.classify(err, what);
         // After a timeout or a lost link the socket may still deliver a stale answer: start afresh.
-        if (deviceError.kind !== 'rejected') this.dropConnection();
+        // An exception answer (refusal or busy) proves the link is fine.
+        if (!deviceError.deviceAnswered) this.dropConnection();
         throw deviceError;
       } finally {
         this.lastExchangeEnd = Date.now();

@@ -19,7 +19,8 @@ export const SUNGROW_OPERATING_MODES = ['self_consumption', 'forced'] as const;
  * Command → register writes, from the vendor map (device-protocols.md §4.2). Pure: the adapter
  * executes the plan, skipping writes whose register already holds the value.
  * Order matters: EMS mode before the forced command (some firmware ignores 13051 otherwise,
- * per the mkaiser forced-charge recipe), limits before enabling them.
+ * per the mkaiser forced-charge recipe), limits before enabling them, and a restore writes the
+ * mode register first so any prefix of it leaves the inverter in its own mode.
  */
 export function planCommand(command: Command, limits: DeviceLimits): CommandPlan {
   switch (command.type) {
@@ -41,10 +42,13 @@ export function planCommand(command: Command, limits: DeviceLimits): CommandPlan
       };
     }
     case 'restore_normal':
+      // The mode register first: in self-consumption the inverter ignores 13051, so a restore cut
+      // off after its first write (shutdown deadline, lost link) already leaves the inverter in its
+      // own mode. The forced command is reset after, so a later EMS "forced" does not resume it.
       return {
         writes: [
-          { register: HOLDING.FORCED_COMMAND, value: FORCED_COMMAND_CODE.stop },
           { register: HOLDING.EMS_MODE, value: EMS_MODE_CODE.self_consumption },
+          { register: HOLDING.FORCED_COMMAND, value: FORCED_COMMAND_CODE.stop },
         ],
         applied: { ems_mode: 'self_consumption', forced_command: 'stop' },
       };

@@ -1,6 +1,14 @@
 import ModbusRTU from 'modbus-serial';
 import { DeviceError, type Availability } from '@sps/core';
-import { INPUT, ModbusExceptionError, SungrowModbusClient, SungrowShAdapter } from '@sps/device-sungrow';
+import {
+  EMS_MODE_CODE,
+  FORCED_COMMAND_CODE,
+  HOLDING,
+  INPUT,
+  ModbusExceptionError,
+  SungrowModbusClient,
+  SungrowShAdapter,
+} from '@sps/device-sungrow';
 import { num, startRig, stopRigs } from './helpers';
 
 afterEach(stopRigs);
@@ -118,5 +126,47 @@ describe('SungrowModbusClient', () => {
       expect(words).toEqual([sim.holdingRegisters.get(start), sim.holdingRegisters.get(start + 1)]);
     });
     await client.close();
+  });
+});
+
+describe('hand-back safety', () => {
+  it('a restore cut off after its first write already leaves the inverter in its own mode', async () => {
+    const { adapter, sim, clock } = await startRig({ connection: { timeout_ms: 300 } });
+    await adapter.execute({ type: 'force_charge', power_w: 3000 });
+    expect(num(await adapter.read(), 'battery_power')).toBe(-3000);
+    sim.setFaults({ cutAfterWrites: 1 }); // only the first restore write reaches the registers
+    await expect(adapter.execute({ type: 'restore_normal' })).rejects.toBeInstanceOf(DeviceError);
+    expect(sim.holdingRegisters.get(HOLDING.EMS_MODE)).toBe(EMS_MODE_CODE.self_consumption);
+    // Not charging from the grid any more: the battery follows the house again.
+    await clock.advance(60_000);
+    expect(sim.state.batteryPowerW).not.toBe(-3000);
+    expect(sim.state.gridPowerW).toBeLessThan(3000);
+    // The rest of the restore completes on the next attempt.
+    sim.setFaults({ cutAfterWrites: null });
+    await expect(adapter.execute({ type: 'restore_normal' })).resolves.toMatchObject({ writes: 1 });
+    expect(sim.holdingRegisters.get(HOLDING.FORCED_COMMAND)).toBe(FORCED_COMMAND_CODE.stop);
+  });
+
+  it.each([5, 6, 10, 11])('Modbus exception %i is busy: transient, and the device stays available', async (code) => {
+    const { adapter, sim } = await startRig();
+    const seen = watchAvailability(adapter);
+    sim.setFaults({ writeException: code });
+    const err = (await adapter
+      .execute({ type: 'force_charge', power_w: 1000 })
+      .catch((e: unknown) => e)) as DeviceError;
+    expect(err).toBeInstanceOf(ModbusExceptionError);
+    expect(err).toMatchObject({ kind: 'busy', exceptionCode: code, isRefusal: false, deviceAnswered: true });
+    expect(seen.filter((a) => !a.available)).toEqual([]);
+    sim.setFaults({ writeException: null });
+    await expect(adapter.execute({ type: 'force_charge', power_w: 1000 })).resolves.toMatchObject({ writes: 3 });
+  });
+
+  it.each([1, 2, 3, 4])('Modbus exception %i is a refusal that can never succeed', async (code) => {
+    const { adapter, sim } = await startRig();
+    await adapter.execute({ type: 'force_charge', power_w: 1000 }); // so the restore has writes to refuse
+    sim.setFaults({ writeException: code });
+    const refusal = (await adapter.execute({ type: 'restore_normal' }).catch((e: unknown) => e)) as DeviceError;
+    expect(refusal).toBeInstanceOf(ModbusExceptionError);
+    expect(refusal).toMatchObject({ kind: 'rejected', exceptionCode: code, isRefusal: true });
   });
 });

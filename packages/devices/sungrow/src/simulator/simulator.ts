@@ -29,12 +29,20 @@ export interface SimulatorFaults {
   readonly responseDelayMs: number;
   /** Drop the TCP connection instead of answering. */
   readonly dropConnections: boolean;
+  /**
+   * Answer every register write with this Modbus exception instead of applying it (6 = server
+   * device busy, 3 = illegal data value, …); null = write normally. Reads are not affected.
+   */
+  readonly writeException: number | null;
+  /** After this many more register writes are applied, answer nothing more (a link cut mid-command); null = never. */
+  readonly cutAfterWrites: number | null;
 }
 
 /** Modbus exception as modbus-serial's server expects it in a callback. */
 const exception = (code: number, msg: string) => ({ modbusErrorCode: code, msg });
 const ILLEGAL_ADDRESS = 2;
 const ILLEGAL_VALUE = 3;
+const SERVER_BUSY = 6;
 
 type Callback<T> = (err: unknown, value?: T) => void;
 
@@ -54,7 +62,12 @@ export class SungrowSimulator {
   private server: ServerTCP | null = null;
   private ticker: TimerHandle | null = null;
   private readonly pendingReplies = new Set<NodeJS.Timeout>();
-  private faultState: SimulatorFaults = { responseDelayMs: 0, dropConnections: false };
+  private faultState: SimulatorFaults = {
+    responseDelayMs: 0,
+    dropConnections: false,
+    writeException: null,
+    cutAfterWrites: null,
+  };
   private boundPort: number | null = null;
   private writes = 0;
   private requests = 0;
@@ -219,6 +232,17 @@ export class SungrowSimulator {
 
   private writeHolding(wireStart: number, values: readonly number[]): void {
     const start = fromWireAddress(wireStart);
+    const { writeException, cutAfterWrites } = this.faultState;
+    if (writeException !== null)
+      throw exception(writeException, `write refused (simulated exception ${writeException})`);
+    if (cutAfterWrites !== null) {
+      if (cutAfterWrites <= 0) {
+        // The link is cut: nothing more reaches the registers.
+        this.dropConnections();
+        throw exception(SERVER_BUSY, 'link cut');
+      }
+      this.faultState = { ...this.faultState, cutAfterWrites: cutAfterWrites - values.length };
+    }
     // Validate the whole request before changing anything, so a rejected FC16 leaves no trace.
     values.forEach((value, i) => {
       const accepts = WRITABLE_HOLDING.get(start + i);
