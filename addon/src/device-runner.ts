@@ -141,26 +141,22 @@ export class DeviceRunner {
   }
 
   /**
-   * One attempt to hand the device back to its own mode (the hand-back's write). No limit applies
-   * to restore_normal and the write budget never refuses it (it still counts the write, so the
-   * budget and `sps write` see it). Reconnects first when the link is down (polling may be stopped
+   * One attempt to hand the device back to its own mode (the hand-back's write). It does not pass
+   * `guard.write`: the controller's own restore already holds a slot there and waits on this very
+   * call (an identical command in flight would join itself), and no limit or budget may hold a
+   * restore back anyway. Its cost in flash is bounded by the hand-back's back-off and by adapters
+   * that read before they write. Reconnects first when the link is down (polling may be stopped
    * during shutdown), and is serialised with the polls like every other device operation.
    */
   async restoreNormal(): Promise<CommandOutcome> {
     if (this.stopped) throw new DeviceError('not_connected', 'the device runner is stopped');
     const command: Command = { type: 'restore_normal' };
-    const written = await this.deps.guard
-      .write(this.config.id, command, () =>
-        this.exclusive(async () => {
-          if (!this.connected) await this.connect();
-          return this.device.execute(command);
-        }),
-      )
-      .catch((err: unknown) => {
-        throw this.noteCommandFailure(command, toDeviceError(err));
-      });
-    const outcome: CommandOutcome =
-      written.status === 'duplicate' ? { command, applied: {}, writes: 0 } : written.outcome;
+    const outcome = await this.exclusive(async () => {
+      if (!this.connected) await this.connect();
+      return this.device.execute(command);
+    }).catch((err: unknown) => {
+      throw this.noteCommandFailure(command, toDeviceError(err));
+    });
     // A later identical force must not be skipped as a duplicate of the one this ended.
     this.deps.guard.forgetLastWrite(this.config.id);
     this.log.info({ writes: outcome.writes }, 'handed back to its own mode');
