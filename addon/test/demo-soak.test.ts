@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '@sps/core';
 import { startDemo, type Demo } from '../src/cli/demo-runtime';
-import { silentLogger } from '../src/logger';
+import { Writable } from 'node:stream';
+import { createLogger } from '../src/logger';
 
 /**
  * The demo (what `pnpm start` runs: the Sungrow simulator, the power-station kit on its simulators,
@@ -136,14 +137,25 @@ describe('the demo on a simulated clock', () => {
 
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'sps-soak-'));
+    warnings = [];
   });
 
   afterEach(() => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** What the add-on logs at warning level and above: every fallback is logged, from the first second on. */
+  let warnings: string[] = [];
+
   async function startOn(clock: ManualClock): Promise<Demo> {
-    const demo = await startDemo({ logger: silentLogger(), httpPort: 0, dataDir, clock, timeZone: 'UTC' });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        warnings.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const logger = createLogger('warning', sink);
+    const demo = await startDemo({ logger, httpPort: 0, dataDir, clock, timeZone: 'UTC' });
     // The station answers its first poll, the optimiser starts on it and plans.
     await clock.advance(0);
     for (let i = 0; !demo.runtime.optimizer.controller; i++) {
@@ -153,6 +165,8 @@ describe('the demo on a simulated clock', () => {
     await demo.runtime.optimizer.controller.whenIdle();
     return demo;
   }
+
+  const fellBack = (): string[] => warnings.filter((line) => line.includes('fell back'));
 
   it(`keeps optimising for ${SOAK_DAYS} simulated day(s), re-planning every 5 minutes`, async () => {
     // A Monday at midnight: a fresh install with an empty store.
@@ -176,12 +190,15 @@ describe('the demo on a simulated clock', () => {
     console.log(
       `demo soak, ${SOAK_DAYS} simulated day(s) in ${realSeconds.toFixed(1)} s: ${figures.steps} steps, ${figures.plans} plans, ` +
         `${figures.fallbacks} fallbacks, longest gap between plans ${figures.longestGapMin} min, ` +
-        `${figures.notOptimising.length} steps not optimising, ${figures.deviceOutages.length} device outages\n` +
+        `${figures.notOptimising.length} steps not optimising, ${figures.deviceOutages.length} device outages, ` +
+        `${fellBack().length} fallbacks logged (start-up included)\n` +
         `load forecast basis by day:\n  ${figures.basis.join('\n  ')}`,
     );
     expect(figures.deviceOutages).toEqual([]);
     expect(figures.notOptimising.slice(0, 5)).toEqual([]);
     expect(figures.fallbacks).toBe(0);
+    // Not even while the devices connect.
+    expect(fellBack()).toEqual([]);
     expect(figures.longestGapMin).toBeLessThanOrEqual(5);
     // One plan at least every 5 minutes (more when prices or forecasts change).
     expect(figures.plans).toBeGreaterThanOrEqual((SOAK_DAYS * DAY) / (5 * MIN));
@@ -213,6 +230,7 @@ describe('the demo on a simulated clock', () => {
     }
     expect(figures.notOptimising.slice(0, 5)).toEqual([]);
     expect(figures.fallbacks).toBe(0);
+    expect(fellBack()).toEqual([]);
     expect(figures.longestGapMin).toBeLessThanOrEqual(5);
     // The seconds of history already count (the level), the typical-day profile carries the rest.
     expect(figures.basis[0]).toMatch(/learnt from 0(\.0)? days of recorded load \(weight 0 %\), blended/);
