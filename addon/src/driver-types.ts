@@ -55,7 +55,8 @@ export interface DriverDefinition<Fields = unknown> {
   pollIntervals(fields: Fields): PollIntervals;
   create(id: string, fields: Fields, context: DriverContext): Device;
   /** Absent for drivers without a simulator. */
-  createSimulator?(options: { realTime: boolean }): SimulatorHandle;
+  /** `clock` drives the simulated physics (default the system clock; tests pass a ManualClock). */
+  createSimulator?(options: { realTime: boolean; clock?: Clock }): SimulatorHandle;
   /**
    * Composite drivers: which fields name other device entries. The options check that they exist,
    * that no entry names itself and that there are no cycles; the device manager builds them first.

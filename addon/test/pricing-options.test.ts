@@ -95,6 +95,11 @@ describe('tariff and forecast options', () => {
     });
   });
 
+  it('takes the household daily energy for the load forecast (load_daily_kwh)', () => {
+    const config = parse({ forecast: { load_daily_kwh: 7.5, time_zone: 'UTC' } });
+    expect(config.forecast.load).toMatchObject({ source: 'store', dailyKwh: 7.5, timeZone: 'UTC' });
+  });
+
   it('takes several PV arrays as one line of text', () => {
     const config = parse({
       tariff: { provider: 'flat', import_rate: 0.3 },
@@ -149,6 +154,8 @@ describe('tariff and forecast options', () => {
     ],
     [{ forecast: { load_device: 'Garage' } }, 'forecast.load_device: no configured device is named "Garage"'],
     [{ forecast: { time_zone: 'Nowhere/Land' } }, 'forecast.time_zone: expected an IANA time zone'],
+    [{ forecast: { load_daily_kwh: 0 } }, 'forecast.load_daily_kwh:'],
+    [{ forecast: { load: 'none', load_daily_kwh: 8 } }, 'forecast.load_daily_kwh: is not used when load is none'],
   ])('%j is refused naming the field', (options, message) => {
     expect(errorOf(options)).toContain(message);
     expect(errorOf(options).startsWith(message.split(':')[0]!)).toBe(true);

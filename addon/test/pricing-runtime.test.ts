@@ -198,7 +198,12 @@ describe('prices and forecasts in the running add-on', () => {
       const solarAt = (iso: string) => body.solar.points.find((p) => p.start === iso)?.kw;
       expect(solarAt('2026-06-01T15:55:00.000Z')).toBeCloseTo(1, 6);
       expect(solarAt('2026-06-01T16:00:00.000Z')).toBeUndefined(); // after the last hour HA knows
-      expect(body.load).toMatchObject({ configured: true, source: 'profile', reason: null });
+      expect(body.load).toMatchObject({
+        configured: true,
+        source: 'profile',
+        basis: 'learnt from 14 days of recorded load',
+        reason: null,
+      });
       const loadAt = (iso: string) => body.load.points.find((p) => p.start === iso)?.kw ?? NaN;
       expect(loadAt('2026-06-01T18:00:00.000Z')).toBeGreaterThan(loadAt('2026-06-02T03:00:00.000Z') * 3);
       expect(body.load.points[0]?.start).toBe('2026-06-01T12:10:00.000Z');

@@ -1,5 +1,6 @@
 import { BluettiSimulator, DEFAULT_SIMULATOR_ADDRESS } from '@sps/device-bluetti';
 import { ShellySimulator } from '@sps/device-shelly';
+import { systemClock, type Clock } from '@sps/core';
 
 /** Names of the kit's device entries in the demo (and the tests that run it). */
 export const KIT_NAMES = {
@@ -19,6 +20,8 @@ export interface DemoKitOptions {
   /** How often the wiring is brought up to date, ms (default 1 s). */
   readonly wiringEveryMs?: number;
   readonly minOnOffS?: number;
+  /** Drives the simulators' physics and the wiring (default the system clock; the soak test passes a ManualClock). */
+  readonly clock?: Clock;
 }
 
 export interface DemoKit {
@@ -44,14 +47,16 @@ export interface DemoKit {
  */
 export async function startDemoKit(options: DemoKitOptions = {}): Promise<DemoKit> {
   const loadW = options.loadW ?? 400;
+  const clock = options.clock ?? systemClock;
   const bluetti = new BluettiSimulator({
     model: 'AC180',
+    clock,
     // The station's inverter is live; P3 decides whether its output reaches the transfer switch.
     initial: { socPct: options.socPct ?? 50, acOutputOn: true, gridConnected: false, acLoadW: 0, dcLoadW: 0 },
   });
-  const p1 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000001' });
-  const p2 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000002' });
-  const p3 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000003' });
+  const p1 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000001', clock });
+  const p2 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000002', clock });
+  const p3 = new ShellySimulator({ profile: 'plus-plug-s', mac: 'AABBCC000003', clock });
   const started: { stop(): Promise<void> }[] = [];
   try {
     const bluettiPort = await bluetti.start({ host: '127.0.0.1', port: 0 });
@@ -77,8 +82,7 @@ export async function startDemoKit(options: DemoKitOptions = {}): Promise<DemoKi
       p3.setLoad(0, loadsOnStation ? loadW : 0);
     };
     sync();
-    const timer = setInterval(sync, options.wiringEveryMs ?? 1000);
-    timer.unref();
+    const timer = clock.setInterval(sync, options.wiringEveryMs ?? 1000);
     const devices: Record<string, unknown>[] = [
       {
         name: KIT_NAMES.station,
@@ -116,7 +120,7 @@ export async function startDemoKit(options: DemoKitOptions = {}): Promise<DemoKi
       p3,
       sync,
       async stop() {
-        clearInterval(timer);
+        timer.cancel();
         for (const s of started.splice(0).reverse()) await s.stop();
       },
     };

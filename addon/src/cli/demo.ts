@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { builtInDrivers } from '../drivers.js';
 import { createLogger } from '../logger.js';
-import { LOG_LEVELS, parseOptions, type DeviceConfig, type LogLevel } from '../options.js';
-import { AddonRuntime } from '../runtime.js';
+import { LOG_LEVELS, type DeviceConfig, type LogLevel } from '../options.js';
 import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
-import { findDriver } from './connection-flags.js';
 import { readLine } from './driver-help.js';
-import { KIT_NAMES, startDemoKit, type DemoKit } from './demo-kit.js';
+import { KIT_NAMES } from './demo-kit.js';
+import { startDemo, type Demo } from './demo-runtime.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
 import { HTTP_FLAGS, HTTP_USAGE, describeWriteToken, httpOptionsFromFlags } from './http-flags.js';
 import { startErrorLine } from './start-error.js';
-
-const DEMO_DRIVER = 'sungrow-sh';
 
 /** Drivers whose device (and simulator) serves one client at a time. */
 const ONE_CONNECTION_DRIVERS = new Set(['bluetti']);
@@ -75,77 +69,24 @@ export const demoCommand: CliCommand = {
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
       throw new CliError(`--log-level: expected one of ${LOG_LEVELS.join('|')}`, EXIT_BAD_INPUT);
     }
-    const driver = findDriver(DEMO_DRIVER);
-    if (!driver.createSimulator || !driver.simulatorFields) throw new CliError(`${DEMO_DRIVER} has no simulator`);
-
-    const simulator = driver.createSimulator({ realTime: true });
-    const simulatorPort = await simulator.start({ host: '127.0.0.1', port: 0 });
-    let kit: DemoKit;
-    try {
-      kit = await startDemoKit();
-    } catch (err) {
-      await simulator.stop();
-      throw new CliError(`cannot start the demo: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const givenDataDir = stringFlag(values, 'data-dir');
-    const dataDir = givenDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sps-demo-'));
-    const cleanUp = async (): Promise<void> => {
-      await kit.stop();
-      await simulator.stop();
-      if (givenDataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
-    };
-
-    // The demo goes through the same options validation as a user's file.
-    const config = parseOptions(
-      {
-        log_level: logLevel,
-        devices: [
-          {
-            name: 'Sungrow SH10RT (simulated)',
-            driver: DEMO_DRIVER,
-            ...(driver.simulatorFields({ host: '127.0.0.1', port: simulatorPort }) as Record<string, unknown>),
-            // Faster than the default so the page visibly moves.
-            poll_interval_s: 2,
-            position: 'P3',
-          },
-          // The power-station kit (issue 6): the optimiser drives it as one battery.
-          ...kit.devices,
-        ],
-        // One controller drives one battery: the station. The Sungrow runs in its own self-consumption mode.
-        optimizer: { battery_device: KIT_NAMES.composite },
-        // A local time-of-use tariff (no internet needed) so the optimiser plans and the simulated
-        // battery follows: cheap nights, an evening peak worth discharging into.
-        tariff: {
-          provider: 'tou',
-          currency: 'AUD',
-          periods:
-            'peak all 17:00-21:00 0.45/0.12; shoulder all 07:00-17:00 0.25/0.05; offpeak all 21:00-07:00 0.12/0.03',
-        },
-      },
-      builtInDrivers,
-    );
     const logger = createLogger(logLevel as LogLevel, io.stdout);
-    let runtime: AddonRuntime;
+    const givenDataDir = stringFlag(values, 'data-dir');
+    let demo: Demo;
     try {
-      runtime = await AddonRuntime.start({
-        config,
-        dataDir,
-        supervised: false,
-        drivers: builtInDrivers,
+      demo = await startDemo({
         logger,
+        logLevel: logLevel as LogLevel,
         httpPort,
-        ...http,
+        http,
+        ...(givenDataDir === undefined ? {} : { dataDir: givenDataDir }),
         ...(ha === undefined ? {} : { ha }),
       });
     } catch (err) {
-      await cleanUp();
       throw new CliError(`cannot start the demo: ${startErrorLine(err, httpPort)}`);
     }
+    const { runtime, config, dataDir } = demo;
     // Handlers first: whoever reads the banner may send SIGTERM at once, and must get a clean stop.
-    const stopped = exitOnSignals(async () => {
-      await runtime.stop();
-      await cleanUp();
-    }, logger);
+    const stopped = exitOnSignals(() => demo.stop(), logger);
     io.stdout.write(
       `Smart Power Station demo: open ${runtime.url}\n` +
         `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +

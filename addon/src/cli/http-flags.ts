@@ -13,7 +13,7 @@ export const HTTP_FLAGS = {
 export const HTTP_USAGE =
   '[--http-host 127.0.0.1] [--http-names NAME,…] [--http-token-file FILE (or env SPS_HTTP_TOKEN)]';
 
-type HttpRuntimeOptions = Pick<RuntimeOptions, 'httpHost' | 'httpHostNames' | 'httpWriteToken'>;
+export type HttpRuntimeOptions = Pick<RuntimeOptions, 'httpHost' | 'httpHostNames' | 'httpWriteToken'>;
 
 export function httpOptionsFromFlags(
   values: Record<string, string | boolean | undefined>,

@@ -26,8 +26,8 @@ export const sungrowShDriver = defineDriver<SungrowFields>({
     minMs: TRANSPORT_PROFILE[fields.transport].minPollIntervalMs,
   }),
   create: (id, fields, { clock }) => new SungrowShAdapter({ id, connection: fields, clock }),
-  createSimulator: ({ realTime }) => {
-    const simulator = new SungrowSimulator({ realtime: realTime });
+  createSimulator: ({ realTime, clock }) => {
+    const simulator = new SungrowSimulator({ realtime: realTime, ...(clock === undefined ? {} : { clock }) });
     return {
       start: (address) => simulator.start(address),
       stop: () => simulator.stop(),

@@ -24,11 +24,17 @@ export function solarForPlan(feed: ForecastFeed | undefined): PowerForecastSourc
   return { forecast: (grid) => (feed ? onGrid(feed.current().points, grid) : flat(grid, 0)) };
 }
 
+/** How fast the load measured now gives way to the forecast: e^(−t/τ), a third left after an hour. */
+const ANCHOR_DECAY_MS = 60 * 60_000;
+
 /**
- * Household load for the plan: the learnt profile when it has points; until then (a fresh
- * install has no history, and the profile needs about a day) the load measured now, held flat —
- * a persistence forecast, the usual baseline, so the plan can start on day one. With neither,
- * nothing: the controller reports "forecasts missing" and hands the battery back.
+ * Household load for the plan: the load forecast (the learnt profile, blended with the typical-day
+ * profile while the history is short, so it covers the whole horizon from the first refresh),
+ * anchored on the load measured now: the first interval starts from the measurement and the
+ * difference fades out over the next hours. Without a forecast covering now (none configured, or
+ * its first refresh still under way) the load measured now held flat — a persistence forecast, the
+ * usual baseline. With neither, nothing: the controller reports "forecasts missing" and hands the
+ * battery back.
  */
 export function loadForPlan(
   feed: ForecastFeed | undefined,
@@ -36,10 +42,28 @@ export function loadForPlan(
 ): PowerForecastSource {
   return {
     forecast: (grid) => {
-      const learnt = feed ? onGrid(feed.current().points, grid) : [];
-      if (learnt.length > 0) return learnt;
+      const forecast = feed ? contiguousFrom(onGrid(feed.current().points, grid), grid) : [];
       const w = measuredLoadW();
-      return w === undefined || !Number.isFinite(w) ? [] : flat(grid, Math.max(0, w) / 1000);
+      const measuredKw = w === undefined || !Number.isFinite(w) ? undefined : Math.max(0, w) / 1000;
+      if (measuredKw === undefined) return forecast;
+      if (forecast.length === 0) return flat(grid, measuredKw);
+      const offset = measuredKw - (forecast[0] as ForecastPoint).kw;
+      return forecast.map((p) => ({
+        ...p,
+        kw: Math.max(0, p.kw + offset * Math.exp(-(p.start - grid.from) / ANCHOR_DECAY_MS)),
+      }));
     },
   };
+}
+
+/** The run of points from the grid's first slot on, one per slot; empty when the first slot has none. */
+function contiguousFrom(points: readonly ForecastPoint[], grid: ForecastGrid): ForecastPoint[] {
+  const bySlot = new Map(points.map((p) => [p.start, p]));
+  const out: ForecastPoint[] = [];
+  for (let start = grid.from; start < grid.to; start += grid.stepMs) {
+    const p = bySlot.get(start);
+    if (!p) break;
+    out.push(p);
+  }
+  return out;
 }

@@ -177,7 +177,9 @@ export class OptimizerRuntime {
   private tryStart(): void {
     if (this.stopped || this.starting || this.controllerValue) return;
     const runner = pickBattery(this.o.manager.list(), this.o.settings.batteryDevice);
-    if (!runner?.description) return;
+    // Connected (capabilities known) is not enough: until its first readings the controller would
+    // only fall back with "device not answering: connecting" at every start.
+    if (!runner?.description || !runner.availability.available) return;
     const { prices, currency } = this.o.inputs;
     if (!prices || !currency) return;
     this.batteryId = runner.config.id;

@@ -41,6 +41,7 @@ export const forecastOptionsSchema = z.strictObject(
       .trim()
       .min(1)
       .optional(),
+    load_daily_kwh: numberBetween(0.1, 1000).optional(),
     load_sensor: z
       .string({ error: expecting('expected an entity id such as sensor.house_load') })
       .trim()
@@ -85,6 +86,8 @@ export type LoadSettings =
       /** Device id (slug) whose load_power is the household load; default the first that has one. */
       readonly device?: string;
       readonly haSensor?: string;
+      /** The household's daily energy, kWh: the level of the typical-day profile a young history is blended with. */
+      readonly dailyKwh?: number;
       readonly timeZone: string;
       readonly refreshMs: number;
     };
@@ -182,11 +185,15 @@ export function toForecastSettings(
   }
 
   const wantsLoad =
-    optimising || solarSource !== 'none' || options.load_device !== undefined || options.load_sensor !== undefined;
+    optimising ||
+    solarSource !== 'none' ||
+    options.load_device !== undefined ||
+    options.load_sensor !== undefined ||
+    options.load_daily_kwh !== undefined;
   const loadSource = options.load ?? (wantsLoad ? 'store' : 'none');
   let load: LoadSettings;
   if (loadSource === 'none') {
-    const stray = (['load_device', 'load_sensor'] as const).find((f) => options[f] !== undefined);
+    const stray = (['load_device', 'load_sensor', 'load_daily_kwh'] as const).find((f) => options[f] !== undefined);
     if (stray !== undefined) throw new ForecastOptionError(stray, 'is not used when load is none');
     load = { source: 'none' };
   } else {
@@ -194,6 +201,7 @@ export function toForecastSettings(
       source: 'store',
       ...(options.load_device === undefined ? {} : { device: deviceIds(options.load_device) }),
       ...(options.load_sensor === undefined ? {} : { haSensor: options.load_sensor }),
+      ...(options.load_daily_kwh === undefined ? {} : { dailyKwh: options.load_daily_kwh }),
       timeZone: options.time_zone ?? localTimeZone(),
       refreshMs: LOAD_REFRESH_MS,
     };

@@ -6,6 +6,8 @@ import { TypedEmitter, type Clock, type TimerHandle } from '@sps/core';
 export interface ForecastSnapshot {
   readonly kind: 'solar' | 'load';
   readonly source: string;
+  /** One line: what the forecast is made of (e.g. how much history and how much default profile). */
+  readonly basis?: string;
   /** Absent until the first success. */
   readonly points: readonly GridPoint[];
   readonly updatedAt?: number;
@@ -18,6 +20,7 @@ export interface ForecastSnapshot {
 
 export interface ForecastResult {
   readonly source: string;
+  readonly basis?: string;
   readonly points: GridPoint[];
   readonly warnings?: string[];
 }
@@ -87,6 +90,7 @@ export class ForecastService {
       this.snapshot = {
         kind: this.options.kind,
         source: result.source,
+        ...(result.basis === undefined ? {} : { basis: result.basis }),
         points: result.points,
         updatedAt: now,
         lastAttemptAt: now,

@@ -171,6 +171,7 @@ export class PricingHaDevice implements ExtraHaDevices {
     const current = points.find((p) => p.start <= now);
     client.publishState(OPTIMISER_DEVICE_ID, key, current ? round3(current.kw) : null, {
       source: snapshot.source,
+      basis: snapshot.basis ?? null,
       updated: iso(snapshot.updatedAt),
       reason: snapshot.reason ?? null,
       energy_next_24h_kwh: points.length ? energyKwh(points, now, 24) : null,

@@ -94,6 +94,7 @@ function forecastJson(service: ForecastService | undefined, now: number) {
   return {
     configured: true,
     source: s.source,
+    basis: s.basis ?? null,
     unit: 'kW',
     updated: iso(s.updatedAt),
     next_refresh: iso(s.nextRefreshAt),

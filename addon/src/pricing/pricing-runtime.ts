@@ -1,6 +1,7 @@
 import { TypedEmitter, type Clock, type TimerHandle } from '@sps/core';
 import {
   ForecastSolarProvider,
+  type LoadBlend,
   HaSolarForecastProvider,
   LoadForecaster,
   OpenMeteoPvProvider,
@@ -91,6 +92,7 @@ export class PricingRuntime {
           ? {}
           : { fallbackHistory: new HaStatisticsLoadHistory(options.ha, load.haSensor) }),
         model: { timeZone: load.timeZone },
+        prior: load.dailyKwh === undefined ? {} : { dailyKwh: load.dailyKwh },
       });
       this.load = new ForecastService({
         kind: 'load',
@@ -98,7 +100,15 @@ export class PricingRuntime {
         clock,
         refreshMs: load.refreshMs,
         retryMs: 5 * MINUTE,
-        produce: (grid, now) => forecaster.forecast(grid, now),
+        // An hour past the plan's 48 h: between two refreshes the plan still finds its whole horizon.
+        hours: 49,
+        produce: async (grid, now) => {
+          const forecast = await forecaster.forecast(grid, now);
+          return {
+            ...forecast,
+            ...(forecast.blend === undefined ? {} : { basis: describeLoadBlend(forecast.blend) }),
+          };
+        },
         onInternalError,
       });
     }
@@ -184,4 +194,26 @@ export function haForecastBridge(ha: () => HaCommandSender | undefined): HaForec
       return states.find((s) => s.entity_id === entityId)?.attributes;
     },
   };
+}
+
+/** The load forecast's basis in one line, for HA's `basis` attribute, the API and the panel. */
+export function describeLoadBlend(blend: LoadBlend): string {
+  const level = `${round1(blend.profileDailyKwh)} kWh/day (${
+    blend.profileLevel === 'configured'
+      ? 'load_daily_kwh'
+      : blend.profileLevel === 'history'
+        ? 'the level of the history'
+        : 'the default: no load history yet'
+  })`;
+  const days = `${round1(blend.coveredDays)} days of recorded load`;
+  if (blend.historyWeight <= 0) return `typical-day profile at ${level}`;
+  if (blend.historyWeight >= 1) return `learnt from ${days}`;
+  return (
+    `learnt from ${days} (weight ${Math.round(blend.historyWeight * 100)} %), ` +
+    `blended with the typical-day profile at ${level}`
+  );
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }

@@ -147,6 +147,8 @@ export class Controller {
   private ticker: TimerHandle | null = null;
   private debounce: TimerHandle | null = null;
   private overrideTimer: TimerHandle | null = null;
+  /** Fires when the plan in force is `replanEveryMs` old, so a plan made between ticks is not kept a tick longer. */
+  private replanTimer: TimerHandle | null = null;
   private running = false;
 
   constructor(options: ControllerOptions) {
@@ -182,7 +184,8 @@ export class Controller {
     this.ticker?.cancel();
     this.debounce?.cancel();
     this.overrideTimer?.cancel();
-    this.ticker = this.debounce = this.overrideTimer = null;
+    this.replanTimer?.cancel();
+    this.ticker = this.debounce = this.overrideTimer = this.replanTimer = null;
     await this.queue;
     if ((options.handBack ?? true) && this.applied && this.applied.target.kind !== 'self_consumption') {
       const caps = this.capabilitiesOrNull();
@@ -553,6 +556,13 @@ export class Controller {
     this.plan = plan;
     this.planAt = now;
     this.planStartSoc = soc;
+    this.replanTimer?.cancel();
+    this.replanTimer = this.running
+      ? this.clock.setTimeout(
+          () => void this.enqueue({ replan: false, urgent: false }),
+          this.o.replanEveryMs ?? 5 * MINUTE,
+        )
+      : null;
     if (plan.intervals.length > 0) {
       try {
         this.ledger.record(now, intervalCosts(plan, inputs.scenario, now));

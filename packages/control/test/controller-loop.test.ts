@@ -211,6 +211,26 @@ describe('watchdog', () => {
   }, 60_000);
 });
 
+describe('re-plan cadence', () => {
+  it('re-plans 5 minutes after the last plan, also when that plan was made between two ticks', async () => {
+    rig = await startControlRig(scheduler);
+    const r = rig;
+    await r.controller.start();
+    await r.runFor(3 * MINUTE);
+    const plannedAt: number[] = [];
+    r.controller.events.on('plan', () => plannedAt.push(r.clock.now()));
+    // New prices half-way between two ticks: a plan 5 s later (the debounce), off the minute grid.
+    await r.clock.advance(30_000);
+    r.controller.inputsChanged();
+    await r.runFor(30 * MINUTE);
+    expect(plannedAt[0]).toBe(DAY_START + 3 * MINUTE + 35_000);
+    const gaps = plannedAt.slice(1).map((t, i) => (t - (plannedAt[i] as number)) / MINUTE);
+    expect(gaps.length).toBeGreaterThanOrEqual(5);
+    // Before: the due check ran only on the minute tick, so this gap was 5 min 25 s.
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(5);
+  }, 60_000);
+});
+
 describe('manual overrides', () => {
   it('win over the plan, survive a restart, expire, and the plan resumes', async () => {
     rig = await startControlRig(scheduler, { start: DAY_START + 2 * HOUR });

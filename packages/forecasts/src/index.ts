@@ -8,5 +8,6 @@ export * from './solar/openMeteo.js';
 export * from './solar/pvModel.js';
 export * from './load/model.js';
 export * from './load/forecaster.js';
+export * from './load/prior.js';
 export * from './load/backtest.js';
 export * from './cli.js';

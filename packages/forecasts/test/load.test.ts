@@ -99,10 +99,76 @@ describe('load profile model', () => {
     expect(f.points[0]).toMatchObject({ start: asOf, end: asOf + 5 * MIN, kw: expect.closeTo(0.5, 5) });
     expect(f.points.find((p) => p.start === asOf + 18 * H)!.kw).toBeCloseTo(2);
 
-    const empty = new LoadForecaster({ history: { loadHistory: () => Promise.resolve([]) }, model: { timeZone: TZ } });
-    const none = await empty.forecast(gridFrom(asOf, 1), asOf);
+    expect(f.blend).toMatchObject({ historyWeight: 1 });
+
+    const learntOnly = new LoadForecaster({
+      history: { loadHistory: () => Promise.resolve([]) },
+      model: { timeZone: TZ },
+      prior: false,
+    });
+    const none = await learntOnly.forecast(gridFrom(asOf, 1), asOf);
     expect(none.points).toEqual([]);
     expect(none.warnings).toEqual(['no load history: no forecast']);
+  });
+
+  describe('a short history never shortens the horizon', () => {
+    const now = Date.parse('2026-03-02T09:00:07Z');
+    const grid = gridFrom(now, 48);
+    const historyOf = (samples: LoadSample[]) => ({
+      loadHistory: (f: number, t: number) => Promise.resolve(samples.filter((s) => s.end > f && s.start < t)),
+    });
+    const energyKwh = (points: { start: number; end: number; kw: number }[], from: number, hours: number) =>
+      points
+        .filter((p) => p.start >= from && p.start < from + hours * H)
+        .reduce((sum, p) => sum + (p.kw * (p.end - p.start)) / H, 0);
+
+    it('no history: the typical-day profile at the default 10 kWh a day, over the whole grid', async () => {
+      const f = await new LoadForecaster({ history: historyOf([]), model: { timeZone: 'UTC' } }).forecast(grid, now);
+      expect(f.points).toHaveLength(576);
+      expect(f.points[0]!.start).toBe(grid.from);
+      expect(f.points[575]!.end).toBe(grid.to);
+      expect(f.blend).toEqual({ coveredDays: 0, historyWeight: 0, profileDailyKwh: 10, profileLevel: 'default' });
+      expect(f.warnings).toBeUndefined();
+      expect(energyKwh(f.points, grid.from, 24)).toBeCloseTo(10, 5);
+      // The shape: the evening peak above the small hours.
+      const at = (iso: string) => f.points.find((p) => p.start === Date.parse(iso))!.kw;
+      expect(at('2026-03-02T18:30:00Z')).toBeGreaterThan(2 * at('2026-03-03T03:00:00Z'));
+    });
+
+    it('a configured daily energy sets the level', async () => {
+      const f = await new LoadForecaster({
+        history: historyOf([]),
+        model: { timeZone: 'UTC' },
+        prior: { dailyKwh: 6 },
+      }).forecast(grid, now);
+      expect(f.blend).toMatchObject({ profileDailyKwh: 6, profileLevel: 'configured' });
+      expect(energyKwh(f.points, grid.from, 24)).toBeCloseTo(6, 5);
+    });
+
+    it.each([
+      ['a few seconds', 7_000],
+      ['half an hour', 30 * MIN],
+      ['five hours', 5 * H],
+    ])('%s of history: every interval of 48 h, blended with the profile', async (_name, ms) => {
+      // Before: the learnt profile alone, which only knows the slots the history saw ("cover only 15 min").
+      const f = await new LoadForecaster({
+        history: historyOf([{ start: now - ms, end: now, kw: 0.8 }]),
+        model: { timeZone: 'UTC' },
+      }).forecast(grid, now);
+      expect(f.points).toHaveLength(576);
+      expect(f.points.every((p, i) => p.start === grid.from + i * 5 * MIN && Number.isFinite(p.kw))).toBe(true);
+      expect(f.blend!.historyWeight).toBeCloseTo(ms / DAY / 7, 5);
+      expect(f.blend!.profileLevel).toBe('history');
+      // The level follows the history: 0.8 kW in the morning is more than the default home draws then.
+      expect(f.blend!.profileDailyKwh).toBeGreaterThan(10);
+    });
+
+    it('a week of history takes over from the profile', async () => {
+      const week = synthetic(now - 7 * DAY, 7, () => 0.3);
+      const f = await new LoadForecaster({ history: historyOf(week), model: { timeZone: 'UTC' } }).forecast(grid, now);
+      expect(f.blend!.historyWeight).toBe(1);
+      expect(f.points.every((p) => Math.abs(p.kw - 0.3) < 1e-9)).toBe(true);
+    });
   });
 
   it('CLI output: ISO timestamps, kW, the step', async () => {

@@ -4,6 +4,7 @@ import { HOUR, gridStarts } from '../grid.js';
 import { getJson, joinUrl } from '../http.js';
 import type { LoadModelOptions, LoadSample, TemperaturePoint } from './model.js';
 import { LoadProfileModel, temperatureAt } from './model.js';
+import { DEFAULT_FULL_HISTORY_DAYS, LoadPriorProfile, coveredDays, type LoadPriorOptions } from './prior.js';
 
 const DAY = 24 * HOUR;
 
@@ -17,11 +18,24 @@ export interface TemperatureSource {
   temperatures(from: number, to: number): Promise<TemperaturePoint[]>;
 }
 
+/** How a load forecast was made: what the user sees as its basis. */
+export interface LoadBlend {
+  /** Days of load the history covers (fractional: 6 h = 0.25). */
+  coveredDays: number;
+  /** Share of the learnt profile in each point, 0–1 (the rest is the typical-day profile). */
+  historyWeight: number;
+  /** The typical-day profile's daily energy, kWh, and where its level came from. */
+  profileDailyKwh: number;
+  profileLevel: 'configured' | 'history' | 'default';
+}
+
 export interface LoadForecast {
   source: 'profile';
   points: GridPoint[];
   /** Days of history the profile was built from. */
   historyDays: number;
+  /** Absent when the typical-day profile is switched off (`prior: false`). */
+  blend?: LoadBlend;
   warnings?: string[];
 }
 
@@ -33,6 +47,11 @@ export interface LoadForecasterOptions {
   minHistoryDays?: number;
   temperature?: TemperatureSource;
   model: LoadModelOptions;
+  /**
+   * The typical-day profile blended in while the history is short (default on): with it the
+   * forecast always covers the whole grid. `false` = the learnt profile alone (gaps stay gaps).
+   */
+  prior?: LoadPriorOptions | false;
 }
 
 export class LoadForecaster {
@@ -63,14 +82,43 @@ export class LoadForecaster {
       }
     }
     const model = LoadProfileModel.fromSamples(samples, now, o.model, temps);
+    const inWindow = samples.filter((s) => s.end > from && s.start < now);
+    const prior = o.prior === false ? undefined : LoadPriorProfile.fit(inWindow, o.model.timeZone, o.prior?.dailyKwh);
+    const covered = coveredDays(inWindow);
+    // The history earns its weight day by day, so a few hours of it never decide a whole day.
+    const historyWeight = prior
+      ? Math.min(1, covered / ((o.prior === false ? undefined : o.prior?.fullHistoryDays) ?? DEFAULT_FULL_HISTORY_DAYS))
+      : 1;
     const points: GridPoint[] = [];
     for (const start of gridStarts(grid)) {
       const mid = start + grid.stepMs / 2;
-      const kw = model.predictKw(mid, temps.length ? temperatureAt(temps, mid) : undefined);
+      const learnt = model.predictKw(mid, temps.length ? temperatureAt(temps, mid) : undefined);
+      const typical = prior?.predictKw(mid);
+      const kw =
+        learnt === undefined
+          ? typical
+          : typical === undefined
+            ? learnt
+            : historyWeight * learnt + (1 - historyWeight) * typical;
       if (kw !== undefined) points.push({ start, end: start + grid.stepMs, kw });
     }
     if (points.length === 0) warnings.push('no load history: no forecast');
-    return { source: 'profile', points, historyDays: model.historyDays, ...(warnings.length ? { warnings } : {}) };
+    return {
+      source: 'profile',
+      points,
+      historyDays: model.historyDays,
+      ...(prior
+        ? {
+            blend: {
+              coveredDays: covered,
+              historyWeight,
+              profileDailyKwh: prior.meanKw * 24,
+              profileLevel: prior.level,
+            },
+          }
+        : {}),
+      ...(warnings.length ? { warnings } : {}),
+    };
   }
 }
 
