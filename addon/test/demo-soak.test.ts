@@ -23,6 +23,7 @@ const DAY = 24 * 60 * MIN;
  * loopback, so no reading is older than a step (the controller's staleness limit is 3 minutes).
  */
 const STEP = 2 * MIN;
+const SUB_STEP = 1000;
 /**
  * Simulated days: 1 in `pnpm test` (HiGHS solves the station's on/off plan ~300 ms each, 288 plans a
  * day); `pnpm soak` runs the issue's 7 days (SPS_SOAK_DAYS=7).
@@ -89,7 +90,12 @@ async function settle(demo: Demo, clock: ManualClock, stepMs: number): Promise<s
 async function soak(demo: Demo, clock: ManualClock, ms: number, figures: SoakFigures, warmUpMs = 0): Promise<void> {
   const started = clock.now();
   for (let t = 0; t < ms; t += STEP) {
-    await clock.advance(STEP);
+    // A second at a time, letting the controller finish a cycle (its device writes are real I/O)
+    // before time moves on: otherwise a cycle queued behind a write would run up to a step late.
+    for (let s = 0; s < STEP; s += SUB_STEP) {
+      await clock.advance(SUB_STEP);
+      await demo.runtime.optimizer.controller?.whenIdle();
+    }
     const down = await settle(demo, clock, STEP);
     figures.steps += 1;
     const iso = new Date(clock.now()).toISOString();
@@ -189,7 +195,7 @@ describe('the demo on a simulated clock', () => {
     // The figures the issue asks for, in the test log.
     console.log(
       `demo soak, ${SOAK_DAYS} simulated day(s) in ${realSeconds.toFixed(1)} s: ${figures.steps} steps, ${figures.plans} plans, ` +
-        `${figures.fallbacks} fallbacks, longest gap between plans ${figures.longestGapMin} min, ` +
+        `${figures.fallbacks} fallbacks, longest gap between plans ${(figures.longestGapMin * 60).toFixed(0)} s, ` +
         `${figures.notOptimising.length} steps not optimising, ${figures.deviceOutages.length} device outages, ` +
         `${fellBack().length} fallbacks logged (start-up included)\n` +
         `load forecast basis by day:\n  ${figures.basis.join('\n  ')}`,
@@ -199,7 +205,8 @@ describe('the demo on a simulated clock', () => {
     expect(figures.fallbacks).toBe(0);
     // Not even while the devices connect.
     expect(fellBack()).toEqual([]);
-    expect(figures.longestGapMin).toBeLessThanOrEqual(5);
+    // 5 minutes, to the harness's resolution (a cycle queued behind a write runs at most a sub-step late).
+    expect(figures.longestGapMin).toBeLessThanOrEqual(5 + SUB_STEP / MIN);
     // One plan at least every 5 minutes (more when prices or forecasts change).
     expect(figures.plans).toBeGreaterThanOrEqual((SOAK_DAYS * DAY) / (5 * MIN));
     // A fresh store: the typical-day profile first; the history's weight grows a seventh a day and
@@ -231,7 +238,7 @@ describe('the demo on a simulated clock', () => {
     expect(figures.notOptimising.slice(0, 5)).toEqual([]);
     expect(figures.fallbacks).toBe(0);
     expect(fellBack()).toEqual([]);
-    expect(figures.longestGapMin).toBeLessThanOrEqual(5);
+    expect(figures.longestGapMin).toBeLessThanOrEqual(5 + SUB_STEP / MIN);
     // The seconds of history already count (the level), the typical-day profile carries the rest.
     expect(figures.basis[0]).toMatch(/learnt from 0(\.0)? days of recorded load \(weight 0 %\), blended/);
   }, 120_000);
