@@ -6,7 +6,14 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
   testMatch: ['**/test/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.venv/', '/integration-bridge/'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/dist/',
+    '/.venv/',
+    '/integration-bridge/',
+    // scripts/test-all.sh runs the 7-day demo soak in a jest process of its own, beside this one.
+    ...(process.env.SPS_SOAK === 'separate' ? ['/addon/test/demo-soak\\.test\\.ts$'] : []),
+  ],
   modulePathIgnorePatterns: ['<rootDir>/.venv/', '/dist/'],
   transform: {
     '^.+\\.ts$': [
