@@ -61,10 +61,8 @@ const addon = spawn(
     '0',
     '--ha-url',
     hass.wsUrl,
-    '--ha-token',
-    hass.token,
   ],
-  { stdio: ['ignore', 'ignore', 'inherit'] },
+  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SPS_HA_TOKEN: hass.token } },
 );
 let observer;
 try {

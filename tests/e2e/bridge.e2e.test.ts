@@ -1,6 +1,6 @@
 /**
  * End-to-end: a real Home Assistant core (from .venv) with the bridge installed, and the real
- * add-on (`node addon/dist/cli.js run … --ha-url … --ha-token …`) as a child process polling a
+ * add-on (`node addon/dist/cli.js run … --ha-url …` with `SPS_HA_TOKEN`) as a child process polling a
  * Sungrow simulator that runs in this test process on a frozen clock. Everything is asserted
  * through HA's own REST and websocket APIs and the simulator's holding registers.
  * Skipped with a warning when the venv is missing (run scripts/setup.sh); on CI that is a failure.
@@ -110,21 +110,22 @@ describeE2e('the add-on against a real Home Assistant', () => {
     });
 
   function startAddon(): SpsProcess {
-    return new SpsProcess([
-      'run',
-      '--config',
-      optionsFile,
-      '--data-dir',
-      path.join(tmp, 'data'),
-      '--port',
-      '0',
-      '--ha-url',
-      hass.wsUrl,
-      '--ha-token',
-      hass.token,
-      '--ha-config-dir',
-      hass.configDir,
-    ]);
+    return new SpsProcess(
+      [
+        'run',
+        '--config',
+        optionsFile,
+        '--data-dir',
+        path.join(tmp, 'data'),
+        '--port',
+        '0',
+        '--ha-url',
+        hass.wsUrl,
+        '--ha-config-dir',
+        hass.configDir,
+      ],
+      { SPS_HA_TOKEN: hass.token },
+    );
   }
 
   async function waitForLiveEntities(timeoutMs: number): Promise<void> {
@@ -200,7 +201,10 @@ describeE2e('the add-on against a real Home Assistant', () => {
     expect(String(device?.['model'])).toMatch(/^SH/);
     expect(device?.['configuration_url']).toBe(addonUrl.replace('127.0.0.1', 'localhost'));
     const hub = devices.find((d) => d['id'] === device?.['via_device_id']);
-    expect(hub).toMatchObject({ manufacturer: 'Smart Power Station', sw_version: '0.1.0' });
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'addon', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(hub).toMatchObject({ manufacturer: 'Smart Power Station', sw_version: version });
 
     const { devices: addonDevices } = (await (await fetch(`${addonUrl}api/devices`)).json()) as AddonDevices;
     const keys = addonDevices.find((d) => d.id === DEVICE_ID)?.entities.map((e) => e.key) ?? [];

@@ -95,11 +95,15 @@ describeE2e('the power-station kit in a real Home Assistant', () => {
     writeFileSync(optionsFile, stringify({ log_level: 'debug', devices: kit.devices }));
     hass = await startHass();
     observer = await connectToHa({ url: hass.wsUrl, token: hass.token });
-    addon = new SpsProcess([
-      'run',
-      ...['--config', optionsFile, '--data-dir', path.join(tmp, 'data'), '--port', '0'],
-      ...['--ha-url', hass.wsUrl, '--ha-token', hass.token, '--ha-config-dir', hass.configDir],
-    ]);
+    // The token through the environment, as DOCS recommends (not on the command line, where ps shows it).
+    addon = new SpsProcess(
+      [
+        'run',
+        ...['--config', optionsFile, '--data-dir', path.join(tmp, 'data'), '--port', '0'],
+        ...['--ha-url', hass.wsUrl, '--ha-config-dir', hass.configDir],
+      ],
+      { SPS_HA_TOKEN: hass.token },
+    );
     addonUrl = (await addon.url()).replace('localhost', '127.0.0.1');
     await eventually(
       async () => {
