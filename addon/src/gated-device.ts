@@ -1,4 +1,4 @@
-import { RelayHoldError, WriteRateLimitedError, type SafetyGuard } from '@sps/control';
+import { waitBeforeRetryMs, type SafetyGuard } from '@sps/control';
 import {
   CommandRejectedError,
   DeviceError,
@@ -58,10 +58,10 @@ export class GatedDevice implements Device {
     } catch (err) {
       // A member inside its relay hold or over its write budget will take the command later: to the
       // composite's caller that is a busy device (the hand-back retries it), not a refusal for good.
-      if (err instanceof RelayHoldError || err instanceof WriteRateLimitedError) {
-        throw new DeviceError('busy', err.message, { cause: err });
+      if (err instanceof CommandRejectedError) {
+        const kind = waitBeforeRetryMs(err) === undefined ? 'rejected' : 'busy';
+        throw new DeviceError(kind, err.message, { cause: err });
       }
-      if (err instanceof CommandRejectedError) throw new DeviceError('rejected', err.message, { cause: err });
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import { RelayHoldError, WriteRateLimitedError } from '@sps/control';
+import { waitBeforeRetryMs } from '@sps/control';
 import { CommandRejectedError, DeviceError, isoUtc, type Clock, type Command, type CommandOutcome } from '@sps/core';
 import { z } from 'zod';
 import type { Logger } from './logger.js';
@@ -355,7 +355,7 @@ function describeCommand(command: Command): string {
 /** Only a refusal that can never succeed ends a hand-back; anything else is worth another try. */
 export function isPermanentRefusal(err: unknown): boolean {
   // A relay hold or a write budget passes with time: not a refusal for good, whoever raised it.
-  if (err instanceof RelayHoldError || err instanceof WriteRateLimitedError) return false;
+  if (waitBeforeRetryMs(err) !== undefined) return false;
   return err instanceof CommandRejectedError || (err instanceof DeviceError && err.isRefusal);
 }
 

@@ -1,4 +1,4 @@
-import { RelayHoldError, WriteRateLimitedError } from '@sps/control';
+import { RelayHoldError, WriteRateLimitedError, waitBeforeRetryMs } from '@sps/control';
 import { CommandRejectedError, DeviceError, type DeviceErrorKind } from '@sps/core';
 import { UnknownDeviceError } from '../device-manager.js';
 
@@ -35,7 +35,7 @@ export function errorReply(err: unknown): ErrorReply {
     return {
       status: 429,
       body: { error: err.message },
-      headers: { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) },
+      headers: { 'retry-after': retryAfterSeconds(err.retryAfterMs) },
     };
   }
   if (err instanceof RelayHoldError) {
@@ -43,7 +43,7 @@ export function errorReply(err: unknown): ErrorReply {
     return {
       status: 409,
       body: { error: err.message, field: 'on' },
-      headers: { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) },
+      headers: { 'retry-after': retryAfterSeconds(err.retryAfterMs) },
     };
   }
   if (err instanceof CommandRejectedError) {
@@ -54,8 +54,8 @@ export function errorReply(err: unknown): ErrorReply {
     if (err.kind !== 'busy') return reply;
     // A member's relay hold or write budget (through a composite) knows when it will take the command.
     const waitMs = retryAfterInCauses(err);
-    const retryAfterS = waitMs === undefined ? DEVICE_BUSY_RETRY_AFTER_S : Math.max(1, Math.ceil(waitMs / 1000));
-    return { ...reply, headers: { 'retry-after': String(retryAfterS) } };
+    const retryAfter = waitMs === undefined ? String(DEVICE_BUSY_RETRY_AFTER_S) : retryAfterSeconds(waitMs);
+    return { ...reply, headers: { 'retry-after': retryAfter } };
   }
   return { status: 500, body: { error: 'internal error' } };
 }
@@ -64,8 +64,14 @@ export function errorReply(err: unknown): ErrorReply {
 function retryAfterInCauses(err: Error): number | undefined {
   let cause: unknown = err.cause;
   for (let depth = 0; depth < 8 && cause instanceof Error; depth++) {
-    if (cause instanceof RelayHoldError || cause instanceof WriteRateLimitedError) return cause.retryAfterMs;
+    const waitMs = waitBeforeRetryMs(cause);
+    if (waitMs !== undefined) return waitMs;
     cause = cause.cause;
   }
   return undefined;
+}
+
+/** Retry-After in whole seconds, at least 1 (0 would invite an immediate retry that is refused again). */
+function retryAfterSeconds(waitMs: number): string {
+  return String(Math.max(1, Math.ceil(waitMs / 1000)));
 }

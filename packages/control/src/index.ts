@@ -2,6 +2,7 @@ export * from './safety-limits.js';
 export * from './safety-guard.js';
 export * from './write-rate-limiter.js';
 export * from './relay-hold.js';
+export * from './waitable-refusal.js';
 export * from './write-ledger.js';
 // The controller (issue 5): model predictive control of one battery.
 export * from './controller.js';
