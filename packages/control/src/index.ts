@@ -15,3 +15,4 @@ export * from './manual-override.js';
 export * from './planning-inputs.js';
 export * from './daily-costs.js';
 export * from './tracked-device.js';
+export * from './demand-response.js';

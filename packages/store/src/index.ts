@@ -8,3 +8,4 @@ export { AGGREGATE_BUCKET_MS } from './buckets.js';
 export type { LatestByDevice } from './latest-values.js';
 export { StoreInputError, StoreClosedError } from './errors.js';
 export { MAX_STATE_BYTES } from './state-table.js';
+export { loadSqlite, type DatabaseSync, type StatementSync } from './sqlite.js';
