@@ -88,3 +88,11 @@ WORKDIR /app
 # Under the Supervisor the add-on reads /data/options.json itself and keeps its store in /data.
 ENTRYPOINT []
 CMD ["node", "/app/addon/dist/cli.js", "run"]
+
+# The Supervisor watches the container's health and restarts the add-on when it turns unhealthy and the user keeps
+# its Watchdog switch on (this replaces config.yaml's obsolete `watchdog` URL). /api/health answers 200 whenever the
+# HTTP server runs, also while a device is offline ("degraded"), so only a hung or dead add-on fails it; loopback is
+# one of the addresses the add-on answers under the Supervisor (addon/src/http/ingress-guard.ts). The start period
+# covers the first start's store migration; three misses in a row, a minute and a half, count as hung.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8099/api/health',{signal:AbortSignal.timeout(8000)}).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]

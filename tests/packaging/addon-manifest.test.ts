@@ -58,13 +58,16 @@ describe('config.yaml', () => {
     expect(typeof manifest['description']).toBe('string');
     expect(manifest['version']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(manifest['arch']).toEqual(['aarch64', 'amd64']);
-    expect(['initialize', 'system', 'services', 'application', 'once']).toContain(manifest['startup']);
-    expect(['auto', 'manual', 'manual_only']).toContain(manifest['boot']);
+    // Left at their defaults (application, auto), which the add-on linter wants left out.
+    expect(manifest['startup']).toBeUndefined();
+    expect(manifest['boot']).toBeUndefined();
   });
 
   it('serves the panel through ingress on the port the add-on listens on', () => {
     expect(manifest['ingress']).toBe(true);
-    expect(manifest['ingress_port']).toBe(INGRESS_PORT);
+    // Left out: the Supervisor's default ingress port is 8099 (docs/apps/presentation.md, "Ingress").
+    expect(manifest['ingress_port']).toBeUndefined();
+    expect(INGRESS_PORT).toBe(8099);
     expect(manifest['panel_icon']).toMatch(/^mdi:[a-z0-9-]+$/);
     expect(typeof manifest['panel_title']).toBe('string');
     // No `ports`: the panel is reachable through ingress only.
@@ -84,11 +87,9 @@ describe('config.yaml', () => {
     expect(SHUTDOWN_DEADLINE_MS + 3000).toBeLessThanOrEqual(SUPERVISOR_STOP_TIMEOUT_S * 1000);
   });
 
-  it('points the watchdog at the health endpoint', () => {
-    const watchdog = String(manifest['watchdog']);
-    // The Supervisor's pattern for `watchdog`.
-    expect(watchdog).toMatch(/^(?:https?|\[PROTO:\w+\]|tcp):\/\/\[HOST\]:(\[PORT:\d+\]|\d+).*$/);
-    expect(watchdog).toBe(`http://[HOST]:[PORT:${INGRESS_PORT}]/api/health`);
+  it('leaves the health check to the image: no obsolete watchdog URL, a Docker HEALTHCHECK on /api/health', () => {
+    expect(manifest['watchdog']).toBeUndefined();
+    expect(readRepoText('Dockerfile')).toContain(`http://127.0.0.1:${INGRESS_PORT}/api/health`);
   });
 
   it('uses the Home Assistant API and maps the HA config folder with current key names', () => {
@@ -138,6 +139,10 @@ describe('config.yaml', () => {
   it('has a schema the Supervisor loads, nested at most two levels', () => {
     expect(schemaProblems(manifest.schema)).toEqual([]);
     expect(schemaNesting(manifest.schema)).toBeLessThanOrEqual(2);
+  });
+
+  it('has a schema the Supervisors before 2026.03.3 load too (no negative bounds), so HA 2025.4 lists it', () => {
+    expect(schemaProblems(manifest.schema, 'before-2026.03.3')).toEqual([]);
   });
 
   it('gives defaults only for options the schema knows, and none for optional ones', () => {

@@ -13,8 +13,9 @@ import { mergeOptions, validateOptions, type OptionsSchema, type ValidationResul
  * - normalized/  the Supervisor accepts by coercing a value or dropping an unknown key, the add-on (stricter when
  *                it reads a file itself, outside HA) rejects the raw file naming the field, and accepts what the
  *                Supervisor writes: nothing the Supervisor lets through stops the add-on;
- * - addon-only/  rules the schema language cannot express (comparing list items): the Supervisor accepts, the
- *                add-on refuses to start, naming the field.
+ * - addon-only/  rules the schema language cannot express (comparing list items), or cannot express on the older
+ *                Supervisors this add-on supports (a negative lower bound): the Supervisor accepts, the add-on
+ *                refuses to start, naming the field.
  */
 
 interface Manifest {

@@ -1,4 +1,5 @@
 import {
+  isKnownElementType,
   mergeOptions,
   parseElementType,
   schemaNesting,
@@ -198,5 +199,39 @@ describe('schema shape', () => {
     expect(schemaNesting({ a: 'str' })).toBe(0);
     expect(schemaNesting({ a: ['str'], b: { c: 'str' } })).toBe(1);
     expect(schemaNesting({ a: [{ b: 'str' }] })).toBe(2);
+  });
+});
+
+describe('the Supervisors before 2026.03.3 (the HA 2025.4 era)', () => {
+  const older = 'before-2026.03.3' as const;
+
+  it('know no negative bounds: float(-90,90) and int(-5,0) are unknown types there, as the whole config fails', () => {
+    expect(isKnownElementType('float(-90,90)?', 'current')).toBe(true);
+    expect(isKnownElementType('float(-90,90)?', older)).toBe(false);
+    expect(isKnownElementType('int(-5,0)', older)).toBe(false);
+    expect(schemaProblems({ f: { lat: 'float(-90,90)?' } }, older)).toEqual([
+      'schema.f.lat: unknown type "float(-90,90)?"',
+    ]);
+  });
+
+  it('take an upper bound alone and every other type the current Supervisor takes', () => {
+    for (const typ of ['float(,90)?', 'float(0.5,1)', 'int(0,247)?', 'str?', 'password?', 'url?', 'port?', 'bool?']) {
+      expect({ typ, known: isKnownElementType(typ, older) }).toEqual({ typ, known: true });
+    }
+    for (const typ of ['match(^[A-Z]{3}$)?', 'list(a|b)?', 'email', 'device(subsystem=tty)']) {
+      expect({ typ, known: isKnownElementType(typ, older) }).toEqual({ typ, known: true });
+    }
+  });
+
+  it('allow only their fixed nesting: a dict, or a list of dicts, holding elements or lists of elements', () => {
+    expect(schemaProblems({ a: [{ b: 'str', c: ['int'] }], d: { e: ['str'] }, f: ['str'] }, older)).toEqual([]);
+    expect(schemaProblems({ a: { b: { c: 'str' } } }, older)).toEqual([
+      'schema.a: nested deeper than Supervisors before 2026.03.3 allow',
+    ]);
+    expect(schemaProblems({ a: { b: [{ c: 'str' }] } }, older)).toEqual([
+      'schema.a: nested deeper than Supervisors before 2026.03.3 allow',
+    ]);
+    // The current Supervisor nests freely (a list still may not hold a list directly).
+    expect(schemaProblems({ a: { b: { c: 'str' } } })).toEqual([]);
   });
 });

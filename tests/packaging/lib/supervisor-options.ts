@@ -55,6 +55,39 @@ const SCHEMA_ELEMENT = new RegExp(
     ')\\??$',
 );
 
+/**
+ * The same pattern in the Supervisors before 2026.03.3 (checked in its git history: 2025.04.0 to 2026.03.2): `int`
+ * bounds are digits only and `float` bounds digits and dots only, so a negative bound such as `float(-90,90)` is
+ * an unknown type there and the whole config.yaml fails to load (the add-on disappears from the store).
+ */
+const SCHEMA_ELEMENT_BEFORE_2026_03_3 = new RegExp(
+  '^(?:' +
+    '|bool' +
+    '|email' +
+    '|url' +
+    '|port' +
+    '|device(?:\\((?<filter>subsystem=[a-z]+)\\))?' +
+    '|str(?:\\((?<s_min>\\d+)?,(?<s_max>\\d+)?\\))?' +
+    '|password(?:\\((?<p_min>\\d+)?,(?<p_max>\\d+)?\\))?' +
+    '|int(?:\\((?<i_min>\\d+)?,(?<i_max>\\d+)?\\))?' +
+    '|float(?:\\((?<f_min>[\\d.]+)?,(?<f_max>[\\d.]+)?\\))?' +
+    '|match\\((?<match>.*)\\)' +
+    '|list\\((?<list>.+)\\)' +
+    ')\\??$',
+);
+
+/**
+ * Which Supervisor's rules: `current` (2026.03.3 and later) or `before-2026.03.3` (the Supervisors of the Home
+ * Assistant releases from 2025.4 on that this project supports; see README "Home Assistant versions").
+ */
+export type SupervisorRules = 'current' | 'before-2026.03.3';
+
+/** Whether a Supervisor with these rules knows the element type at all (its config.yaml loads). */
+export function isKnownElementType(typ: string, rules: SupervisorRules): boolean {
+  if (rules === 'current') return parseElementType(typ) !== null;
+  return SCHEMA_ELEMENT_BEFORE_2026_03_3.test(typ) && parseElementType(typ) !== null;
+}
+
 export interface ElementType {
   readonly kind: 'str' | 'password' | 'int' | 'float' | 'bool' | 'email' | 'url' | 'port' | 'match' | 'list' | 'device';
   readonly optional: boolean;
@@ -109,25 +142,42 @@ export function parseElementType(typ: string): ElementType | null {
   };
 }
 
-/** Whether config.yaml's `schema` is one the Supervisor loads (validate.py SCHEMA_ELEMENT). */
-export function schemaProblems(schema: unknown, path = 'schema'): string[] {
+/**
+ * Whether config.yaml's `schema` is one the Supervisor loads (validate.py SCHEMA_ELEMENT). The Supervisors before
+ * 2026.03.3 also fix the shape: a top-level option is an element, a dict, or a list of elements or of dicts, and
+ * the values of those dicts are elements or lists of elements (nothing deeper).
+ */
+export function schemaProblems(schema: unknown, rules: SupervisorRules = 'current', path = 'schema'): string[] {
   if (!isPlainObject(schema)) return [`${path}: expected a dict`];
   const problems: string[] = [];
-  for (const [key, node] of Object.entries(schema)) problems.push(...nodeProblems(node, `${path}.${key}`, false));
+  for (const [key, node] of Object.entries(schema)) {
+    problems.push(...nodeProblems(node, `${path}.${key}`, false, rules));
+    if (rules === 'before-2026.03.3') problems.push(...olderShapeProblems(node, `${path}.${key}`));
+  }
   return problems;
 }
 
-function nodeProblems(node: unknown, path: string, inList: boolean): string[] {
-  if (typeof node === 'string') return parseElementType(node) ? [] : [`${path}: unknown type "${node}"`];
+function nodeProblems(node: unknown, path: string, inList: boolean, rules: SupervisorRules): string[] {
+  if (typeof node === 'string') return isKnownElementType(node, rules) ? [] : [`${path}: unknown type "${node}"`];
   if (Array.isArray(node)) {
     if (inList) return [`${path}: a list may not directly contain another list`];
     if (node.length !== 1) return [`${path}: a list schema holds exactly one element type`];
-    return nodeProblems(node[0], `${path}[]`, true);
+    return nodeProblems(node[0], `${path}[]`, true, rules);
   }
   if (isPlainObject(node)) {
-    return Object.entries(node).flatMap(([key, child]) => nodeProblems(child, `${path}.${key}`, false));
+    return Object.entries(node).flatMap(([key, child]) => nodeProblems(child, `${path}.${key}`, false, rules));
   }
   return [`${path}: expected a type, a list or a dict`];
+}
+
+/** The older Supervisors' fixed nesting for one top-level option (element types are checked separately). */
+function olderShapeProblems(node: unknown, path: string): string[] {
+  const elementOrList = (value: unknown): boolean =>
+    typeof value === 'string' || (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string');
+  const flatDict = (value: unknown): boolean => isPlainObject(value) && Object.values(value).every(elementOrList);
+  if (typeof node === 'string' || flatDict(node)) return [];
+  if (Array.isArray(node) && node.length === 1 && (typeof node[0] === 'string' || flatDict(node[0]))) return [];
+  return [`${path}: nested deeper than Supervisors before 2026.03.3 allow`];
 }
 
 /** How deeply a schema nests below its top level: the docs allow two (a list of dicts, or a dict of lists). */
