@@ -4,7 +4,7 @@
 #   bash scripts/setup.sh
 #
 # It installs what `pnpm start` and `pnpm test` need: system packages (Mosquitto for the aggregator's MQTT tests to come, Chromium for
-# the browser tests, build tools), pnpm 10, the workspace's packages (which bring Node 22 with them), and a Python
+# the browser tests, build tools, AppArmor's parser for the add-on's profile), pnpm 10, the workspace's packages (which bring Node 22 with them), and a Python
 # venv in .venv holding Home Assistant for the integration-bridge tests plus hadolint for the Dockerfile test.
 #
 # Idempotent: every step checks what is already there, so a second run takes seconds. Non-interactive: no prompts,
@@ -22,7 +22,9 @@ export PIP_NO_INPUT=1
 # pnpm asks before it rebuilds a node_modules made by another pnpm version; never ask.
 export npm_config_confirm_modules_purge=false
 
-APT_PACKAGES=(mosquitto chromium build-essential python3 python3-venv ca-certificates git)
+# apparmor: its apparmor_parser compiles the add-on's apparmor.txt in tests/packaging (never loaded into a kernel;
+# the package's own boot service only loads Debian's profiles on machines whose kernel has AppArmor enabled).
+APT_PACKAGES=(mosquitto chromium build-essential python3 python3-venv ca-certificates git apparmor)
 PNPM_MAJOR=10
 NODE_MAJOR=22
 VENV="$REPO_ROOT/.venv"
@@ -248,7 +250,7 @@ step "Python venv in .venv (Home Assistant test requirements, ${PYTHON_TOOLS[*]}
 
 # One line of versions, so a CI log shows at a glance what the tests ran on.
 ha_version="$("$VENV/bin/python" -c 'import homeassistant.const as c; print(c.__version__)' 2>/dev/null || echo none)"
-printf 'Setup done in %ss: node %s, pnpm %s, python %s, homeassistant %s, mosquitto %s, chromium %s, hadolint %s\n' \
+printf 'Setup done in %ss: node %s, pnpm %s, python %s, homeassistant %s, mosquitto %s, chromium %s, hadolint %s, apparmor %s\n' \
   "$((SECONDS - SETUP_START))" \
   "$("$REPO_ROOT/node_modules/.bin/node" --version)" \
   "$(pnpm --version)" \
@@ -256,4 +258,5 @@ printf 'Setup done in %ss: node %s, pnpm %s, python %s, homeassistant %s, mosqui
   "$ha_version" \
   "$(dpkg-query -W -f='${Version}' mosquitto 2>/dev/null || echo none)" \
   "$(dpkg-query -W -f='${Version}' chromium 2>/dev/null || echo none)" \
-  "$("$VENV/bin/hadolint" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' || echo none)"
+  "$("$VENV/bin/hadolint" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' || echo none)" \
+  "$(dpkg-query -W -f='${Version}' apparmor 2>/dev/null || echo none)"
