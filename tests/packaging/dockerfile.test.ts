@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { INGRESS_PORT } from '../../addon/src/runtime';
+import { json, startServer } from '../support/http-test-server';
 import { readRepoText, readRepoYaml, repoPath, venvTool } from './lib/repo-files';
 
 /**
@@ -69,6 +71,42 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^CMD \["node", "\/app\/addon\/dist\/cli\.js", "run"\]$/m);
     const addonPackage = JSON.parse(readRepoText('addon', 'package.json')) as { bin: Record<string, string> };
     expect(addonPackage.bin['sps']).toBe('dist/cli.js');
+  });
+
+  describe('HEALTHCHECK (what the Supervisor watches instead of a watchdog URL)', () => {
+    const healthcheck = /^HEALTHCHECK (.*?)\s*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile);
+    const command = JSON.parse(healthcheck?.[2] ?? '[]') as string[];
+    const script = command[2] ?? '';
+
+    /** Runs the image's health probe with this machine's Node against `port` instead of the add-on's. */
+    async function probe(port: number): Promise<number | null> {
+      const child = spawn(process.execPath, ['-e', script.replace(`127.0.0.1:${INGRESS_PORT}`, `127.0.0.1:${port}`)]);
+      return new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('exit', (code) => resolve(code));
+      });
+    }
+
+    it("probes the add-on's /api/health on loopback with Node, with a start period for the first start", () => {
+      expect(command.slice(0, 2)).toEqual(['node', '-e']);
+      expect(script).toContain(`http://127.0.0.1:${INGRESS_PORT}/api/health`);
+      expect(healthcheck?.[1]).toMatch(/--interval=\d+s --timeout=\d+s --start-period=\d+s --retries=\d+/);
+    });
+
+    it('is healthy on a 200, unhealthy on an error status or when nothing answers', async () => {
+      const server = await startServer((_req, res) => json(res, 200, { status: 'degraded' }));
+      try {
+        const port = Number(new URL(server.url).port);
+        expect(await probe(port)).toBe(0);
+        expect(server.requests.map((request) => request.url)).toEqual(['/api/health']);
+        server.handle((_req, res) => json(res, 503, {}));
+        expect(await probe(port)).toBe(1);
+        await server.close();
+        expect(await probe(port)).toBe(1);
+      } finally {
+        await server.close().catch(() => undefined);
+      }
+    });
   });
 
   it('keeps dependencies, build output and the venv out of the build context', () => {
