@@ -21,9 +21,16 @@ mkdir -p "$WORK"
 export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
 NODE="$REPO_ROOT/node_modules/.bin/node"
 
-# A folder with include/node/ for node-gyp, as scripts/setup.sh finds it.
-NODEDIR="$(readlink -f "$REPO_ROOT/node_modules/node")/node_modules/node-linux-$("$NODE" -p process.arch)"
-[ -f "$NODEDIR/include/node/node.h" ] || NODEDIR="$(ls -d "$REPO_ROOT"/.cache/node-headers/v* 2>/dev/null | head -n 1)"
+# A folder with include/node/ for node-gyp, where scripts/setup.sh finds or caches one (SPS_NODEDIR overrides).
+NODEDIR="${SPS_NODEDIR:-}"
+for candidate in "$(readlink -f "$REPO_ROOT/node_modules/node")/node_modules/node-linux-$("$NODE" -p process.arch)" \
+  "$REPO_ROOT"/.cache/node-headers/v*; do
+  if [ -z "$NODEDIR" ] && [ -f "$candidate/include/node/node.h" ]; then NODEDIR="$candidate"; fi
+done
+if [ -z "$NODEDIR" ]; then
+  echo "measure-local-build: no Node headers; run bash scripts/setup.sh (it caches them) or set SPS_NODEDIR" >&2
+  exit 1
+fi
 
 git archive HEAD | tar -x -C "$WORK"
 cd "$WORK"
@@ -57,4 +64,4 @@ printf '/app (what the image copies): %s apparent, %s on disk, %s files; node_mo
   "$(du -sh --apparent-size . | cut -f1)" "$(du -sh . | cut -f1)" "$(find . -type f | wc -l)" \
   "$(du -sh node_modules | cut -f1)"
 printf 'Node %s binary (glibc, the nearest to node:22-alpine'"'"'s musl one): %s\n' \
-  "$("$NODE" --version)" "$(du -sh --apparent-size "$(readlink -f "$NODEDIR/bin/node" 2>/dev/null || command -v node)" | cut -f1)"
+  "$("$NODE" --version)" "$(du -sh --apparent-size "$("$NODE" -p process.execPath)" | cut -f1)"
