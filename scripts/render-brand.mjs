@@ -6,12 +6,14 @@
 // Debian's Chromium (/usr/bin/chromium, installed by scripts/setup.sh) draws them through playwright-core (a
 // development dependency of addon/), with a transparent background. The PNGs are committed: the Supervisor reads
 // them from the repository, and nothing renders them at install time. Run this after changing an SVG.
+// SPS_BRAND_OUT writes the PNGs to another folder (tests/packaging/addon-store.test.ts renders into a temporary one).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = process.env.SPS_BRAND_OUT ?? root;
 const { chromium } = createRequire(path.join(root, 'addon', 'package.json'))('playwright-core');
 
 const IMAGES = [
@@ -29,7 +31,7 @@ try {
     );
     const png = await page.screenshot({ omitBackground: true, clip: { x: 0, y: 0, width, height } });
     await page.close();
-    writeFileSync(path.join(root, target), png);
+    writeFileSync(path.join(outDir, target), png);
     console.log(`${source} → ${target} (${width}×${height}, ${png.length} bytes)`);
   }
 } finally {

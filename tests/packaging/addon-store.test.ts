@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { lintAddonConfig } from './lib/addon-linter';
 import { isUrl } from './lib/python-values';
@@ -46,9 +47,11 @@ function storeGlob(files: string[], stem: string): string[] {
   });
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(file: string): { width: number; height: number } {
-  const data = readFileSync(repoPath(file));
+  const data = readFileSync(path.isAbsolute(file) ? file : repoPath(file));
   expect(data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
   expect(data.subarray(12, 16).toString('latin1')).toBe('IHDR');
   return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
@@ -84,6 +87,28 @@ describe('the repository as an add-on store repository', () => {
     expect(readRepoText('assets', 'icon.svg')).toContain('viewBox="0 0 128 128"');
     expect(readRepoText('assets', 'logo.svg')).toContain('viewBox="0 0 250 100"');
     expect(readRepoText('scripts', 'render-brand.mjs')).toContain("target: 'icon.png', width: 128, height: 128");
+  });
+
+  it('renders the icon and the logo again from their SVG sources with scripts/render-brand.mjs', () => {
+    // Chromium comes with the setup command (as for the web panel's test); without it this check is skipped.
+    if (!existsSync(CHROMIUM)) {
+      if (process.env['CI']) throw new Error(`CI needs ${CHROMIUM}: run scripts/setup.sh`);
+      console.warn(`render-brand check skipped: ${CHROMIUM} is missing`);
+      return;
+    }
+    const out = mkdtempSync(path.join(os.tmpdir(), 'sps-brand-'));
+    try {
+      const run = spawnSync(process.execPath, [repoPath('scripts', 'render-brand.mjs')], {
+        env: { ...process.env, SPS_BRAND_OUT: out },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(pngSize(path.join(out, 'icon.png'))).toEqual({ width: 128, height: 128 });
+      expect(pngSize(path.join(out, 'logo.png'))).toEqual({ width: 250, height: 100 });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('has a CHANGELOG.md that renders in the store: markdown headings per version, no relative links or HTML', () => {
