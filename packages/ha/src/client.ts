@@ -16,10 +16,11 @@ import {
   type HassServiceTarget,
 } from './haws.js';
 import { Backoff } from './backoff.js';
-import { mapDevice, toHaState, type BridgeDevice, type MappedEntity } from './entityMapping.js';
+import { mapDevice, toHaState, withoutTranslationKeys, type BridgeDevice, type MappedEntity } from './entityMapping.js';
 import { consoleLogger, describeError, type HaLogger } from './logger.js';
 import {
   BRIDGE_EVENT,
+  BRIDGE_FEATURE_TRANSLATION_KEY,
   BridgeAction,
   BridgeBusEvent,
   HaCommandError,
@@ -115,6 +116,8 @@ export class HaBridgeClient {
   private actionHandler: ActionHandler | null = null;
   /** Set once the non-admin refusal was reported; cleared when a session is ready. */
   private notAdminReported = false;
+  /** Whether the connected bridge takes translation keys (its hello listed the feature). */
+  private bridgeTranslates = false;
 
   constructor(private readonly options: HaBridgeClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -385,6 +388,7 @@ export class HaBridgeClient {
       this.setStatus('protocol_mismatch');
       return;
     }
+    this.bridgeTranslates = hello.features?.includes(BRIDGE_FEATURE_TRANSLATION_KEY) ?? false;
     if (!hello.loaded) {
       this.waitForBridge(conn, 'the Smart Power Station integration has no config entry yet');
       return;
@@ -466,7 +470,9 @@ export class HaBridgeClient {
           ? {}
           : { configuration_url: this.options.hubConfigurationUrl }),
       },
-      devices: [...this.devices.values()].map((d) => d.declaration),
+      devices: [...this.devices.values()].map((d) =>
+        this.bridgeTranslates ? d.declaration : withoutTranslationKeys(d.declaration),
+      ),
     });
     this.log.debug(`declared: ${JSON.stringify(result)}`);
   }
