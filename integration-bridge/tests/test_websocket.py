@@ -22,9 +22,11 @@ async def test_hello_answers_protocol_and_versions(
     client = AddonClient(await hass_ws_client(hass))
     result = await client.ok("hello", protocol=PROTOCOL_VERSION, addon_version="0.1.0")
     assert result["protocol"] == PROTOCOL_VERSION
-    assert result["bridge_version"] == "0.1.2"
+    assert result["bridge_version"] == "0.2.0"
     assert result["loaded"] is True
     assert result["ha_version"]
+    # A newer add-on sends translation keys only to a bridge that lists the feature.
+    assert result["features"] == ["translation_key"]
 
 
 async def test_protocol_mismatch_is_refused_logged_and_raised_as_repair(
@@ -41,6 +43,29 @@ async def test_protocol_mismatch_is_refused_logged_and_raised_as_repair(
     # A matching hello clears the repair issue.
     await client.ok("hello", protocol=PROTOCOL_VERSION)
     assert ir.async_get(hass).async_get_issue(DOMAIN, "protocol_mismatch") is None
+
+
+async def test_a_token_that_lost_admin_rights_is_refused_and_raised_as_repair(
+    hass: HomeAssistant,
+    bridge_entry: MockConfigEntry,
+    hass_ws_client: Any,
+    hass_read_only_access_token: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only the bridge can tell the user: every other command (repairs included) is admin-only."""
+    client = AddonClient(await hass_ws_client(hass, hass_read_only_access_token))
+    reply = await client.command("hello", protocol=PROTOCOL_VERSION, addon_version="0.2.0")
+    assert not reply["success"]
+    assert reply["error"]["code"] == "unauthorized"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "token_not_admin")
+    assert issue is not None and issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders is not None and issue.translation_placeholders["user"]
+    assert "not an administrator" in caplog.text
+
+    # The add-on back with an administrator's token clears it.
+    admin = AddonClient(await hass_ws_client(hass))
+    await admin.ok("hello", protocol=PROTOCOL_VERSION, addon_version="0.2.0")
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "token_not_admin") is None
 
 
 @pytest.mark.parametrize(

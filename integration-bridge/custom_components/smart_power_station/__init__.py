@@ -16,6 +16,7 @@ from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import SpsBridge
@@ -58,6 +59,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SpsConfigEntry) -> bool:
     bridge = SpsBridge(hass, entry)
+    # Which translation keys have a name here decides, per entity, translated name or the add-on's.
+    bridge.set_translated_keys(await async_get_translations(hass, "en", "entity", [DOMAIN]))
     await bridge.async_load()
     entry.runtime_data = bridge
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
