@@ -34,7 +34,7 @@ async function render(page, svgFile, height, square) {
   });
   return page.evaluate(
     ({ height, square }) => {
-      const el = document.querySelector('svg');
+      const el = globalThis.document.querySelector('svg');
       // Trim to what is drawn (the text's real width depends on the font Chromium finds).
       const box = el.getBBox();
       const width = square ? height : Math.ceil((box.width / box.height) * height);
