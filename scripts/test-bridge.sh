@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The HA bridge's checks, in the venv .venv (created by scripts/setup.sh from integration-bridge/.python-version +
-# requirements-test.txt + its Python tools):
+# The HA bridge's checks, in the venv .venv (created by scripts/setup.sh from integration-bridge/.python-version and
+# integration-bridge/requirements-test.txt, which brings mypy and jsonschema too):
 #   1. mypy with Home Assistant core's strict settings for integrations (integration-bridge/pyproject.toml);
 #   2. the pytest suite against the real in-process HA core, with line coverage of the
 #      integration, failing under 95 % (the quality scale's test-coverage rule asks for more than 95 %).
