@@ -61,6 +61,11 @@ async def test_a_token_that_lost_admin_rights_is_refused_and_raised_as_repair(
     assert issue is not None and issue.severity is ir.IssueSeverity.ERROR
     assert issue.translation_placeholders is not None and issue.translation_placeholders["user"]
     assert "not an administrator" in caplog.text
+    # The add-on says hello again at every retry: the log says it once.
+    caplog.clear()
+    again = await client.command("hello", protocol=PROTOCOL_VERSION, addon_version="0.2.0")
+    assert again["error"]["code"] == "unauthorized"
+    assert "not an administrator" not in caplog.text
 
     # The add-on back with an administrator's token clears it.
     admin = AddonClient(await hass_ws_client(hass))

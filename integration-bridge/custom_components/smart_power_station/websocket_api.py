@@ -91,12 +91,14 @@ def ws_hello(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, A
     """
     addon_version = msg.get("addon_version", "unknown")
     if not connection.user.is_admin:
-        _LOGGER.error(
-            "The Smart Power Station add-on %s connected as %s, who is not an administrator; "
-            "its commands are refused until the token belongs to an administrator",
-            addon_version,
-            connection.user.name,
-        )
+        # The add-on says hello again at every retry (up to every 30 s): log it once per episode.
+        if ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_TOKEN_NOT_ADMIN) is None:
+            _LOGGER.error(
+                "The Smart Power Station add-on %s connected as %s, who is not an administrator; "
+                "its commands are refused until the token belongs to an administrator",
+                addon_version,
+                connection.user.name,
+            )
         ir.async_create_issue(
             hass,
             DOMAIN,

@@ -294,12 +294,35 @@ export class HaBridgeClient {
     } catch (err) {
       if (isUnauthorized(err)) {
         this.reportNotAdmin();
+        // The bridge's hello is the one command HA lets a non-admin reach (the bridge refuses it too):
+        // it raises the `token_not_admin` repair, so the user sees the cause in HA, not only in our log.
+        // Its answer is awaited (at most 5 s): dropping the socket at once would discard the message unsent.
+        await this.helloForRepair(conn);
         this.connectionLost(conn, 'the token is not an administrator', true);
         return;
       }
       // Typically the proxy's early auth_ok followed by a close while Core starts.
       this.connectionLost(conn, `session setup failed: ${describeError(err)}`);
     }
+  }
+
+  private async helloForRepair(conn: Connection): Promise<void> {
+    let timer: { cancel(): void } | undefined;
+    const cap = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(resolve, 5000);
+    });
+    const hello = conn
+      .sendMessagePromise({
+        type: MessageType.hello,
+        protocol: PROTOCOL_VERSION,
+        addon_version: this.options.addonVersion,
+      })
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    await Promise.race([hello, cap]);
+    timer?.cancel();
   }
 
   /**

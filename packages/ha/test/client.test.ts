@@ -99,6 +99,14 @@ describe('HaBridgeClient', () => {
     expect(sent.some((e) => 'translation_key' in e || 'translation_placeholders' in e)).toBe(false);
   });
 
+  it('with a non-admin token still says hello, so the bridge can raise its repair in HA', async () => {
+    const reported: string[] = [];
+    await start({ nonAdmin: true }, { onTokenNotAdmin: (message) => reported.push(message) });
+    const hello = await ha.waitForType('smart_power_station/hello');
+    expect(hello.msg).toMatchObject({ protocol: 1, addon_version: '0.1.0' });
+    expect(reported).toHaveLength(1);
+  });
+
   it('answers actions with the handler verdict, success or the device reason', async () => {
     const c = await start();
     const seen: BridgeAction[] = [];
