@@ -12,6 +12,7 @@ import yaml
 from custom_components.smart_power_station.const import (
     ADDON_REPAIR_PLACEHOLDERS,
     ISSUE_PROTOCOL_MISMATCH,
+    ISSUE_RESTART_REQUIRED,
     ISSUE_TOKEN_NOT_ADMIN,
     SERVICES,
 )
@@ -39,6 +40,7 @@ SERVICES_YAML: dict[str, Any] = yaml.safe_load((INTEGRATION / "services.yaml").r
 BRIDGE_ISSUES = {
     ISSUE_PROTOCOL_MISMATCH: ("addon_protocol", "bridge_protocol", "addon_version", "bridge_version"),
     ISSUE_TOKEN_NOT_ADMIN: ("user",),
+    ISSUE_RESTART_REQUIRED: ("installed", "running"),
 }
 
 

@@ -9,9 +9,13 @@ import pytest
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_mock_service
 
 from custom_components.smart_power_station.const import DOMAIN, EVENT_BRIDGE, HUB_IDENTIFIER, PROTOCOL_VERSION
+from custom_components.smart_power_station.repairs import RestartRepairFlow, async_create_fix_flow
 
 from .conftest import DEVICE, DEVICE_ID, SERIAL, AddonClient, declaration
 
@@ -302,3 +306,36 @@ async def test_removing_the_integration_removes_the_addon_repairs(
     await hass.config_entries.async_remove(addon_entry(hass))
     await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, "addon_restore_failed:sungrow-1") is None
+
+
+async def test_a_mismatch_with_another_release_on_disk_offers_a_restart(
+    hass: HomeAssistant, bridge_entry: MockConfigEntry, hass_ws_client: Any
+) -> None:
+    """The add-on copied its integration and HA still runs the old one: the repair flow restarts HA."""
+    assert await async_setup_component(hass, "repairs", {})
+    restarts = async_mock_service(hass, "homeassistant", "restart")
+    client = AddonClient(await hass_ws_client(hass))
+    # Same release on disk as running: a mismatch alone is not fixed by a restart.
+    await client.command("hello", protocol=PROTOCOL_VERSION + 1)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "restart_required") is None
+
+    hass.data[f"{DOMAIN}_version"] = "0.1.2"  # what HA loaded before the add-on replaced the files
+    await client.command("hello", protocol=PROTOCOL_VERSION + 1)
+    await hass.async_block_till_done()
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "restart_required")
+    assert issue is not None and issue.is_fixable
+    assert issue.translation_placeholders == {"installed": "0.2.0", "running": "0.1.2"}
+
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": "restart_required"})
+    assert flow["type"] is FlowResultType.FORM and flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == {"installed": "0.2.0", "running": "0.1.2"}
+    done = await manager.async_configure(flow["flow_id"], {})
+    await hass.async_block_till_done()
+    assert done["type"] is FlowResultType.CREATE_ENTRY
+    assert len(restarts) == 1
+
+    # The other issues have nothing to run: their flow (if HA asks) is a plain confirmation.
+    assert not isinstance(await async_create_fix_flow(hass, "token_not_admin", None), RestartRepairFlow)

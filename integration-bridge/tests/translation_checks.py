@@ -122,6 +122,8 @@ def issue_problems(strings: dict[str, Any], needed: dict[str, tuple[str, ...]]) 
             problems.append(f"strings.json: issues.{key} is missing")
             continue
         used = placeholders(text.get("title", "")) | placeholders(text.get("description", ""))
+        for step in text.get("fix_flow", {}).get("step", {}).values():
+            used |= placeholders(step.get("title", "")) | placeholders(step.get("description", ""))
         if not used <= set(names):
             problems.append(f"strings.json: issues.{key} uses {sorted(used - set(names))}, which it is not given")
     return problems

@@ -20,7 +20,14 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import SpsBridge
-from .const import ADDON_ISSUE_PREFIX, DOMAIN, EVENT_BRIDGE, HUB_IDENTIFIER, PROTOCOL_VERSION
+from .const import (
+    ADDON_ISSUE_PREFIX,
+    DOMAIN,
+    EVENT_BRIDGE,
+    HUB_IDENTIFIER,
+    ISSUE_RESTART_REQUIRED,
+    PROTOCOL_VERSION,
+)
 from .services import async_register_services
 from .websocket_api import async_register_commands
 
@@ -41,13 +48,16 @@ CONFIG_SCHEMA = vol.Schema({vol.Optional(DOMAIN): vol.Any(None, {})}, extra=vol.
 type SpsConfigEntry = ConfigEntry[SpsBridge]
 
 
-def _read_version() -> str:
+def read_installed_version() -> str:
+    """The version in manifest.json on disk (the add-on may have replaced the files since HA loaded them)."""
     manifest = Path(__file__).with_name("manifest.json")
     return str(json.loads(manifest.read_text(encoding="utf-8")).get("version", "unknown"))
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    hass.data[f"{DOMAIN}_version"] = await hass.async_add_executor_job(_read_version)
+    hass.data[f"{DOMAIN}_version"] = await hass.async_add_executor_job(read_installed_version)
+    # This start loaded what is on disk: a restart asked for before has happened.
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_RESTART_REQUIRED)
     async_register_commands(hass)
     async_register_services(hass)
     if DOMAIN in config and not hass.config_entries.async_entries(DOMAIN):

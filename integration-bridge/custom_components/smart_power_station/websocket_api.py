@@ -27,6 +27,7 @@ from .const import (
     BRIDGE_FEATURES,
     DOMAIN,
     ISSUE_PROTOCOL_MISMATCH,
+    ISSUE_RESTART_REQUIRED,
     ISSUE_TOKEN_NOT_ADMIN,
     PROTOCOL_VERSION,
 )
@@ -134,6 +135,7 @@ def ws_hello(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, A
                 "bridge_version": bridge_version(hass),
             },
         )
+        hass.async_create_task(_async_raise_restart_if_replaced(hass), eager_start=False)
         connection.send_error(
             msg["id"],
             ERR_PROTOCOL_MISMATCH,
@@ -272,6 +274,29 @@ def ws_heartbeat(hass: HomeAssistant, connection: ActiveConnection, msg: dict[st
         return
     session = bridge.session_for(connection)
     connection.send_result(msg["id"], {"subscribed": session is not None})
+
+
+async def _async_raise_restart_if_replaced(hass: HomeAssistant) -> None:
+    """After a mismatch: if another release of this integration is on disk, a restart is the fix.
+
+    The add-on copies its bundled integration into custom_components when it starts; until HA restarts,
+    the old one runs and may not speak the add-on's protocol.
+    """
+    from . import read_installed_version  # pylint: disable=import-outside-toplevel
+
+    installed = await hass.async_add_executor_job(read_installed_version)
+    running = bridge_version(hass)
+    if installed == running:
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        ISSUE_RESTART_REQUIRED,
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_RESTART_REQUIRED,
+        translation_placeholders={"installed": installed, "running": running},
+    )
 
 
 def _repair_issue(value: Any) -> dict[str, Any]:
