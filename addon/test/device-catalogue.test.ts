@@ -2,7 +2,7 @@ import { ManualClock, type DeviceDescription } from '@sps/core';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { DeviceManager } from '../src/device-manager';
-import { DeviceCatalogue } from '../src/ha/device-catalogue';
+import { CATALOGUE_KEY, CATALOGUE_NAMESPACE, DeviceCatalogue } from '../src/ha/device-catalogue';
 import { ReadingHub } from '../src/hub';
 import { parseOptions } from '../src/options';
 import { MemoryStateStore } from '../src/state-store';
@@ -72,5 +72,32 @@ describe('the device catalogue HA is told about', () => {
     } finally {
       await manager.stop();
     }
+  });
+
+  it('gives a description stored before translation keys existed its entity keys as translation keys', async () => {
+    const clock = new ManualClock('2026-06-01T12:00:00Z');
+    const { drivers } = fakeDrivers(clock);
+    const config = parseOptions({ devices: [{ name: 'Inverter', driver: 'fake' }] }, drivers);
+    const logger = pino({ level: 'silent' });
+    const manager = new DeviceManager(config.devices, {
+      drivers,
+      hub: new ReadingHub(),
+      guard: new SafetyGuard({ limits: { backupReservePct: 10 } }),
+      clock,
+      logger,
+    });
+    const store = new MemoryStateStore();
+    // What an add-on before 0.2.0 kept: no translationKey on its entities.
+    store.putState(CATALOGUE_NAMESPACE, CATALOGUE_KEY, {
+      inverter: {
+        info: { manufacturer: 'Fake', model: 'F1', serial: 'SN-old' },
+        entities: [{ key: 'battery_soc', platform: 'sensor', name: 'Battery state of charge', unit: '%' }],
+      },
+    });
+    const catalogue = new DeviceCatalogue(manager, store, undefined, logger);
+    expect(catalogue.bridgeDevices()[0]?.entities[0]).toMatchObject({
+      key: 'battery_soc',
+      translationKey: 'battery_soc',
+    });
   });
 });

@@ -24,13 +24,20 @@ class ControllableDevice extends FakeDevice {
         {
           key: 'backup_reserve',
           platform: 'number',
+          translationKey: 'backup_reserve',
           name: 'Backup reserve',
           unit: '%',
           min: 0,
           max: 100,
           command: { command: 'set_backup_reserve', field: 'percent' },
         },
-        { key: 'restore_normal', platform: 'button', name: 'Restore', command: { command: 'restore_normal' } },
+        {
+          key: 'restore_normal',
+          platform: 'button',
+          translationKey: 'restore_normal',
+          name: 'Restore',
+          command: { command: 'restore_normal' },
+        },
       ],
     };
   }
@@ -174,6 +181,7 @@ describe('the add-on wired to HA (loopback fake HA)', () => {
         device_id: 'inverter',
         key: 'backup_reserve',
         platform: 'number',
+        translationKey: 'backup_reserve',
         value: 30,
       }),
     ).toMatchObject({ success: true, result: { state: 30 } });
@@ -185,6 +193,7 @@ describe('the add-on wired to HA (loopback fake HA)', () => {
       device_id: 'inverter',
       key: 'backup_reserve',
       platform: 'number',
+      translationKey: 'backup_reserve',
       value: 5,
     });
     expect(refused).toMatchObject({
@@ -208,6 +217,7 @@ describe('the add-on wired to HA (loopback fake HA)', () => {
         device_id: 'inverter',
         key: 'nope',
         platform: 'switch',
+        translationKey: 'relay',
         value: true,
       }),
     ).toMatchObject({ success: false, error: expect.stringContaining('nope') });

@@ -124,3 +124,42 @@ async def test_diagnostics_show_reason(hass: HomeAssistant, addon: AddonClient) 
     assert diag["session"]["alive"] is True
     assert diag["devices"][0]["reason"] == "timeout"
     assert diag["devices"][0]["available"] is False
+
+
+async def test_a_redeclaration_before_ha_added_the_entities_creates_no_duplicates(
+    hass: HomeAssistant, bridge_entry: MockConfigEntry, hass_ws_client: Any
+) -> None:
+    """Entities subscribe in async_added_to_hass; until then the bridge tracks them as pending.
+
+    HA adds entities in a task of its own; the platforms' add callbacks are held back here so that the
+    second declaration surely arrives while the first one's entities are created but not added.
+    """
+    client = AddonClient(await hass_ws_client(hass))
+    await client.ok("hello", protocol=1)
+    await client.subscribe()
+    bridge = bridge_entry.runtime_data
+    real_adders = dict(bridge._adders)
+    held: dict[str, list[Any]] = {}
+    for platform in real_adders:
+        bridge._adders[platform] = lambda entities, p=platform: held.setdefault(p, []).extend(entities)
+    await client.ok("declare", **declaration())
+    created = sum(len(v) for v in held.values())
+    assert created == len(DEVICE["entities"]) + 1
+    assert len(bridge.pending_entities) == created and not bridge.entities
+
+    renamed = declaration()
+    renamed["devices"][0]["entities"][0]["name"] = "Battery level"
+    renamed["devices"][0]["entities"][0]["translation_key"] = "pack_soc"
+    result = await client.ok("declare", **renamed)
+    assert result["added_entities"] == 0  # the pending objects were updated, none created
+    assert bridge.pending_entities[(DEVICE_ID, "battery_soc")].spec.translation_key == "pack_soc"
+
+    for platform, entities in held.items():
+        real_adders[platform](entities)
+    await hass.async_block_till_done()
+    assert not bridge.pending_entities
+    ids = [e.unique_id for e in er.async_entries_for_config_entry(er.async_get(hass), bridge_entry.entry_id)]
+    assert len(ids) == len(set(ids)) == created
+    await client.ok("states", states=[{"device_id": DEVICE_ID, "key": "battery_soc", "state": 40}])
+    state = hass.states.get("sensor.sungrow_sh10rt_selected_pack_state_of_charge")
+    assert state is not None and state.state == "40"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.smart_power_station import const
 
-from .conftest import DEVICE_ID, AddonClient
+from .conftest import DEVICE, DEVICE_ID, AddonClient, declaration
 
 
 async def test_sensor_attributes_for_energy_dashboard(hass: HomeAssistant, addon: AddonClient) -> None:
@@ -32,7 +33,47 @@ async def test_sensor_attributes_for_energy_dashboard(hass: HomeAssistant, addon
     power = hass.states.get("sensor.sungrow_sh10rt_battery_power")
     assert power.attributes["state_class"] == "measurement"
     assert power.attributes["unit_of_measurement"] == "W"
-    assert power.attributes["icon"] == "mdi:battery-charging"
+    # A translated entity: its name comes from translations/en.json, its icon from icons.json
+    # (the frontend resolves it, so the state carries none).
+    assert power.attributes["friendly_name"] == "Sungrow SH10RT Battery power"
+    assert "icon" not in power.attributes
+    assert er.async_get(hass).async_get("sensor.sungrow_sh10rt_battery_power").translation_key == "battery_power"
+
+
+async def test_unknown_translation_key_falls_back_to_the_addons_name_and_icon(
+    hass: HomeAssistant, addon: AddonClient
+) -> None:
+    """An add-on newer than the bridge may send a key the bridge has no name for."""
+    device = copy.deepcopy(DEVICE)
+    device["entities"] = [
+        {"key": "dr_event", "platform": "sensor", "translation_key": "dr_event_brand_new",
+         "name": "Demand response event", "icon": "mdi:flash-alert"},
+        {"key": "relay_1", "platform": "switch", "translation_key": "relay_channel",
+         "translation_placeholders": {"channel": "1"}, "name": "Relay (channel 1)"},
+        {"key": "mode", "platform": "select", "translation_key": "ems_mode", "name": "EMS mode",
+         "options": ["self_consumption", "forced"]},
+    ]
+    await addon.ok("declare", **declaration(device))
+    await hass.async_block_till_done()
+    fallback = hass.states.get("sensor.sungrow_sh10rt_demand_response_event")
+    assert fallback is not None
+    assert fallback.attributes["icon"] == "mdi:flash-alert"
+    assert er.async_get(hass).async_get("sensor.sungrow_sh10rt_demand_response_event").translation_key is None
+    # Placeholders fill the translated name; select states are translated by the frontend from the same key.
+    relay = hass.states.get("switch.sungrow_sh10rt_relay_channel_1")
+    assert relay is not None
+    assert relay.attributes["friendly_name"] == "Sungrow SH10RT Relay (channel 1)"
+    mode = er.async_get(hass).async_get("select.sungrow_sh10rt_ems_mode")
+    assert mode is not None and mode.translation_key == "ems_mode"
+
+    # A re-declaration that changes the key re-applies the presentation to the live entity.
+    device["entities"][0]["translation_key"] = "savings_today"
+    await addon.ok("declare", **declaration(device))
+    await addon.ok("states", states=[{"device_id": DEVICE_ID, "key": "dr_event", "state": 1}])
+    await hass.async_block_till_done()
+    renamed = hass.states.get("sensor.sungrow_sh10rt_demand_response_event")
+    assert renamed.attributes["friendly_name"] == "Sungrow SH10RT Savings today"
+    assert "icon" not in renamed.attributes
 
 
 async def test_binary_sensor_and_category(hass: HomeAssistant, addon: AddonClient) -> None:
@@ -52,7 +93,7 @@ async def test_number_select_attributes(hass: HomeAssistant, addon: AddonClient)
             {"device_id": DEVICE_ID, "key": "operating_mode", "state": "force_charge"},
         ],
     )
-    number = hass.states.get("number.sungrow_sh10rt_backup_reserve")
+    number = hass.states.get("number.sungrow_sh10rt_backup_reserve_min_soc")
     assert number.state == "20.0"
     assert (number.attributes["min"], number.attributes["max"], number.attributes["step"]) == (0, 100, 1)
     assert number.attributes["mode"] == "slider"
@@ -103,10 +144,10 @@ async def test_refused_command_raises_with_device_reason(hass: HomeAssistant, ad
 @pytest.mark.parametrize(
     ("domain", "service", "data", "action", "value"),
     [
-        ("number", "set_value", {"entity_id": "number.sungrow_sh10rt_backup_reserve", "value": 35}, "set_value", 35.0),
+        ("number", "set_value", {"entity_id": "number.sungrow_sh10rt_backup_reserve_min_soc", "value": 35}, "set_value", 35.0),
         ("select", "select_option", {"entity_id": "select.sungrow_sh10rt_operating_mode", "option": "force_discharge"},
          "select_option", "force_discharge"),
-        ("button", "press", {"entity_id": "button.sungrow_sh10rt_restore_normal"}, "press", None),
+        ("button", "press", {"entity_id": "button.sungrow_sh10rt_restore_normal_operation"}, "press", None),
     ],
 )
 async def test_control_actions_are_delivered(
@@ -123,7 +164,7 @@ async def test_action_times_out_with_an_error(
 ) -> None:
     monkeypatch.setattr(const, "ACTION_TIMEOUT_S", 0.05)
     with pytest.raises(HomeAssistantError, match="did not answer"):
-        await hass.services.async_call("button", "press", {"entity_id": "button.sungrow_sh10rt_restore_normal"},
+        await hass.services.async_call("button", "press", {"entity_id": "button.sungrow_sh10rt_restore_normal_operation"},
                                        blocking=True)
 
 
@@ -131,6 +172,6 @@ async def test_action_without_addon_fails(hass: HomeAssistant, addon: AddonClien
     await addon.ws.close()
     await hass.async_block_till_done()
     # Unavailable entities refuse service calls before reaching us; call the entity directly.
-    entity = hass.data["entity_components"]["button"].get_entity("button.sungrow_sh10rt_restore_normal")
+    entity = hass.data["entity_components"]["button"].get_entity("button.sungrow_sh10rt_restore_normal_operation")
     with pytest.raises(HomeAssistantError, match="not connected"):
         await entity.async_press()

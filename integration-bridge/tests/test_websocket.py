@@ -9,9 +9,13 @@ import pytest
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events, async_mock_service
 
 from custom_components.smart_power_station.const import DOMAIN, EVENT_BRIDGE, HUB_IDENTIFIER, PROTOCOL_VERSION
+from custom_components.smart_power_station.repairs import RestartRepairFlow, async_create_fix_flow
 
 from .conftest import DEVICE, DEVICE_ID, SERIAL, AddonClient, declaration
 
@@ -22,9 +26,11 @@ async def test_hello_answers_protocol_and_versions(
     client = AddonClient(await hass_ws_client(hass))
     result = await client.ok("hello", protocol=PROTOCOL_VERSION, addon_version="0.1.0")
     assert result["protocol"] == PROTOCOL_VERSION
-    assert result["bridge_version"] == "0.1.2"
+    assert result["bridge_version"] == "0.2.0"
     assert result["loaded"] is True
     assert result["ha_version"]
+    # A newer add-on sends translation keys only to a bridge that lists the feature.
+    assert result["features"] == ["translation_key"]
 
 
 async def test_protocol_mismatch_is_refused_logged_and_raised_as_repair(
@@ -41,6 +47,34 @@ async def test_protocol_mismatch_is_refused_logged_and_raised_as_repair(
     # A matching hello clears the repair issue.
     await client.ok("hello", protocol=PROTOCOL_VERSION)
     assert ir.async_get(hass).async_get_issue(DOMAIN, "protocol_mismatch") is None
+
+
+async def test_a_token_that_lost_admin_rights_is_refused_and_raised_as_repair(
+    hass: HomeAssistant,
+    bridge_entry: MockConfigEntry,
+    hass_ws_client: Any,
+    hass_read_only_access_token: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only the bridge can tell the user: every other command (repairs included) is admin-only."""
+    client = AddonClient(await hass_ws_client(hass, hass_read_only_access_token))
+    reply = await client.command("hello", protocol=PROTOCOL_VERSION, addon_version="0.2.0")
+    assert not reply["success"]
+    assert reply["error"]["code"] == "unauthorized"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "token_not_admin")
+    assert issue is not None and issue.severity is ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders is not None and issue.translation_placeholders["user"]
+    assert "not an administrator" in caplog.text
+    # The add-on says hello again at every retry: the log says it once.
+    caplog.clear()
+    again = await client.command("hello", protocol=PROTOCOL_VERSION, addon_version="0.2.0")
+    assert again["error"]["code"] == "unauthorized"
+    assert "not an administrator" not in caplog.text
+
+    # The add-on back with an administrator's token clears it.
+    admin = AddonClient(await hass_ws_client(hass))
+    await admin.ok("hello", protocol=PROTOCOL_VERSION, addon_version="0.2.0")
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "token_not_admin") is None
 
 
 @pytest.mark.parametrize(
@@ -272,3 +306,36 @@ async def test_removing_the_integration_removes_the_addon_repairs(
     await hass.config_entries.async_remove(addon_entry(hass))
     await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, "addon_restore_failed:sungrow-1") is None
+
+
+async def test_a_mismatch_with_another_release_on_disk_offers_a_restart(
+    hass: HomeAssistant, bridge_entry: MockConfigEntry, hass_ws_client: Any
+) -> None:
+    """The add-on copied its integration and HA still runs the old one: the repair flow restarts HA."""
+    assert await async_setup_component(hass, "repairs", {})
+    restarts = async_mock_service(hass, "homeassistant", "restart")
+    client = AddonClient(await hass_ws_client(hass))
+    # Same release on disk as running: a mismatch alone is not fixed by a restart.
+    await client.command("hello", protocol=PROTOCOL_VERSION + 1)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "restart_required") is None
+
+    hass.data[f"{DOMAIN}_version"] = "0.1.2"  # what HA loaded before the add-on replaced the files
+    await client.command("hello", protocol=PROTOCOL_VERSION + 1)
+    await hass.async_block_till_done()
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "restart_required")
+    assert issue is not None and issue.is_fixable
+    assert issue.translation_placeholders == {"installed": "0.2.0", "running": "0.1.2"}
+
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": "restart_required"})
+    assert flow["type"] is FlowResultType.FORM and flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == {"installed": "0.2.0", "running": "0.1.2"}
+    done = await manager.async_configure(flow["flow_id"], {})
+    await hass.async_block_till_done()
+    assert done["type"] is FlowResultType.CREATE_ENTRY
+    assert len(restarts) == 1
+
+    # The other issues have nothing to run: their flow (if HA asks) is a plain confirmation.
+    assert not isinstance(await async_create_fix_flow(hass, "token_not_admin", None), RestartRepairFlow)

@@ -27,6 +27,7 @@ interface RegistryEntity {
   entity_id: string;
   platform: string;
   device_id: string | null;
+  translation_key: string | null;
 }
 interface RegistryDevice {
   id: string;
@@ -38,7 +39,7 @@ interface AddonDevice {
   name: string;
   position?: string;
   info: { serial: string } | null;
-  entities: { key: string }[];
+  entities: { key: string; translationKey?: string; translationPlaceholders?: Record<string, string> }[];
 }
 interface HaState {
   state: string;
@@ -154,6 +155,23 @@ describeE2e('the power-station kit in a real Home Assistant', () => {
     expect((await state(ID.p3, 'switch_0')).attributes['position']).toBe('P3');
     expect((await state(ID.p4, 'pv_power')).attributes['position']).toBe('P4');
     expect((await state(ID.station, 'p3_available')).state).toBe('on');
+  });
+
+  it("names every entity through the bridge's translations, placeholders filled", async () => {
+    const entities = await ourEntities();
+    for (const device of addonDevices) {
+      const serial = serialOf(device.id);
+      for (const e of device.entities) {
+        const entry = entities.find((r) => r.unique_id === `${serial}_${e.key}`);
+        expect({ key: `${device.id}/${e.key}`, translation_key: entry?.translation_key }).toEqual({
+          key: `${device.id}/${e.key}`,
+          translation_key: e.translationKey,
+        });
+      }
+    }
+    // The station's reachability sensors share one key; their names come from its placeholders.
+    const p1 = await state(ID.station, 'p1_available');
+    expect(p1.attributes['friendly_name']).toMatch(/P1 .*reachable$/);
   });
 
   it('shows what the simulators measure', async () => {

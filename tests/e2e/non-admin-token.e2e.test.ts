@@ -3,7 +3,8 @@
  * connects with the access token of a user who is not an administrator. HA accepts the token,
  * then refuses the bridge's admin-only commands with `unauthorized`. The add-on must say once,
  * plainly, that the token must belong to an administrator (its first error line), and show it
- * in /api/health, while it keeps retrying quietly.
+ * in /api/health, while it keeps retrying quietly. The bridge, which the add-on's hello still reaches,
+ * raises the repair issue `token_not_admin` in HA itself (the add-on's own repairs command is refused).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -79,7 +80,8 @@ describeE2e('a Home Assistant token whose user is not an administrator', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    hass = await startHass();
+    // `repairs:` loads the repairs dashboard's websocket API (part of default_config in a real install).
+    hass = await startHass({ extraYaml: 'repairs:' });
     const token = await nonAdminAccessToken(hass);
     const optionsFile = path.join(tmp, 'options.yaml');
     writeFileSync(optionsFile, 'log_level: info\ndevices: []\n');
@@ -120,4 +122,26 @@ describeE2e('a Home Assistant token whose user is not an administrator', () => {
     expect(lines.filter((l) => /session setup failed/.test(l))).toEqual([]);
     expect(addon.stderr).not.toMatch(/ha-token/);
   }, 120_000);
+
+  it('shows a repair in Home Assistant naming the user, raised by the bridge', async () => {
+    interface Issue {
+      domain: string;
+      issue_id: string;
+      translation_placeholders: Record<string, string> | null;
+    }
+    const admin = await connectToHa({ url: hass.wsUrl, token: hass.token });
+    try {
+      const issue = await eventually(
+        async () => {
+          const { issues } = await admin.sendMessagePromise<{ issues: Issue[] }>({ type: 'repairs/list_issues' });
+          return issues.find((i) => i.domain === 'smart_power_station' && i.issue_id === 'token_not_admin');
+        },
+        'the token_not_admin repair in HA',
+        60_000,
+      );
+      expect(issue.translation_placeholders?.['user']).toBeTruthy();
+    } finally {
+      admin.close();
+    }
+  }, 90_000);
 });

@@ -1,4 +1,4 @@
-import type { DeviceInfo, EntityDescriptor } from '@sps/core';
+import { TRANSLATION_KEY_PATTERN, type DeviceInfo, type EntityDescriptor } from '@sps/core';
 import type { BridgeDevice } from '@sps/ha';
 import { z } from 'zod';
 import type { DeviceManager } from '../device-manager.js';
@@ -12,6 +12,10 @@ const scalar = z.union([z.number(), z.string(), z.boolean()]);
 const Entity = z.object({
   key: z.string().min(1),
   platform: z.enum(['sensor', 'binary_sensor', 'switch', 'number', 'select', 'button']),
+  // A description stored before translation keys existed has none: its own key is the best guess
+  // (true for every canonical reading); the device's next answer replaces it with the real one.
+  translationKey: z.string().regex(TRANSLATION_KEY_PATTERN).optional(),
+  translationPlaceholders: z.record(z.string(), z.string()).optional(),
   name: z.string(),
   deviceClass: z.string().optional(),
   stateClass: z.enum(['measurement', 'total', 'total_increasing']).optional(),
@@ -76,7 +80,9 @@ export class DeviceCatalogue {
     }
     for (const [id, device] of Object.entries(parsed.data)) {
       // Only devices still configured; a removed one must disappear from HA.
-      if (manager.get(id)) this.known.set(id, device as KnownDevice);
+      if (!manager.get(id)) continue;
+      const entities = device.entities.map((e) => ({ ...e, translationKey: e.translationKey ?? e.key }));
+      this.known.set(id, { ...device, entities } as KnownDevice);
     }
   }
 

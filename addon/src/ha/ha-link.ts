@@ -22,7 +22,10 @@ import type { ExtraHaDevices } from '../pricing/ha-pricing.js';
 /** The add-on's panel as HA links to it (device page → "Visit"). */
 export const INGRESS_PANEL_URL = 'homeassistant://hassio/ingress/smart_power_station';
 export const BRIDGE_NOTIFICATION_ID = 'smart_power_station_bridge';
-/** ProblemBoard id while HA refuses the token for want of admin rights (no HA repair: HA is what we cannot reach). */
+/**
+ * ProblemBoard id while HA refuses the token for want of admin rights. The add-on cannot raise it as an HA repair
+ * (HA refuses its commands); the bridge (0.2.0+) raises its own `token_not_admin` repair when the hello is refused.
+ */
 export const TOKEN_NOT_ADMIN_PROBLEM = 'ha_token_not_admin';
 
 export interface HaLinkOptions {

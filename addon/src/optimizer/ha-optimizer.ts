@@ -1,5 +1,6 @@
 import { CONTROLLER_GOALS, OverrideRequestError, type ControllerGoal, type ControllerStatus } from '@sps/control';
 import type { ActionReply, BridgeAction, BridgeDevice, BridgeEntity, HaBridgeClient } from '@sps/ha';
+import type { PlatformTranslationKey } from '@sps/core';
 import { z } from 'zod';
 import { HaActionError } from '../ha/action-handler.js';
 import { MAX_FORECAST_POINTS, OPTIMISER_DEVICE_ID, type ExtraHaDevices } from '../pricing/ha-pricing.js';
@@ -25,9 +26,10 @@ const KEYS = {
 function optimizerEntities(currency: string): BridgeEntity[] {
   // HA's `monetary` device class takes no state_class `measurement`; these are day totals that
   // are re-forecast, so no state class at all (not `total`: they go down as well as up).
-  const money = (key: string, name: string, icon: string): BridgeEntity => ({
+  const money = (key: PlatformTranslationKey<'sensor'>, name: string, icon: string): BridgeEntity => ({
     key,
     platform: 'sensor',
+    translationKey: key,
     name,
     unit: currency,
     deviceClass: 'monetary',
@@ -35,14 +37,34 @@ function optimizerEntities(currency: string): BridgeEntity[] {
     suggestedDisplayPrecision: 2,
   });
   return [
-    { key: KEYS.enabled, platform: 'switch', name: 'Optimisation', icon: 'mdi:robot' },
-    { key: KEYS.goal, platform: 'select', name: 'Goal', icon: 'mdi:target', options: CONTROLLER_GOALS },
-    { key: KEYS.action, platform: 'sensor', name: 'Current action', icon: 'mdi:battery-sync' },
-    { key: KEYS.reason, platform: 'sensor', name: 'Current action reason', icon: 'mdi:comment-text-outline' },
-    { key: KEYS.next, platform: 'sensor', name: 'Next action', icon: 'mdi:battery-clock' },
+    { key: KEYS.enabled, platform: 'switch', translationKey: KEYS.enabled, name: 'Optimisation', icon: 'mdi:robot' },
+    {
+      key: KEYS.goal,
+      platform: 'select',
+      translationKey: KEYS.goal,
+      name: 'Goal',
+      icon: 'mdi:target',
+      options: CONTROLLER_GOALS,
+    },
+    {
+      key: KEYS.action,
+      platform: 'sensor',
+      translationKey: KEYS.action,
+      name: 'Current action',
+      icon: 'mdi:battery-sync',
+    },
+    {
+      key: KEYS.reason,
+      platform: 'sensor',
+      translationKey: KEYS.reason,
+      name: 'Current action reason',
+      icon: 'mdi:comment-text-outline',
+    },
+    { key: KEYS.next, platform: 'sensor', translationKey: KEYS.next, name: 'Next action', icon: 'mdi:battery-clock' },
     {
       key: KEYS.nextAt,
       platform: 'sensor',
+      translationKey: KEYS.nextAt,
       name: 'Next action at',
       deviceClass: 'timestamp',
       icon: 'mdi:clock-outline',
@@ -53,6 +75,7 @@ function optimizerEntities(currency: string): BridgeEntity[] {
     {
       key: KEYS.plan,
       platform: 'sensor',
+      translationKey: KEYS.plan,
       name: 'Plan',
       icon: 'mdi:chart-timeline-variant',
       unrecordedAttributes: UNRECORDED,

@@ -1,4 +1,4 @@
-import type { Clock } from '@sps/core';
+import type { Clock, PlatformTranslationKey } from '@sps/core';
 import type { BridgeDevice, BridgeEntity, HaBridgeClient } from '@sps/ha';
 import { energyKwh, upcomingPoints } from './pricing-json.js';
 import type { ForecastService } from './forecast-service.js';
@@ -26,18 +26,20 @@ export interface ExtraHaDevices {
 function priceEntities(currency: string): BridgeEntity[] {
   const unit = `${currency}/kWh`;
   // No device_class: HA's `monetary` does not allow state_class measurement, and a price is a measurement.
-  const price = (key: string, name: string, icon: string): BridgeEntity => ({
+  const price = (key: PlatformTranslationKey<'sensor'>, name: string, icon: string): BridgeEntity => ({
     key,
     platform: 'sensor',
+    translationKey: key,
     name,
     unit,
     stateClass: 'measurement',
     icon,
     suggestedDisplayPrecision: 4,
   });
-  const forecast = (key: string, name: string): BridgeEntity => ({
+  const forecast = (key: PlatformTranslationKey<'sensor'>, name: string): BridgeEntity => ({
     key,
     platform: 'sensor',
+    translationKey: key,
     name,
     unit,
     icon: 'mdi:chart-line',
@@ -47,17 +49,30 @@ function priceEntities(currency: string): BridgeEntity[] {
   return [
     price('import_price', 'Import price', 'mdi:transmission-tower-import'),
     price('export_price', 'Export price', 'mdi:transmission-tower-export'),
-    { key: 'price_spike', platform: 'binary_sensor', name: 'Price spike', icon: 'mdi:flash-alert' },
-    { key: 'prices_available', platform: 'binary_sensor', name: 'Prices available', icon: 'mdi:cash-check' },
+    {
+      key: 'price_spike',
+      platform: 'binary_sensor',
+      translationKey: 'price_spike',
+      name: 'Price spike',
+      icon: 'mdi:flash-alert',
+    },
+    {
+      key: 'prices_available',
+      platform: 'binary_sensor',
+      translationKey: 'prices_available',
+      name: 'Prices available',
+      icon: 'mdi:cash-check',
+    },
     forecast('import_price_forecast', 'Import price forecast'),
     forecast('export_price_forecast', 'Export price forecast'),
   ];
 }
 
-function powerForecastEntity(key: string, name: string, icon: string): BridgeEntity {
+function powerForecastEntity(key: PlatformTranslationKey<'sensor'>, name: string, icon: string): BridgeEntity {
   return {
     key,
     platform: 'sensor',
+    translationKey: key,
     name,
     unit: 'kW',
     deviceClass: 'power',

@@ -47,7 +47,7 @@ export class FakeDevice implements Device {
       entities: [
         canonicalSensor('battery_soc'),
         canonicalSensor('pv_power'),
-        { key: 'mode', platform: 'sensor', name: 'Mode' },
+        { key: 'mode', platform: 'sensor', translationKey: 'battery_soc', name: 'Mode' },
       ],
       capabilities: {
         commands: COMMAND_TYPES.filter((t) => t !== 'set_relay'),

@@ -16,10 +16,18 @@ from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import SpsBridge
-from .const import ADDON_ISSUE_PREFIX, DOMAIN, EVENT_BRIDGE, HUB_IDENTIFIER, PROTOCOL_VERSION
+from .const import (
+    ADDON_ISSUE_PREFIX,
+    DOMAIN,
+    EVENT_BRIDGE,
+    HUB_IDENTIFIER,
+    ISSUE_RESTART_REQUIRED,
+    PROTOCOL_VERSION,
+)
 from .services import async_register_services
 from .websocket_api import async_register_commands
 
@@ -40,13 +48,16 @@ CONFIG_SCHEMA = vol.Schema({vol.Optional(DOMAIN): vol.Any(None, {})}, extra=vol.
 type SpsConfigEntry = ConfigEntry[SpsBridge]
 
 
-def _read_version() -> str:
+def read_installed_version() -> str:
+    """The version in manifest.json on disk (the add-on may have replaced the files since HA loaded them)."""
     manifest = Path(__file__).with_name("manifest.json")
     return str(json.loads(manifest.read_text(encoding="utf-8")).get("version", "unknown"))
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    hass.data[f"{DOMAIN}_version"] = await hass.async_add_executor_job(_read_version)
+    hass.data[f"{DOMAIN}_version"] = await hass.async_add_executor_job(read_installed_version)
+    # This start loaded what is on disk: a restart asked for before has happened.
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_RESTART_REQUIRED)
     async_register_commands(hass)
     async_register_services(hass)
     if DOMAIN in config and not hass.config_entries.async_entries(DOMAIN):
@@ -58,6 +69,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SpsConfigEntry) -> bool:
     bridge = SpsBridge(hass, entry)
+    # Which translation keys have a name here decides, per entity, translated name or the add-on's.
+    bridge.set_translated_keys(await async_get_translations(hass, "en", "entity", [DOMAIN]))
     await bridge.async_load()
     entry.runtime_data = bridge
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import logging
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components import websocket_api
+from homeassistant.components.websocket_api.connection import ActiveConnection
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -49,7 +49,12 @@ class SpsBridge:
         # device id -> (available, reason). Absent means "available" once the session is live.
         self.device_availability: dict[str, tuple[bool, str | None]] = {}
         self.session: AddonSession | None = None
+        # Entities HA has added (they receive state pushes), and those created but not added yet:
+        # a re-declaration in between must update the pending object, never create a duplicate.
         self.entities: dict[tuple[str, str], SpsEntity] = {}
+        self.pending_entities: dict[tuple[str, str], SpsEntity] = {}
+        # (platform, translation key) pairs that translations/en.json names (loaded at setup).
+        self.translated_keys: frozenset[tuple[str, str]] = frozenset()
         self._adders: dict[str, AddEntitiesCallback] = {}
         self._factories: dict[str, EntityFactory] = {}
         self.declared_at: float | None = None
@@ -181,20 +186,22 @@ class SpsBridge:
         # Live entity objects that no longer match the declaration (e.g. a device id that
         # now names another serial) leave the state machine; the registry removal above
         # already takes out the ones whose unique_id vanished.
-        for (device_id, key), entity in list(self.entities.items()):
-            device = new.get(device_id)
+        for (device_id, key), entity in [*self.entities.items(), *self.pending_entities.items()]:
+            wanted_device = new.get(device_id)
             if key == CONNECTIVITY_KEY:
-                keep = device is not None and device.serial == entity.serial
+                keep = wanted_device is not None and wanted_device.serial == entity.serial
             else:
                 keep = (
-                device is not None
-                and key in device.entities
-                and _same_kind(device.entities[key], entity.spec)
-                and device.serial == entity.serial
+                    wanted_device is not None
+                    and key in wanted_device.entities
+                    and _same_kind(wanted_device.entities[key], entity.spec)
+                    and wanted_device.serial == entity.serial
                 )
             if keep:
                 continue
-            del self.entities[(device_id, key)]
+            for tracked in (self.entities, self.pending_entities):
+                if tracked.get((device_id, key)) is entity:
+                    del tracked[(device_id, key)]
             if entity.entity_id not in removed_ids and entity.added_to_hass:
                 await entity.async_remove()
         return len(removed_ids)
@@ -208,7 +215,7 @@ class SpsBridge:
             if previous is None or previous.serial != device.serial:
                 new_connectivity.append(device)
             for key, spec in device.entities.items():
-                existing = self.entities.get((device_id, key))
+                existing = self.entities.get((device_id, key)) or self.pending_entities.get((device_id, key))
                 if existing is not None and _same_kind(existing.spec, spec):
                     existing.update_spec(device, spec)
                     continue
@@ -228,24 +235,51 @@ class SpsBridge:
     def _create(self, factory: EntityFactory, device: DeviceSpec, spec: EntitySpec) -> SpsEntity:
         if isinstance(factory, type):
             factory = entity_class(factory, spec)
-        return factory(self, device, spec)
+        return self._track(factory(self, device, spec))
 
     def _connectivity_entities(self, devices: Iterable[DeviceSpec]) -> list[SpsEntity]:
         from .binary_sensor import SpsConnectivitySensor  # pylint: disable=import-outside-toplevel
 
-        return [SpsConnectivitySensor(self, device) for device in devices]
+        return [self._track(SpsConnectivitySensor(self, device)) for device in devices]
+
+    def _track(self, entity: SpsEntity) -> SpsEntity:
+        self.pending_entities[(entity.device_id, entity.spec.key)] = entity
+        return entity
+
+    # ---- translations ----------------------------------------------------------------
+
+    def set_translated_keys(self, entity_strings: dict[str, str]) -> None:
+        """Take the `component.<domain>.entity.<platform>.<key>.name` keys HA loaded for us."""
+        prefix = f"component.{DOMAIN}.entity."
+        pairs: set[tuple[str, str]] = set()
+        for flat in entity_strings:
+            if not flat.startswith(prefix) or not flat.endswith(".name"):
+                continue
+            parts = flat[len(prefix) :].split(".")
+            if len(parts) == 3:
+                pairs.add((parts[0], parts[1]))
+        self.translated_keys = frozenset(pairs)
+
+    def translates(self, platform: str, translation_key: str) -> bool:
+        """Whether this bridge has a name for the key (else the add-on's English name is shown)."""
+        return (platform, translation_key) in self.translated_keys
 
     # ---- entities --------------------------------------------------------------------
 
     @callback
     def attach_entity(self, entity: SpsEntity) -> None:
-        self.entities[(entity.device_id, entity.spec.key)] = entity
+        """HA added the entity: from now on it receives state pushes."""
+        key = (entity.device_id, entity.spec.key)
+        if self.pending_entities.get(key) is entity:
+            del self.pending_entities[key]
+        self.entities[key] = entity
 
     @callback
     def detach_entity(self, entity: SpsEntity) -> None:
         key = (entity.device_id, entity.spec.key)
-        if self.entities.get(key) is entity:
-            del self.entities[key]
+        for tracked in (self.entities, self.pending_entities):
+            if tracked.get(key) is entity:
+                del tracked[key]
 
     # ---- states and availability -----------------------------------------------------
 
@@ -308,7 +342,7 @@ class SpsBridge:
 
     @callback
     def open_session(
-        self, connection: websocket_api.ActiveConnection, msg_id: int, addon_version: str | None
+        self, connection: ActiveConnection, msg_id: int, addon_version: str | None
     ) -> AddonSession:
         if self.session is not None:
             self.session.close("replaced by a new subscription")
@@ -325,7 +359,7 @@ class SpsBridge:
         session.close(reason)
 
     @callback
-    def session_for(self, connection: websocket_api.ActiveConnection) -> AddonSession | None:
+    def session_for(self, connection: ActiveConnection) -> AddonSession | None:
         if self.session is not None and self.session.connection is connection:
             return self.session
         return None

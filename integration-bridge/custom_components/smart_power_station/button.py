@@ -11,6 +11,10 @@ from .bridge import SpsBridge
 from .entity import SpsEntity
 
 
+# Nothing polls (the add-on pushes states), and actions are not limited here: each waits for the
+# add-on, which serialises writes per device itself (safety guard, write-rate limiter).
+PARALLEL_UPDATES = 0
+
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddEntitiesCallback) -> None:
     bridge: SpsBridge = entry.runtime_data
     bridge.register_platform("button", async_add_entities, SpsButton)

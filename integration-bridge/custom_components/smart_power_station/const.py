@@ -44,6 +44,16 @@ SERVICES: Final = (
 )
 
 ISSUE_PROTOCOL_MISMATCH: Final = "protocol_mismatch"
+# Raised by the bridge itself when the add-on says hello with a token whose user is not an
+# administrator (every other command is admin-only, so the add-on cannot raise it through HA).
+ISSUE_TOKEN_NOT_ADMIN: Final = "token_not_admin"
+# Raised with protocol_mismatch when the integration on disk is not the one running: the add-on copied a
+# newer (or older) release there, and a restart loads it. Fixable: its repair flow restarts HA.
+ISSUE_RESTART_REQUIRED: Final = "restart_required"
+
+# Optional additions to protocol 1 this bridge understands, listed in the hello result so a newer
+# add-on sends them only to a bridge that takes them (the declaration schema refuses unknown fields).
+BRIDGE_FEATURES: Final = ("translation_key",)
 
 # Repair issues the add-on raises through `smart_power_station/repairs` (docs/bridge-protocol.md): each
 # translation key of strings.json `issues` with the placeholders its text needs. HA issue ids are

@@ -32,7 +32,6 @@ class SpsEntity(Entity):
         self._attr_entity_registry_enabled_default = spec.enabled_by_default
         self._sps_added = False
         self._apply_spec(spec)
-        bridge.attach_entity(self)
 
     @callback
     def update_spec(self, device: DeviceSpec, spec: EntitySpec) -> None:
@@ -45,8 +44,24 @@ class SpsEntity(Entity):
             self.state_updated()
 
     def _apply_spec(self, spec: EntitySpec) -> None:
-        self._attr_name = spec.name
-        self._attr_icon = spec.icon
+        translation_key = spec.effective_translation_key
+        if self.bridge.translates(spec.platform, translation_key):
+            # Name, icon (icons.json) and state names come from the bridge's translations; the
+            # English name the add-on sent stays unused. The translation key must be set before
+            # _attr_name goes: deleting it re-evaluates the name from the key.
+            self._attr_translation_key = translation_key
+            self._attr_translation_placeholders = dict(spec.translation_placeholders)
+            if hasattr(self, "_attr_name"):
+                del self._attr_name
+            if hasattr(self, "_attr_icon"):
+                del self._attr_icon
+        else:
+            # A key this bridge does not know (an add-on newer than the bridge): HA would show the
+            # device name alone, so the add-on's English name and icon stand in until the update.
+            self._attr_translation_key = None
+            self._attr_translation_placeholders = {}
+            self._attr_name = spec.name
+            self._attr_icon = spec.icon
         self._attr_entity_category = EntityCategory(spec.entity_category) if spec.entity_category else None
         self._attr_device_class = spec.device_class
         self._apply_platform_spec(spec)
@@ -71,7 +86,9 @@ class SpsEntity(Entity):
         return self.bridge.attributes.get((self.device_id, self.spec.key))
 
     async def async_added_to_hass(self) -> None:
+        # Subscribe to the bridge's state pushes only now: before this HA cannot take a state.
         self._sps_added = True
+        self.bridge.attach_entity(self)
 
     async def async_will_remove_from_hass(self) -> None:
         self._sps_added = False

@@ -14,6 +14,8 @@ import voluptuous as vol
 from homeassistant.helpers import config_validation as cv
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+# HA's rule for translation keys (hassfest translations: lowercase letters, digits, underscores).
+TRANSLATION_KEY_PATTERN = r"^[a-z0-9_]{1,64}$"
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 
 ENTITY_PLATFORMS = ("sensor", "binary_sensor", "switch", "number", "select", "button")
@@ -25,7 +27,19 @@ ENTITY_SCHEMA = vol.Schema(
     {
         vol.Required("key"): vol.Match(KEY_PATTERN, msg="key must be snake_case ASCII"),
         vol.Required("platform"): vol.In(ENTITY_PLATFORMS),
-        vol.Required("name"): vol.All(str, vol.Length(min=1, max=128)),
+        # The entity's name, icon and state names in strings.json / icons.json (`entity.<platform>.<key>`).
+        vol.Optional("translation_key"): vol.Any(
+            None, vol.Match(TRANSLATION_KEY_PATTERN, msg="translation_key must be lowercase a-z, 0-9 and _")
+        ),
+        vol.Optional("translation_placeholders"): vol.Any(
+            None,
+            vol.All(
+                {vol.Match(r"^[a-z_]{1,32}$"): vol.All(str, vol.Length(max=128))},
+                vol.Length(max=8),
+            ),
+        ),
+        # English name: used only for a translation key this bridge does not know (a newer add-on).
+        vol.Optional("name"): vol.Any(None, vol.All(str, vol.Length(min=1, max=128))),
         vol.Optional("device_class"): vol.Any(None, vol.All(str, vol.Length(max=64))),
         vol.Optional("state_class"): vol.Any(None, vol.In(("measurement", "total", "total_increasing"))),
         vol.Optional("unit"): vol.Any(None, vol.All(str, vol.Length(max=32))),
@@ -103,7 +117,9 @@ class EntitySpec:
 
     key: str
     platform: str
-    name: str
+    name: str | None
+    translation_key: str | None = None
+    translation_placeholders: tuple[tuple[str, str], ...] = ()
     device_class: str | None = None
     state_class: str | None = None
     unit: str | None = None
@@ -119,13 +135,20 @@ class EntitySpec:
     command: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     unrecorded_attributes: frozenset[str] = frozenset()
 
+    @property
+    def effective_translation_key(self) -> str:
+        """The add-on's translation key; an add-on before 0.2.0 sends none, and its keys are the best guess."""
+        return self.translation_key or self.key
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EntitySpec:
         options = data.get("options")
         return cls(
             key=data["key"],
             platform=data["platform"],
-            name=data["name"],
+            name=data.get("name"),
+            translation_key=data.get("translation_key"),
+            translation_placeholders=tuple(sorted((data.get("translation_placeholders") or {}).items())),
             device_class=data.get("device_class"),
             state_class=data.get("state_class"),
             unit=data.get("unit"),

@@ -15,6 +15,10 @@ from .entity import SpsEntity
 from .model import EntitySpec
 
 
+# Nothing polls (the add-on pushes states), and actions are not limited here: each waits for the
+# add-on, which serialises writes per device itself (safety guard, write-rate limiter).
+PARALLEL_UPDATES = 0
+
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddEntitiesCallback) -> None:
     bridge: SpsBridge = entry.runtime_data
     bridge.register_platform("sensor", async_add_entities, SpsSensor)
@@ -30,7 +34,7 @@ class SpsSensor(SpsEntity, SensorEntity):
         self._attr_options = list(spec.options) if spec.options is not None else None
 
     @property
-    def native_value(self) -> str | int | float | datetime | None:  # type: ignore[override]
+    def native_value(self) -> str | int | float | datetime | None:
         value = self.raw_state
         if value is None:
             return None

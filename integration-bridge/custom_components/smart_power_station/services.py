@@ -17,7 +17,7 @@ from .const import DOMAIN
 # "device" is accepted as an alias of "device_id" (the issue names the field "device");
 # values may be HA device ids (what a device selector/target gives) or the add-on's ids.
 _DEVICE_IDS = vol.All(cv.ensure_list, [cv.string], vol.Length(min=1))
-_BASE = {
+_BASE: dict[vol.Marker, Any] = {
     vol.Optional("device_id"): _DEVICE_IDS,
     vol.Optional("device"): _DEVICE_IDS,
     # Targets may also carry these; accepted and ignored so `target:` never fails validation.

@@ -15,7 +15,8 @@ import logging
 import time
 from typing import Any
 
-from homeassistant.components import websocket_api
+from homeassistant.components.websocket_api.connection import ActiveConnection
+from homeassistant.components.websocket_api.messages import event_message
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
@@ -38,7 +39,7 @@ class AddonSession:
     def __init__(
         self,
         hass: HomeAssistant,
-        connection: websocket_api.ActiveConnection,
+        connection: ActiveConnection,
         msg_id: int,
         addon_version: str | None,
         on_liveness_change: Callable[[], None],
@@ -82,7 +83,14 @@ class AddonSession:
             self._cancel_timer = None
         for future in self._pending.values():
             if not future.done():
-                future.set_exception(ActionFailed(f"The Smart Power Station add-on disconnected ({reason})"))
+                future.set_exception(
+                    ActionFailed(
+                        f"The Smart Power Station add-on disconnected ({reason})",
+                        translation_domain=DOMAIN,
+                        translation_key="addon_disconnected",
+                        translation_placeholders={"reason": reason},
+                    )
+                )
         self._pending.clear()
         _LOGGER.info("Smart Power Station add-on session ended: %s", reason)
         self._on_liveness_change()
@@ -100,7 +108,7 @@ class AddonSession:
         future: asyncio.Future[dict[str, Any]] = self.hass.loop.create_future()
         self._pending[request_id] = future
         self.connection.send_message(
-            websocket_api.event_message(self.msg_id, {"type": "action", "request_id": request_id, **payload})
+            event_message(self.msg_id, {"type": "action", "request_id": request_id, **payload})
         )
         try:
             async with asyncio.timeout(timeout):

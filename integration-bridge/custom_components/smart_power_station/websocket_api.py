@@ -7,7 +7,15 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.components import websocket_api
+# Imported from the submodules: the package re-exports them without `as`, which strict mypy
+# (no_implicit_reexport) does not count as an export.
+from homeassistant.components.websocket_api import async_register_command
+from homeassistant.components.websocket_api.connection import ActiveConnection
+from homeassistant.components.websocket_api.decorators import (
+    async_response,
+    require_admin,
+    websocket_command,
+)
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -16,8 +24,11 @@ from .bridge import SpsBridge
 from .const import (
     ADDON_ISSUE_PREFIX,
     ADDON_REPAIR_PLACEHOLDERS,
+    BRIDGE_FEATURES,
     DOMAIN,
     ISSUE_PROTOCOL_MISMATCH,
+    ISSUE_RESTART_REQUIRED,
+    ISSUE_TOKEN_NOT_ADMIN,
     PROTOCOL_VERSION,
 )
 from .model import AVAILABILITY_SCHEMA, STATE_UPDATE_SCHEMA, validate_declaration
@@ -28,6 +39,8 @@ ERR_NOT_LOADED = "not_loaded"
 ERR_PROTOCOL_MISMATCH = "protocol_mismatch"
 ERR_INVALID = "invalid_format"
 ERR_NO_SESSION = "no_session"
+# HA's own code for an admin-only command from a non-admin (websocket_api.const.ERR_UNAUTHORIZED).
+ERR_UNAUTHORIZED = "unauthorized"
 
 
 def bridge_version(hass: HomeAssistant) -> str:
@@ -46,10 +59,10 @@ def async_register_commands(hass: HomeAssistant) -> None:
         ws_heartbeat,
         ws_repairs,
     ):
-        websocket_api.async_register_command(hass, handler)
+        async_register_command(hass, handler)
 
 
-def _bridge(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg_id: int) -> SpsBridge | None:
+def _bridge(hass: HomeAssistant, connection: ActiveConnection, msg_id: int) -> SpsBridge | None:
     """The loaded bridge, or an error reply when the config entry is not set up."""
     entries = hass.config_entries.async_loaded_entries(DOMAIN)
     if not entries:
@@ -62,18 +75,43 @@ def _bridge(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg
     return bridge
 
 
-@websocket_api.websocket_command(
+@websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/hello",
         vol.Required("protocol"): int,
         vol.Optional("addon_version"): str,
     }
 )
-@websocket_api.require_admin
 @callback
-def ws_hello(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
-    """Version handshake. A mismatch is refused, logged and raised as a repair issue."""
+def ws_hello(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    """Version handshake. A mismatch is refused, logged and raised as a repair issue.
+
+    Not `@require_admin` like the other commands: a token that lost its admin rights must still reach
+    the bridge once, so the user sees a repair in HA instead of an add-on that silently stays offline.
+    It is refused all the same (`unauthorized`, what HA's decorator answers) and learns nothing.
+    """
     addon_version = msg.get("addon_version", "unknown")
+    if not connection.user.is_admin:
+        # The add-on says hello again at every retry (up to every 30 s): log it once per episode.
+        if ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_TOKEN_NOT_ADMIN) is None:
+            _LOGGER.error(
+                "The Smart Power Station add-on %s connected as %s, who is not an administrator; "
+                "its commands are refused until the token belongs to an administrator",
+                addon_version,
+                connection.user.name,
+            )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_TOKEN_NOT_ADMIN,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_TOKEN_NOT_ADMIN,
+            translation_placeholders={"user": connection.user.name or connection.user.id},
+        )
+        connection.send_error(msg["id"], ERR_UNAUTHORIZED, "Unauthorized")
+        return
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_TOKEN_NOT_ADMIN)
     if msg["protocol"] != PROTOCOL_VERSION:
         _LOGGER.error(
             "Smart Power Station add-on %s speaks bridge protocol %s but this bridge (%s) speaks %s; "
@@ -97,6 +135,7 @@ def ws_hello(hass: HomeAssistant, connection: websocket_api.ActiveConnection, ms
                 "bridge_version": bridge_version(hass),
             },
         )
+        hass.async_create_task(_async_raise_restart_if_replaced(hass), eager_start=False)
         connection.send_error(
             msg["id"],
             ERR_PROTOCOL_MISMATCH,
@@ -112,19 +151,20 @@ def ws_hello(hass: HomeAssistant, connection: websocket_api.ActiveConnection, ms
             "bridge_version": bridge_version(hass),
             "ha_version": HA_VERSION,
             "loaded": loaded,
+            "features": list(BRIDGE_FEATURES),
         },
     )
 
 
-@websocket_api.websocket_command(
+@websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/subscribe",
         vol.Optional("addon_version"): str,
     }
 )
-@websocket_api.require_admin
+@require_admin
 @callback
-def ws_subscribe(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+def ws_subscribe(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Open the add-on session: HA-side actions arrive as events on this subscription."""
     bridge = _bridge(hass, connection, msg["id"])
     if bridge is None:
@@ -139,16 +179,16 @@ def ws_subscribe(hass: HomeAssistant, connection: websocket_api.ActiveConnection
     connection.send_result(msg["id"])
 
 
-@websocket_api.websocket_command(
+@websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/declare",
         vol.Optional("hub"): dict,
         vol.Required("devices"): list,
     }
 )
-@websocket_api.require_admin
-@websocket_api.async_response
-async def ws_declare(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+@require_admin
+@async_response
+async def ws_declare(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Replace the declared devices and entities."""
     bridge = _bridge(hass, connection, msg["id"])
     if bridge is None:
@@ -162,15 +202,15 @@ async def ws_declare(hass: HomeAssistant, connection: websocket_api.ActiveConnec
     connection.send_result(msg["id"], result)
 
 
-@websocket_api.websocket_command(
+@websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/states",
         vol.Required("states"): [STATE_UPDATE_SCHEMA],
     }
 )
-@websocket_api.require_admin
+@require_admin
 @callback
-def ws_states(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+def ws_states(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """A batch of entity states."""
     bridge = _bridge(hass, connection, msg["id"])
     if bridge is None:
@@ -179,15 +219,15 @@ def ws_states(hass: HomeAssistant, connection: websocket_api.ActiveConnection, m
     connection.send_result(msg["id"], {"applied": len(msg["states"]) - len(unknown), "unknown": unknown})
 
 
-@websocket_api.websocket_command(
+@websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/availability",
         vol.Required("devices"): [AVAILABILITY_SCHEMA],
     }
 )
-@websocket_api.require_admin
+@require_admin
 @callback
-def ws_availability(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+def ws_availability(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Per-device availability with a reason."""
     bridge = _bridge(hass, connection, msg["id"])
     if bridge is None:
@@ -200,7 +240,7 @@ def ws_availability(hass: HomeAssistant, connection: websocket_api.ActiveConnect
     connection.send_result(msg["id"], {"unknown": unknown})
 
 
-@websocket_api.websocket_command(
+@websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/action_result",
         vol.Required("request_id"): str,
@@ -209,9 +249,9 @@ def ws_availability(hass: HomeAssistant, connection: websocket_api.ActiveConnect
         vol.Optional("result"): dict,
     }
 )
-@websocket_api.require_admin
+@require_admin
 @callback
-def ws_action_result(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+def ws_action_result(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """The add-on's verdict on an action; completes (or fails) the waiting HA call."""
     bridge = _bridge(hass, connection, msg["id"])
     if bridge is None:
@@ -224,16 +264,39 @@ def ws_action_result(hass: HomeAssistant, connection: websocket_api.ActiveConnec
     connection.send_result(msg["id"], {"matched": matched})
 
 
-@websocket_api.websocket_command({vol.Required("type"): f"{DOMAIN}/heartbeat"})
-@websocket_api.require_admin
+@websocket_command({vol.Required("type"): f"{DOMAIN}/heartbeat"})
+@require_admin
 @callback
-def ws_heartbeat(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+def ws_heartbeat(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Keeps the session alive; any command does, this one exists for quiet periods."""
     bridge = _bridge(hass, connection, msg["id"])
     if bridge is None:
         return
     session = bridge.session_for(connection)
     connection.send_result(msg["id"], {"subscribed": session is not None})
+
+
+async def _async_raise_restart_if_replaced(hass: HomeAssistant) -> None:
+    """After a mismatch: if another release of this integration is on disk, a restart is the fix.
+
+    The add-on copies its bundled integration into custom_components when it starts; until HA restarts,
+    the old one runs and may not speak the add-on's protocol.
+    """
+    from . import read_installed_version  # pylint: disable=import-outside-toplevel
+
+    installed = await hass.async_add_executor_job(read_installed_version)
+    running = bridge_version(hass)
+    if installed == running:
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        ISSUE_RESTART_REQUIRED,
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_RESTART_REQUIRED,
+        translation_placeholders={"installed": installed, "running": running},
+    )
 
 
 def _repair_issue(value: Any) -> dict[str, Any]:
@@ -257,15 +320,15 @@ REPAIR_ISSUE_SCHEMA = vol.Schema(
 )
 
 
-@websocket_api.websocket_command(
+@websocket_command(
     {
         vol.Required("type"): f"{DOMAIN}/repairs",
         vol.Required("issues"): list,
     }
 )
-@websocket_api.require_admin
+@require_admin
 @callback
-def ws_repairs(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+def ws_repairs(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Replace the add-on's repair issues: raise every issue in the set, delete the add-on's others.
 
     Issues live in HA's issue registry (persisted by HA), so one raised before the add-on stopped stays

@@ -1,4 +1,5 @@
 import type { CommandType } from './commands.js';
+import type { EntityTranslationKey } from './entity-translations.js';
 import { CANONICAL_READINGS, type CanonicalReadingKey, type SensorDeviceClass, type StateClass } from './readings.js';
 
 /** What Home Assistant (and the web panel) will show for one reading or control. */
@@ -22,6 +23,14 @@ export interface EntityDescriptor {
   /** Unique within the device; for stateful entities also the reading key that holds the state. */
   readonly key: string;
   readonly platform: EntityPlatform;
+  /**
+   * The key of the entity's name (and icon, and state names) in the bridge's translations
+   * (entity-translations.ts). Required, so a new entity cannot reach HA untranslated.
+   */
+  readonly translationKey: EntityTranslationKey;
+  /** Values for the `{placeholders}` in the translated name (e.g. a relay channel). */
+  readonly translationPlaceholders?: Readonly<Record<string, string>>;
+  /** English name: the web panel's label, and HA's fallback for a key the installed bridge does not know. */
   readonly name: string;
   readonly deviceClass?: SensorDeviceClass | string;
   readonly stateClass?: StateClass;
@@ -56,6 +65,8 @@ export function canonicalSensor(
   return {
     key,
     platform: 'sensor',
+    // Every canonical reading key is a sensor translation key of its own.
+    translationKey: key,
     name: spec.name,
     ...(spec.deviceClass === null ? {} : { deviceClass: spec.deviceClass }),
     ...(spec.stateClass === null ? {} : { stateClass: spec.stateClass }),

@@ -16,10 +16,11 @@ import {
   type HassServiceTarget,
 } from './haws.js';
 import { Backoff } from './backoff.js';
-import { mapDevice, toHaState, type BridgeDevice, type MappedEntity } from './entityMapping.js';
+import { mapDevice, toHaState, withoutTranslationKeys, type BridgeDevice, type MappedEntity } from './entityMapping.js';
 import { consoleLogger, describeError, type HaLogger } from './logger.js';
 import {
   BRIDGE_EVENT,
+  BRIDGE_FEATURE_TRANSLATION_KEY,
   BridgeAction,
   BridgeBusEvent,
   HaCommandError,
@@ -115,6 +116,8 @@ export class HaBridgeClient {
   private actionHandler: ActionHandler | null = null;
   /** Set once the non-admin refusal was reported; cleared when a session is ready. */
   private notAdminReported = false;
+  /** Whether the connected bridge takes translation keys (its hello listed the feature). */
+  private bridgeTranslates = false;
 
   constructor(private readonly options: HaBridgeClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -291,12 +294,35 @@ export class HaBridgeClient {
     } catch (err) {
       if (isUnauthorized(err)) {
         this.reportNotAdmin();
+        // The bridge's hello is the one command HA lets a non-admin reach (the bridge refuses it too):
+        // it raises the `token_not_admin` repair, so the user sees the cause in HA, not only in our log.
+        // Its answer is awaited (at most 5 s): dropping the socket at once would discard the message unsent.
+        await this.helloForRepair(conn);
         this.connectionLost(conn, 'the token is not an administrator', true);
         return;
       }
       // Typically the proxy's early auth_ok followed by a close while Core starts.
       this.connectionLost(conn, `session setup failed: ${describeError(err)}`);
     }
+  }
+
+  private async helloForRepair(conn: Connection): Promise<void> {
+    let timer: { cancel(): void } | undefined;
+    const cap = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(resolve, 5000);
+    });
+    const hello = conn
+      .sendMessagePromise({
+        type: MessageType.hello,
+        protocol: PROTOCOL_VERSION,
+        addon_version: this.options.addonVersion,
+      })
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    await Promise.race([hello, cap]);
+    timer?.cancel();
   }
 
   /**
@@ -385,6 +411,7 @@ export class HaBridgeClient {
       this.setStatus('protocol_mismatch');
       return;
     }
+    this.bridgeTranslates = hello.features?.includes(BRIDGE_FEATURE_TRANSLATION_KEY) ?? false;
     if (!hello.loaded) {
       this.waitForBridge(conn, 'the Smart Power Station integration has no config entry yet');
       return;
@@ -466,7 +493,9 @@ export class HaBridgeClient {
           ? {}
           : { configuration_url: this.options.hubConfigurationUrl }),
       },
-      devices: [...this.devices.values()].map((d) => d.declaration),
+      devices: [...this.devices.values()].map((d) =>
+        this.bridgeTranslates ? d.declaration : withoutTranslationKeys(d.declaration),
+      ),
     });
     this.log.debug(`declared: ${JSON.stringify(result)}`);
   }

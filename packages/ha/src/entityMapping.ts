@@ -25,6 +25,10 @@ export function mapEntity(descriptor: BridgeEntity): MappedEntity {
   const declaration: HaEntityDeclaration = {
     key: descriptor.key,
     platform: descriptor.platform,
+    translation_key: descriptor.translationKey,
+    ...(descriptor.translationPlaceholders === undefined
+      ? {}
+      : { translation_placeholders: { ...descriptor.translationPlaceholders } }),
     name: descriptor.name,
     ...(descriptor.deviceClass === undefined ? {} : { device_class: descriptor.deviceClass }),
     ...(descriptor.stateClass === undefined ? {} : { state_class: descriptor.stateClass }),
@@ -104,5 +108,19 @@ export function mapDevice(device: BridgeDevice): {
     },
     entities,
     ...(device.attributes === undefined ? {} : { attributes: device.attributes }),
+  };
+}
+
+/**
+ * The declaration for a bridge without `translation_key` support (before bridge 0.2.0): its schema
+ * refuses unknown fields, so the translation fields are left out and it names entities in English.
+ */
+export function withoutTranslationKeys(device: HaDeviceDeclaration): HaDeviceDeclaration {
+  return {
+    ...device,
+    entities: device.entities.map((entity) => {
+      const { translation_key: _key, translation_placeholders: _placeholders, ...rest } = entity;
+      return rest;
+    }),
   };
 }

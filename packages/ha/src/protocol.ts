@@ -35,6 +35,15 @@ export interface HaRepairIssue {
 export interface HaEntityDeclaration {
   key: string;
   platform: 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'select' | 'button';
+  /**
+   * The entity's name, icon and state names in the bridge's translations (`entity.<platform>.<key>`);
+   * sent only to a bridge whose hello lists BRIDGE_FEATURE_TRANSLATION_KEY (bridge 0.2.0+), so an
+   * older bridge, whose schema refuses unknown fields, still accepts the declaration.
+   */
+  translation_key?: string;
+  /** Values for the `{placeholders}` of the translated name. */
+  translation_placeholders?: Record<string, string>;
+  /** English name: what a bridge shows when it has no translation for the key. */
   name: string;
   device_class?: string;
   state_class?: 'measurement' | 'total' | 'total_increasing';
@@ -89,11 +98,16 @@ export interface HaAvailabilityUpdate {
   reason?: string;
 }
 
+/** A bridge that lists this in its hello result takes `translation_key` and `translation_placeholders`. */
+export const BRIDGE_FEATURE_TRANSLATION_KEY = 'translation_key';
+
 export const HelloResult = z.object({
   protocol: z.number().int(),
   bridge_version: z.string(),
   ha_version: z.string(),
   loaded: z.boolean(),
+  /** Optional additions to protocol 1 this bridge understands (absent before bridge 0.2.0). */
+  features: z.array(z.string()).optional(),
 });
 export type HelloResult = z.infer<typeof HelloResult>;
 

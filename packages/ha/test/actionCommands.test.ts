@@ -64,6 +64,7 @@ describe('entityActionToCommand', () => {
         {
           key: 'relay_2',
           platform: 'switch',
+          translationKey: 'relay',
           name: 'Relay 2',
           command: { command: 'set_relay', field: 'on', fixed: { channel: 2 } },
         },
@@ -72,7 +73,13 @@ describe('entityActionToCommand', () => {
     expect(
       entityActionToCommand(
         { ...base, action: 'press', key: 'normal', platform: 'button' },
-        { key: 'normal', platform: 'button', name: 'Normal', command: { command: 'restore_normal' } },
+        {
+          key: 'normal',
+          platform: 'button',
+          translationKey: 'restore_normal',
+          name: 'Normal',
+          command: { command: 'restore_normal' },
+        },
       ),
     ).toEqual({ type: 'restore_normal' });
   });
@@ -84,6 +91,7 @@ describe('entityActionToCommand', () => {
         {
           key: 'backup_reserve',
           platform: 'number',
+          translationKey: 'backup_reserve',
           name: 'R',
           command: { command: 'set_backup_reserve', field: 'percent' },
         },
@@ -92,7 +100,7 @@ describe('entityActionToCommand', () => {
     expect(() =>
       entityActionToCommand(
         { ...base, action: 'press', key: 'x', platform: 'button' },
-        { key: 'x', platform: 'button', name: 'X' },
+        { key: 'x', platform: 'button', translationKey: 'restore_normal', name: 'X' },
       ),
     ).toThrow(/no command binding/);
   });

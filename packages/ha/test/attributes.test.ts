@@ -11,7 +11,12 @@ import { FakeHa } from './fakeHa.js';
 
 describe('state attributes and unrecorded attributes', () => {
   it('declares unrecorded_attributes only when the entity has some', () => {
-    const base = { key: 'import_price_forecast', platform: 'sensor', name: 'Import price forecast' } as const;
+    const base = {
+      key: 'import_price_forecast',
+      platform: 'sensor',
+      translationKey: 'import_price_forecast',
+      name: 'Import price forecast',
+    } as const;
     expect(mapEntity({ ...base, unrecordedAttributes: ['forecast'] }).declaration).toMatchObject({
       unrecorded_attributes: ['forecast'],
     });
@@ -48,10 +53,11 @@ describe('HaBridgeClient.publishState and sendCommand', () => {
     id: 'sps:optimiser',
     info: { manufacturer: 'Smart Power Station', model: 'Prices and forecasts', serial: 'sps_optimiser' },
     entities: [
-      { key: 'price_spike', platform: 'binary_sensor', name: 'Price spike' },
+      { key: 'price_spike', platform: 'binary_sensor', translationKey: 'price_spike', name: 'Price spike' },
       {
         key: 'solar_forecast',
         platform: 'sensor',
+        translationKey: 'solar_forecast',
         name: 'Solar forecast',
         unit: 'kW',
         unrecordedAttributes: ['forecast'],

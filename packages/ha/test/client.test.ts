@@ -11,6 +11,7 @@ import { FakeHa, type FakeHaOptions } from './fakeHa.js';
 const relay: EntityDescriptor = {
   key: 'backup_relay',
   platform: 'switch',
+  translationKey: 'relay',
   name: 'Backup relay',
   command: { command: 'set_relay', field: 'on' },
 };
@@ -76,6 +77,36 @@ describe('HaBridgeClient', () => {
     ]);
   });
 
+  it('sends translation keys only to a bridge that lists the feature in its hello', async () => {
+    const entities = async (): Promise<Record<string, unknown>[]> => {
+      const declare = (await ha.waitForType('smart_power_station/declare')).msg;
+      return (declare['devices'] as { entities: Record<string, unknown>[] }[])[0]!.entities;
+    };
+    const c = await start({ features: ['translation_key'] });
+    await c.waitForStatus('ready');
+    expect(await entities()).toContainEqual(
+      expect.objectContaining({ key: 'backup_relay', translation_key: 'relay', name: 'Backup relay' }),
+    );
+    await c.stop();
+    client = null;
+    await ha.stop();
+
+    // A bridge before 0.2.0 refuses unknown fields: it gets the English names only.
+    const old = await start();
+    await old.waitForStatus('ready');
+    const sent = await entities();
+    expect(sent).toContainEqual(expect.objectContaining({ key: 'backup_relay', name: 'Backup relay' }));
+    expect(sent.some((e) => 'translation_key' in e || 'translation_placeholders' in e)).toBe(false);
+  });
+
+  it('with a non-admin token still says hello, so the bridge can raise its repair in HA', async () => {
+    const reported: string[] = [];
+    await start({ nonAdmin: true }, { onTokenNotAdmin: (message) => reported.push(message) });
+    const hello = await ha.waitForType('smart_power_station/hello');
+    expect(hello.msg).toMatchObject({ protocol: 1, addon_version: '0.1.0' });
+    expect(reported).toHaveLength(1);
+  });
+
   it('answers actions with the handler verdict, success or the device reason', async () => {
     const c = await start();
     const seen: BridgeAction[] = [];
@@ -93,6 +124,7 @@ describe('HaBridgeClient', () => {
       device_id: 'sungrow-1',
       key: 'backup_relay',
       platform: 'switch',
+      translationKey: 'relay',
       value: true,
     });
     const ok = await ha.waitFor(

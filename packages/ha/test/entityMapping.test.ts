@@ -1,5 +1,5 @@
 import { canonicalSensor, type EntityDescriptor } from '@sps/core';
-import { mapDevice, mapEntity, toHaState } from '../src/index.js';
+import { mapDevice, mapEntity, toHaState, withoutTranslationKeys } from '../src/index.js';
 
 describe('entity mapping', () => {
   it('declares energy counters in kWh as total_increasing and scales Wh values', () => {
@@ -7,6 +7,7 @@ describe('entity mapping', () => {
     expect(mapped.declaration).toMatchObject({
       key: 'pv_energy',
       platform: 'sensor',
+      translation_key: 'pv_energy',
       device_class: 'energy',
       state_class: 'total_increasing',
       unit: 'kWh',
@@ -25,6 +26,7 @@ describe('entity mapping', () => {
     const reserve: EntityDescriptor = {
       key: 'backup_reserve',
       platform: 'number',
+      translationKey: 'backup_reserve',
       name: 'Backup reserve',
       unit: '%',
       min: 0,
@@ -39,6 +41,7 @@ describe('entity mapping', () => {
     expect(mapped.declaration).toEqual({
       key: 'backup_reserve',
       platform: 'number',
+      translation_key: 'backup_reserve',
       name: 'Backup reserve',
       unit: '%',
       min: 0,
@@ -48,6 +51,27 @@ describe('entity mapping', () => {
       entity_category: 'config',
       command: { command: 'set_backup_reserve', field: 'percent' },
     });
+  });
+
+  it('carries the translation key and the placeholders of the translated name', () => {
+    const relay: EntityDescriptor = {
+      key: 'switch_1',
+      platform: 'switch',
+      translationKey: 'relay_channel',
+      translationPlaceholders: { channel: '1' },
+      name: 'Relay (channel 1)',
+    };
+    const { declaration } = mapEntity(relay);
+    expect(declaration).toMatchObject({
+      translation_key: 'relay_channel',
+      translation_placeholders: { channel: '1' },
+      name: 'Relay (channel 1)',
+    });
+    const device = mapDevice({ id: 'd', info: { manufacturer: 'm', model: 'x', serial: 's' }, entities: [relay] });
+    const plain = withoutTranslationKeys(device.declaration);
+    expect(plain.entities[0]).toEqual({ key: 'switch_1', platform: 'switch', name: 'Relay (channel 1)' });
+    // The original declaration is left alone.
+    expect(device.declaration.entities[0]).toHaveProperty('translation_key', 'relay_channel');
   });
 
   it('maps device info to the declaration', () => {

@@ -20,6 +20,8 @@ export interface FakeHaOptions {
    * does, `{code: 'unauthorized', message: 'Unauthorized'}`.
    */
   nonAdmin?: boolean;
+  /** Optional features the bridge lists in its hello result (absent: a bridge before 0.2.0). */
+  features?: string[];
 }
 
 export interface Received {
@@ -174,7 +176,13 @@ export class FakeHa {
       case 'smart_power_station/hello':
         if (msg['protocol'] !== this.protocol)
           return fail('protocol_mismatch', `bridge speaks protocol ${this.protocol}`);
-        return ok({ protocol: this.protocol, bridge_version: '0.1.0', ha_version: '2025.4.4', loaded: true });
+        return ok({
+          protocol: this.protocol,
+          bridge_version: '0.1.0',
+          ha_version: '2025.4.4',
+          loaded: true,
+          ...(this.options.features === undefined ? {} : { features: this.options.features }),
+        });
       case 'smart_power_station/subscribe':
         this.subscriptions.set(socket, msg.id!);
         return ok();

@@ -1,4 +1,9 @@
-import { canonicalSensor, type CanonicalReadingKey, type EntityDescriptor } from '@sps/core';
+import {
+  canonicalSensor,
+  type CanonicalReadingKey,
+  type EntityDescriptor,
+  type PlatformTranslationKey,
+} from '@sps/core';
 import { AC_OUTPUT_MODES, CHARGING_MODES, UPS_MODES } from './codec/fields.js';
 import type { BluettiModel } from './codec/models.js';
 
@@ -17,12 +22,21 @@ const CANONICAL: readonly CanonicalReadingKey[] = [
 ];
 
 const measurement = (
-  key: string,
+  key: PlatformTranslationKey<'sensor'>,
   name: string,
   deviceClass: 'voltage' | 'current' | 'frequency' | 'power',
   unit: string,
   extra: Partial<EntityDescriptor> = {},
-): EntityDescriptor => ({ key, platform: 'sensor', name, deviceClass, stateClass: 'measurement', unit, ...extra });
+): EntityDescriptor => ({
+  key,
+  platform: 'sensor',
+  translationKey: key,
+  name,
+  deviceClass,
+  stateClass: 'measurement',
+  unit,
+  ...extra,
+});
 
 const diagnostic = { entityCategory: 'diagnostic', enabledByDefault: false } as const;
 
@@ -42,6 +56,7 @@ const DETAIL: Readonly<Record<string, EntityDescriptor>> = {
   pack_soc: {
     key: 'pack_soc',
     platform: 'sensor',
+    translationKey: 'pack_soc',
     name: 'Selected pack state of charge',
     deviceClass: 'battery',
     stateClass: 'measurement',
@@ -51,14 +66,23 @@ const DETAIL: Readonly<Record<string, EntityDescriptor>> = {
   pack_count: {
     key: 'pack_count',
     platform: 'sensor',
+    translationKey: 'pack_count',
     name: 'Battery packs',
     icon: 'mdi:battery-plus',
     entityCategory: 'diagnostic',
   },
-  pack_number: { key: 'pack_number', platform: 'sensor', name: 'Selected pack', icon: 'mdi:numeric', ...diagnostic },
+  pack_number: {
+    key: 'pack_number',
+    platform: 'sensor',
+    translationKey: 'pack_number',
+    name: 'Selected pack',
+    icon: 'mdi:numeric',
+    ...diagnostic,
+  },
   ac_output_mode: {
     key: 'ac_output_mode',
     platform: 'sensor',
+    translationKey: 'ac_output_mode',
     name: 'AC output mode',
     deviceClass: 'enum',
     options: Object.values(AC_OUTPUT_MODES),
@@ -83,6 +107,7 @@ export function bluettiEntities(model: BluettiModel): EntityDescriptor[] {
     entities.push({
       key,
       platform: 'switch',
+      translationKey: key,
       name: SWITCHES[key].name,
       icon: SWITCHES[key].icon,
       command: { command: 'set_relay', field: 'on', fixed: { channel: RELAY_CHANNELS[key] } },
@@ -92,6 +117,7 @@ export function bluettiEntities(model: BluettiModel): EntityDescriptor[] {
     entities.push({
       key: mode.key,
       platform: 'select',
+      translationKey: mode.key,
       name: mode.key === 'charging_mode' ? 'Charging mode' : 'UPS mode',
       options: Object.values(mode.key === 'charging_mode' ? CHARGING_MODES : UPS_MODES),
       icon: mode.key === 'charging_mode' ? 'mdi:battery-charging-high' : 'mdi:power-plug-battery',

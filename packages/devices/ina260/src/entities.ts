@@ -11,6 +11,7 @@ export function ina260Entities(): EntityDescriptor[] {
     {
       key: 'pv_voltage',
       platform: 'sensor',
+      translationKey: 'pv_voltage',
       name: 'PV voltage',
       deviceClass: 'voltage',
       stateClass: 'measurement',
@@ -21,6 +22,7 @@ export function ina260Entities(): EntityDescriptor[] {
     {
       key: 'pv_current',
       platform: 'sensor',
+      translationKey: 'pv_current',
       name: 'PV current',
       deviceClass: 'current',
       stateClass: 'measurement',
@@ -31,6 +33,7 @@ export function ina260Entities(): EntityDescriptor[] {
     {
       key: 'averaging',
       platform: 'sensor',
+      translationKey: 'averaging',
       name: 'Samples averaged per reading',
       icon: 'mdi:chart-bell-curve',
       entityCategory: 'diagnostic',

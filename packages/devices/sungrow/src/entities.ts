@@ -1,4 +1,10 @@
-import { canonicalSensor, type CanonicalReadingKey, type DeviceLimits, type EntityDescriptor } from '@sps/core';
+import {
+  canonicalSensor,
+  type CanonicalReadingKey,
+  type DeviceLimits,
+  type EntityDescriptor,
+  type PlatformTranslationKey,
+} from '@sps/core';
 import { RUNNING_STATE_OPTIONS } from './codec/status.js';
 import { SUNGROW_OPERATING_MODES } from './command-plan.js';
 
@@ -22,7 +28,7 @@ const CANONICAL_SENSORS: readonly CanonicalReadingKey[] = [
   'load_energy',
 ];
 
-const TODAY_COUNTERS: readonly [string, string][] = [
+const TODAY_COUNTERS: readonly [PlatformTranslationKey<'sensor'>, string][] = [
   ['pv_energy_today', 'PV energy today'],
   ['grid_import_energy_today', 'Grid import energy today'],
   ['grid_export_energy_today', 'Grid export energy today'],
@@ -32,9 +38,10 @@ const TODAY_COUNTERS: readonly [string, string][] = [
   ['inverter_output_energy_today', 'Inverter output energy today'],
 ];
 
-const energySensor = (key: string, name: string): EntityDescriptor => ({
+const energySensor = (key: PlatformTranslationKey<'sensor'>, name: string): EntityDescriptor => ({
   key,
   platform: 'sensor',
+  translationKey: key,
   name,
   deviceClass: 'energy',
   // Daily counters reset at midnight; HA's total_increasing treats that drop as a new cycle.
@@ -42,9 +49,10 @@ const energySensor = (key: string, name: string): EntityDescriptor => ({
   unit: 'Wh',
 });
 
-const flag = (key: string, name: string, icon: string): EntityDescriptor => ({
+const flag = (key: PlatformTranslationKey<'binary_sensor'>, name: string, icon: string): EntityDescriptor => ({
   key,
   platform: 'binary_sensor',
+  translationKey: key,
   name,
   icon,
   entityCategory: 'diagnostic',
@@ -62,6 +70,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'battery_capacity',
       platform: 'sensor',
+      translationKey: 'battery_capacity',
       name: 'Battery capacity',
       deviceClass: 'energy_storage',
       stateClass: 'measurement',
@@ -71,6 +80,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'running_state',
       platform: 'sensor',
+      translationKey: 'running_state',
       name: 'Running state',
       deviceClass: 'enum',
       options: RUNNING_STATE_OPTIONS,
@@ -79,6 +89,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'running_state_code',
       platform: 'sensor',
+      translationKey: 'running_state_code',
       name: 'Running state code',
       entityCategory: 'diagnostic',
       enabledByDefault: false,
@@ -86,6 +97,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'forced_command',
       platform: 'sensor',
+      translationKey: 'forced_command',
       name: 'Forced charge/discharge command',
       deviceClass: 'enum',
       options: ['charge', 'discharge', 'stop', 'unknown'],
@@ -94,6 +106,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'forced_power',
       platform: 'sensor',
+      translationKey: 'forced_power',
       name: 'Forced charge/discharge power',
       deviceClass: 'power',
       stateClass: 'measurement',
@@ -103,6 +116,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     ...(['bms_max_charge_current', 'bms_max_discharge_current'] as const).map((key): EntityDescriptor => ({
       key,
       platform: 'sensor',
+      translationKey: key,
       name: key === 'bms_max_charge_current' ? 'BMS max charge current' : 'BMS max discharge current',
       deviceClass: 'current',
       stateClass: 'measurement',
@@ -118,6 +132,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'ems_mode',
       platform: 'select',
+      translationKey: 'ems_mode',
       name: 'EMS mode',
       options: SUNGROW_OPERATING_MODES,
       icon: 'mdi:cog-transfer',
@@ -127,6 +142,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'backup_reserve',
       platform: 'number',
+      translationKey: 'backup_reserve',
       name: 'Backup reserve (min SOC)',
       unit: '%',
       min: limits.minBackupReservePct ?? 0,
@@ -143,6 +159,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'restore_normal',
       platform: 'button',
+      translationKey: 'restore_normal',
       name: 'Restore normal operation',
       icon: 'mdi:restore',
       command: { command: 'restore_normal' },
@@ -151,7 +168,7 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
 }
 
 function controlPower(
-  key: string,
+  key: PlatformTranslationKey<'number'>,
   name: string,
   max: number,
   step: number,
@@ -160,6 +177,7 @@ function controlPower(
   return {
     key,
     platform: 'number',
+    translationKey: key,
     name,
     deviceClass: 'power',
     unit: 'W',

@@ -1,0 +1,257 @@
+import type { EntityPlatform } from './entities.js';
+
+/**
+ * The translation keys the add-on may give an entity, per HA platform: the English name (HA shows
+ * the user's language from the bridge's translations/<lang>.json; this name is also what the bridge
+ * shows for a key it does not know yet), the default icon (the bridge's icons.json), and for enum
+ * sensors and selects the English name of every state.
+ *
+ * The bridge's strings.json `entity` section, translations/en.json and icons.json are generated from
+ * this table by `scripts/bridge-translations.mjs --write` and checked against it in CI (the same script
+ * with `--check`, and integration-bridge/tests/test_translations.py). A key serves every device that
+ * shows the same thing; placeholders in a name (`{channel}`) are filled from the descriptor's
+ * `translationPlaceholders`.
+ */
+export interface EntityTranslation {
+  readonly name: string;
+  readonly icon?: string;
+  /** Enum sensors and selects: option → English name. */
+  readonly states?: Readonly<Record<string, string>>;
+}
+
+const ENERGY_ICON = {
+  pv: 'mdi:solar-power',
+  import: 'mdi:transmission-tower-import',
+  export: 'mdi:transmission-tower-export',
+  charge: 'mdi:battery-arrow-up',
+  discharge: 'mdi:battery-arrow-down',
+  load: 'mdi:home-lightning-bolt',
+} as const;
+
+export const ENTITY_TRANSLATIONS = {
+  sensor: {
+    // Canonical readings (readings.ts).
+    battery_soc: { name: 'Battery state of charge' },
+    battery_soh: { name: 'Battery state of health', icon: 'mdi:battery-heart-variant' },
+    battery_power: { name: 'Battery power', icon: 'mdi:battery-charging' },
+    battery_voltage: { name: 'Battery voltage' },
+    battery_current: { name: 'Battery current' },
+    battery_temperature: { name: 'Battery temperature' },
+    pv_power: { name: 'PV power', icon: ENERGY_ICON.pv },
+    grid_power: { name: 'Grid power', icon: 'mdi:transmission-tower' },
+    load_power: { name: 'Load power', icon: ENERGY_ICON.load },
+    export_power: { name: 'Export power', icon: ENERGY_ICON.export },
+    inverter_temperature: { name: 'Inverter temperature' },
+    ac_output_power: { name: 'AC output power', icon: 'mdi:power-socket' },
+    dc_output_power: { name: 'DC output power', icon: 'mdi:current-dc' },
+    pv_energy: { name: 'PV energy', icon: ENERGY_ICON.pv },
+    grid_import_energy: { name: 'Grid import energy', icon: ENERGY_ICON.import },
+    grid_export_energy: { name: 'Grid export energy', icon: ENERGY_ICON.export },
+    battery_charge_energy: { name: 'Battery charge energy', icon: ENERGY_ICON.charge },
+    battery_discharge_energy: { name: 'Battery discharge energy', icon: ENERGY_ICON.discharge },
+    load_energy: { name: 'Load energy', icon: ENERGY_ICON.load },
+    // Power stations (Bluetti).
+    ac_input_power: { name: 'AC input power' },
+    dc_input_power: { name: 'DC input power' },
+    ac_input_voltage: { name: 'AC input voltage' },
+    ac_input_current: { name: 'AC input current' },
+    ac_input_frequency: { name: 'AC input frequency' },
+    ac_output_voltage: { name: 'AC output voltage' },
+    ac_output_frequency: { name: 'AC output frequency' },
+    dc_input_voltage: { name: 'DC input voltage' },
+    dc_input_current: { name: 'DC input current' },
+    pack_voltage: { name: 'Selected pack voltage' },
+    pack_soc: { name: 'Selected pack state of charge' },
+    pack_count: { name: 'Battery packs', icon: 'mdi:battery-plus' },
+    pack_number: { name: 'Selected pack', icon: 'mdi:numeric' },
+    ac_output_mode: {
+      name: 'AC output mode',
+      icon: 'mdi:sine-wave',
+      states: {
+        stop: 'Stopped',
+        inverter_output: 'Inverter output',
+        bypass_output_c: 'Bypass output C',
+        bypass_output_d: 'Bypass output D',
+        load_matching: 'Load matching',
+      },
+    },
+    // PV sensor (INA260).
+    pv_voltage: { name: 'PV voltage', icon: 'mdi:solar-panel' },
+    pv_current: { name: 'PV current', icon: 'mdi:solar-panel' },
+    averaging: { name: 'Samples averaged per reading', icon: 'mdi:chart-bell-curve' },
+    // Smart plugs and relays (Kasa, Shelly).
+    plug_power: { name: 'Power' },
+    plug_energy: { name: 'Energy' },
+    plug_energy_today: { name: 'Energy today' },
+    plug_energy_month: { name: 'Energy this month' },
+    voltage: { name: 'Voltage' },
+    current: { name: 'Current' },
+    on_time: { name: 'On time' },
+    rssi: { name: 'Wi-Fi signal' },
+    power: { name: 'Power' },
+    energy: { name: 'Energy' },
+    returned_energy: { name: 'Returned energy' },
+    temperature: { name: 'Temperature' },
+    channel_power: { name: 'Power (channel {channel})' },
+    channel_voltage: { name: 'Voltage (channel {channel})' },
+    channel_current: { name: 'Current (channel {channel})' },
+    channel_energy: { name: 'Energy (channel {channel})' },
+    channel_returned_energy: { name: 'Returned energy (channel {channel})' },
+    channel_temperature: { name: 'Temperature (channel {channel})' },
+    total_relay_power: { name: 'Total relay power' },
+    total_relay_energy: { name: 'Total relay energy' },
+    phase_power: { name: 'Power, phase {phase}' },
+    phase_voltage: { name: 'Voltage, phase {phase}' },
+    phase_current: { name: 'Current, phase {phase}' },
+    phase_import_energy: { name: 'Import energy, phase {phase}' },
+    phase_export_energy: { name: 'Export energy, phase {phase}' },
+    meter_channel_power: { name: 'Power, meter channel {channel}' },
+    meter_channel_voltage: { name: 'Voltage, meter channel {channel}' },
+    meter_channel_current: { name: 'Current, meter channel {channel}' },
+    meter_channel_import_energy: { name: 'Import energy, meter channel {channel}' },
+    meter_channel_export_energy: { name: 'Export energy, meter channel {channel}' },
+    // Hybrid inverters (Sungrow SH).
+    inverter_output_energy: { name: 'Inverter output energy' },
+    pv_energy_today: { name: 'PV energy today', icon: ENERGY_ICON.pv },
+    grid_import_energy_today: { name: 'Grid import energy today', icon: ENERGY_ICON.import },
+    grid_export_energy_today: { name: 'Grid export energy today', icon: ENERGY_ICON.export },
+    battery_charge_energy_today: { name: 'Battery charge energy today', icon: ENERGY_ICON.charge },
+    battery_discharge_energy_today: { name: 'Battery discharge energy today', icon: ENERGY_ICON.discharge },
+    load_energy_today: { name: 'Load energy today', icon: ENERGY_ICON.load },
+    inverter_output_energy_today: { name: 'Inverter output energy today' },
+    battery_capacity: { name: 'Battery capacity' },
+    running_state: {
+      name: 'Running state',
+      icon: 'mdi:state-machine',
+      states: {
+        stop: 'Stopped',
+        standby: 'Standby',
+        initial_standby: 'Initial standby',
+        startup: 'Starting up',
+        running: 'Running',
+        fault: 'Fault',
+        maintenance: 'Maintenance',
+        forced: 'Forced mode',
+        off_grid: 'Off-grid',
+        restarting: 'Restarting',
+        external_ems: 'External EMS',
+        unknown: 'Unknown',
+      },
+    },
+    running_state_code: { name: 'Running state code' },
+    forced_command: {
+      name: 'Forced charge/discharge command',
+      states: { charge: 'Charge', discharge: 'Discharge', stop: 'Stop', unknown: 'Unknown' },
+    },
+    forced_power: { name: 'Forced charge/discharge power' },
+    bms_max_charge_current: { name: 'BMS max charge current' },
+    bms_max_discharge_current: { name: 'BMS max discharge current' },
+    // The station around a transfer switch.
+    switched_load_power: { name: 'Load behind the transfer switch', icon: ENERGY_ICON.load },
+    station_mode: {
+      name: 'Station mode',
+      states: { charging: 'Charging', discharging: 'Discharging', idle: 'Idle' },
+    },
+    grid_charging_hold_s: { name: 'P1 minimum-time hold' },
+    ac_output_hold_s: { name: 'P3 minimum-time hold' },
+    degraded_reason: { name: 'Degraded because', icon: 'mdi:alert' },
+    // The optimiser, prices and forecasts (the add-on's own device).
+    current_action: { name: 'Current action', icon: 'mdi:battery-sync' },
+    current_reason: { name: 'Current action reason', icon: 'mdi:comment-text-outline' },
+    next_action: { name: 'Next action', icon: 'mdi:battery-clock' },
+    next_action_at: { name: 'Next action at', icon: 'mdi:clock-outline' },
+    predicted_cost_today: { name: 'Predicted cost today', icon: 'mdi:cash' },
+    baseline_cost_today: { name: 'Baseline cost today', icon: 'mdi:cash-remove' },
+    savings_today: { name: 'Savings today', icon: 'mdi:piggy-bank' },
+    plan: { name: 'Plan', icon: 'mdi:chart-timeline-variant' },
+    import_price: { name: 'Import price', icon: ENERGY_ICON.import },
+    export_price: { name: 'Export price', icon: ENERGY_ICON.export },
+    import_price_forecast: { name: 'Import price forecast', icon: 'mdi:chart-line' },
+    export_price_forecast: { name: 'Export price forecast', icon: 'mdi:chart-line' },
+    solar_forecast: { name: 'Solar forecast', icon: ENERGY_ICON.pv },
+    load_forecast: { name: 'Load forecast', icon: ENERGY_ICON.load },
+  },
+  binary_sensor: {
+    pv_generating: { name: 'PV generating', icon: ENERGY_ICON.pv },
+    battery_charging: { name: 'Battery charging', icon: ENERGY_ICON.charge },
+    battery_discharging: { name: 'Battery discharging', icon: ENERGY_ICON.discharge },
+    grid_exporting: { name: 'Exporting to grid', icon: ENERGY_ICON.export },
+    grid_importing: { name: 'Importing from grid', icon: ENERGY_ICON.import },
+    export_limit_enabled: { name: 'Export limit enabled', icon: 'mdi:transmission-tower-off' },
+    grid_charging_on: { name: 'Grid charging (P1)', icon: ENERGY_ICON.import },
+    ac_output_on: { name: 'Loads on the station (P3)', icon: 'mdi:power-socket' },
+    position_reachable: { name: '{position} {device} reachable' },
+    price_spike: { name: 'Price spike', icon: 'mdi:flash-alert' },
+    prices_available: { name: 'Prices available', icon: 'mdi:cash-check' },
+  },
+  switch: {
+    ac_output_on: { name: 'AC output', icon: 'mdi:power-socket' },
+    dc_output_on: { name: 'DC output', icon: 'mdi:current-dc' },
+    grid_charge_on: { name: 'Grid charging', icon: ENERGY_ICON.import },
+    plug_relay: { name: 'Relay', icon: 'mdi:power-socket' },
+    relay: { name: 'Relay', icon: 'mdi:electric-switch' },
+    relay_channel: { name: 'Relay (channel {channel})', icon: 'mdi:electric-switch' },
+    optimization: { name: 'Optimisation', icon: 'mdi:robot' },
+  },
+  number: {
+    backup_reserve: { name: 'Backup reserve (min SOC)', icon: 'mdi:battery-lock' },
+    max_charge_power: { name: 'Battery max charge power' },
+    max_discharge_power: { name: 'Battery max discharge power' },
+    export_limit: { name: 'Export power limit' },
+  },
+  select: {
+    charging_mode: {
+      name: 'Charging mode',
+      icon: 'mdi:battery-charging-high',
+      states: { standard: 'Standard', silent: 'Silent', turbo: 'Turbo' },
+    },
+    ups_mode: {
+      name: 'UPS mode',
+      icon: 'mdi:power-plug-battery',
+      states: {
+        ups_customized: 'Customised',
+        ups_pv_priority: 'PV priority',
+        ups_standard: 'Standard',
+        ups_time_control: 'Time control',
+      },
+    },
+    ems_mode: {
+      name: 'EMS mode',
+      icon: 'mdi:cog-transfer',
+      states: { self_consumption: 'Self-consumption', forced: 'Forced charge/discharge' },
+    },
+    optimization_goal: {
+      name: 'Goal',
+      icon: 'mdi:target',
+      states: { cost: 'Lowest cost', self_consumption: 'Self-consumption', off: 'Off' },
+    },
+  },
+  button: {
+    restore_normal: { name: 'Restore normal operation', icon: 'mdi:restore' },
+    station_force_charge: { name: 'Charge from the grid' },
+    station_force_discharge: { name: 'Move the loads onto the station' },
+    station_restore_normal: { name: 'Back to normal' },
+  },
+} as const satisfies Readonly<Record<EntityPlatform, Readonly<Record<string, EntityTranslation>>>>;
+
+type Table = typeof ENTITY_TRANSLATIONS;
+
+/** Every translation key of one platform. */
+export type PlatformTranslationKey<P extends EntityPlatform> = keyof Table[P] & string;
+
+/** Every translation key of any platform (a descriptor's platform is checked against it at runtime). */
+export type EntityTranslationKey = { [P in EntityPlatform]: PlatformTranslationKey<P> }[EntityPlatform];
+
+/** HA accepts lowercase ASCII letters, digits and `_` in a translation key. */
+export const TRANSLATION_KEY_PATTERN = /^[a-z0-9_]+$/;
+
+/** The translation of a key on a platform, or undefined when that platform has no such key. */
+export function entityTranslation(platform: EntityPlatform, key: string): EntityTranslation | undefined {
+  const forPlatform: Readonly<Record<string, EntityTranslation>> = ENTITY_TRANSLATIONS[platform];
+  return Object.hasOwn(forPlatform, key) ? forPlatform[key] : undefined;
+}
+
+/** The `{placeholder}` names a translated name needs, in order of appearance. */
+export function namePlaceholders(name: string): string[] {
+  return [...name.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1] as string);
+}
