@@ -338,3 +338,19 @@ describe('TeslemetryAdapter and the API failing', () => {
     expect(err.message).toMatch(/ECONNREFUSED .*\(GET \/api\/1\/energy_sites\/1\/site_info\)$/);
   });
 });
+
+describe('TeslemetrySimulator', () => {
+  it('refuses a tariff body that breaks the documented shape, naming the field, as an error body', async () => {
+    const { sim, baseUrl } = await startRig({ connect: false });
+    const response = await fetch(`${baseUrl}/api/1/energy_sites/${sim.siteId}/time_of_use_settings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tou_settings: { tariff_content_v2: { code: 'X', currency: 'AUD' } } }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { response: unknown; error: string };
+    expect(body.response).toBeNull();
+    expect(body.error).toMatch(/^invalid time_of_use_settings body: tou_settings\.tariff_content_v2\.name: /);
+    expect(sim.state.tariff).toBeNull();
+  });
+});

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import path from 'node:path';
+import { DecodeError } from '@sps/core';
 import {
   EnergyHistory,
   LiveStatus,
@@ -87,5 +89,36 @@ describe('Teslemetry codec', () => {
     expect(retryAfterMs('Thu, 01 Jan 2026 00:01:00 GMT', now)).toBe(60_000);
     expect(retryAfterMs('soon', now)).toBeNull();
     expect(retryAfterMs(null, now)).toBeNull();
+  });
+
+  it('never throws anything but DecodeError on random or malformed answers', () => {
+    const decoders = [
+      (v: unknown) => unwrap(v, LiveStatus, 'live_status'),
+      (v: unknown) => unwrap(v, SiteInfo, 'site_info'),
+      (v: unknown) => lifetimeTotals(unwrap(v, EnergyHistory, 'calendar_history')),
+      (v: unknown) => errorReason(v),
+      (v: unknown) => parseProducts(typeof v === 'string' ? v : (JSON.stringify(v) ?? '')),
+    ];
+    const answer = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ response: fc.jsonValue() }),
+      fc.record({
+        response: fc.dictionary(
+          fc.constantFrom('percentage_charged', 'battery_power', 'time_series', 'components'),
+          fc.jsonValue(),
+        ),
+      }),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(answer, fc.integer({ min: 0, max: decoders.length - 1 }), (value, which) => {
+        try {
+          (decoders[which] as (v: unknown) => unknown)(value);
+        } catch (err) {
+          expect(err).toBeInstanceOf(DecodeError);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
