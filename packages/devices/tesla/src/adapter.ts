@@ -33,9 +33,21 @@ import { CommandQueue, type QueuedWrite } from './command-queue.js';
 import { parseTeslemetryConnection, TESLEMETRY_POLL, type TeslemetryConnection } from './connection.js';
 import { OPERATION_MODES, TESLEMETRY_OPERATING_MODES, teslemetryEntities } from './entities.js';
 import { MemorySavedSettings, type SavedSettings, type SavedSettingsStore } from './saved-settings.js';
-import { forcedTariff, planToTariff, TouSettingsBody, type TariffContentV2, type TariffPlan } from './tariff.js';
+import {
+  forcedTariff,
+  planToTariff,
+  pricesAt,
+  TouSettingsBody,
+  type TariffContentV2,
+  type TariffPlan,
+} from './tariff.js';
 
 export const TESLEMETRY_DRIVER = 'teslemetry';
+
+/** A forced tariff covers 24 h from its upload; a repeat of the same force within this re-uses it. */
+const FORCED_TARIFF_REUSE_MS = 6 * 3_600_000;
+/** Plan tariffs: at most one upload per this interval unless what the present half-hour costs changed. */
+export const PLAN_UPLOAD_MIN_MS = 15 * 60_000;
 
 export interface TeslemetryAdapterOptions {
   readonly id: string;
@@ -77,6 +89,10 @@ export class TeslemetryAdapter implements Device {
   private description: DeviceDescription | null = null;
   private inFlightRead: Promise<ReadingSet> | null = null;
   private lastTariffJson: string | null = null;
+  /** The last forced tariff: a repeated force (the controller re-sends it every interval) uploads no new one. */
+  private lastForcedTariff: { kind: 'charge' | 'discharge'; untilMs: number | null; at: number } | null = null;
+  /** The last plan tariff: within PLAN_UPLOAD_MIN_MS only a change of the present half-hour's prices is uploaded. */
+  private lastPlanTariff: { tariff: TariffContentV2; at: number } | null = null;
   private connected = false;
 
   constructor(options: TeslemetryAdapterOptions) {
@@ -146,8 +162,23 @@ export class TeslemetryAdapter implements Device {
     this.requireConnected();
     try {
       await this.remember('plan');
-      const tariff = planToTariff(plan, { now: this.clock.now(), timeZone: this.timeZone() });
-      let writes = await this.uploadTariff(tariff);
+      const now = this.clock.now();
+      const timeZone = this.timeZone();
+      const tariff = planToTariff(plan, { now, timeZone });
+      const last = this.lastPlanTariff;
+      const same = (a: TariffContentV2, b: TariffContentV2, at: number): boolean =>
+        JSON.stringify(pricesAt(a, at, timeZone)) === JSON.stringify(pricesAt(b, at, timeZone));
+      const skip =
+        last !== null &&
+        now - last.at < PLAN_UPLOAD_MIN_MS &&
+        same(last.tariff, tariff, now) &&
+        same(last.tariff, tariff, now + 1_800_000);
+      let writes = 0;
+      if (!skip) {
+        writes += await this.uploadTariff(tariff);
+        this.lastPlanTariff = { tariff, at: now };
+        this.lastForcedTariff = null;
+      }
       writes += await this.setOperation('autonomous');
       this.availability.report(true);
       return { command: { type: 'restore_normal' }, applied: { tariff: 'plan', operation_mode: 'autonomous' }, writes };
@@ -397,7 +428,7 @@ export class TeslemetryAdapter implements Device {
     await this.remember('charge');
     let writes = await this.setGridChargingBlocked(false);
     writes += await this.setReserve(100);
-    writes += await this.uploadTariff(forcedTariff('charge', this.forcedTariffOptions(command.until)));
+    writes += await this.uploadForcedTariff('charge', command.until);
     writes += await this.setOperation('autonomous');
     return {
       command,
@@ -412,7 +443,7 @@ export class TeslemetryAdapter implements Device {
     const saved = await this.remember('discharge');
     let writes = await this.setExportRule('battery_ok');
     writes += await this.setReserve(saved.backup_reserve);
-    writes += await this.uploadTariff(forcedTariff('discharge', this.forcedTariffOptions(command.until)));
+    writes += await this.uploadForcedTariff('discharge', command.until);
     writes += await this.setOperation('autonomous');
     return {
       command,
@@ -451,6 +482,8 @@ export class TeslemetryAdapter implements Device {
     writes += await this.setOperation(saved.operation_mode);
     this.memory.save(null);
     this.lastTariffJson = null;
+    this.lastForcedTariff = null;
+    this.lastPlanTariff = null;
     return {
       command,
       applied: { operation_mode: saved.operation_mode, backup_reserve: saved.backup_reserve },
@@ -458,13 +491,29 @@ export class TeslemetryAdapter implements Device {
     };
   }
 
-  private forcedTariffOptions(until: string | undefined) {
-    return {
-      now: this.clock.now(),
+  private async uploadForcedTariff(kind: 'charge' | 'discharge', until: string | undefined): Promise<number> {
+    const now = this.clock.now();
+    const untilMs = until === undefined ? null : Date.parse(until);
+    const last = this.lastForcedTariff;
+    if (
+      last !== null &&
+      last.kind === kind &&
+      last.untilMs === untilMs &&
+      now - last.at < FORCED_TARIFF_REUSE_MS &&
+      (untilMs === null || now < untilMs)
+    ) {
+      return 0;
+    }
+    const tariff = forcedTariff(kind, {
+      now,
       timeZone: this.timeZone(),
       currency: this.currency(),
-      ...(until === undefined ? {} : { untilMs: Date.parse(until) }),
-    };
+      ...(untilMs === null ? {} : { untilMs }),
+    });
+    const writes = await this.uploadTariff(tariff);
+    this.lastForcedTariff = { kind, untilMs, at: now };
+    this.lastPlanTariff = null;
+    return writes;
   }
 
   private buildDescription(): DeviceDescription {

@@ -259,6 +259,19 @@ export function forcedTariff(
   );
 }
 
+/** The buy and sell price of the half-hour holding `ms` in the tariff's first season, or null. */
+export function pricesAt(tariff: TariffContentV2, ms: number, timeZone: string): { buy: number; sell: number } | null {
+  const season = Object.keys(tariff.seasons)[0];
+  if (season === undefined) return null;
+  const p = localParts(ms, timeZone);
+  const period = periodName(p.hour * 2 + (p.minute >= 30 ? 1 : 0));
+  const buyRates = tariff.energy_charges[season];
+  const sellRates = tariff.sell_tariff.energy_charges[season];
+  const buy = buyRates && 'rates' in buyRates ? buyRates.rates[period] : undefined;
+  const sell = sellRates && 'rates' in sellRates ? sellRates.rates[period] : undefined;
+  return buy === undefined || sell === undefined ? null : { buy, sell };
+}
+
 function periodName(index: number): string {
   const hh = String(Math.floor(index / 2)).padStart(2, '0');
   return `PERIOD_${hh}_${index % 2 === 0 ? '00' : '30'}`;

@@ -150,6 +150,16 @@ describe('TeslemetryAdapter commands', () => {
     expect(sim.writes()).toHaveLength(before);
   });
 
+  it('a repeated force (the controller re-sends it every interval) costs no call', async () => {
+    const { adapter, sim } = await startRig();
+    await adapter.execute({ type: 'force_charge', power_w: 5000 });
+    const again = await adapter.execute({ type: 'force_charge', power_w: 4000 });
+    expect(again.writes).toBe(0);
+    expect(sim.writes()).toHaveLength(4);
+    await adapter.execute({ type: 'force_discharge', power_w: 4000 });
+    expect(sim.writes('time_of_use_settings')).toHaveLength(2); // a new kind of force: a new tariff
+  });
+
   it('force_discharge: export rule battery_ok, the user reserve, a high sell price now, autonomous', async () => {
     const { adapter, sim } = await startRig({ sim: { site: { reservePct: 20, socPct: 80 } } });
     await adapter.execute({ type: 'force_discharge', power_w: 5000 });
@@ -226,6 +236,28 @@ describe('TeslemetryAdapter commands', () => {
     expect((await adapter.read()).values['control_state']).toBe('plan');
     await adapter.execute({ type: 'restore_normal' });
     expect(sim.state.mode).toBe('self_consumption');
+  });
+});
+
+describe('tariff sync upload budget', () => {
+  it('within 15 minutes uploads again only when the present half-hour changes', async () => {
+    const { adapter, sim } = await startRig();
+    const start = Date.now() - (Date.now() % 1_800_000);
+    const plan = (nowPrice: number, laterPrice: number) => ({
+      currency: 'AUD',
+      interval_minutes: 30,
+      intervals: Array.from({ length: 96 }, (_, i) => ({
+        start: new Date(start + i * 1_800_000).toISOString(),
+        action: 'SELF_CONSUMPTION' as const,
+        import_price: i < 2 ? nowPrice : laterPrice,
+        export_price: 0.05,
+      })),
+    });
+    await adapter.syncPlan(plan(0.3, 0.25));
+    await adapter.syncPlan(plan(0.3, 0.27)); // only later half-hours moved
+    expect(sim.writes('time_of_use_settings')).toHaveLength(1);
+    await adapter.syncPlan(plan(0.4, 0.27)); // what the present half-hour costs changed
+    expect(sim.writes('time_of_use_settings')).toHaveLength(2);
   });
 });
 
