@@ -62,6 +62,12 @@ export interface TeslemetryAdapterOptions {
 
 type Forced = SavedSettings['forced'];
 
+/** What `syncPlan` did: whether a new tariff went up, and the API writes it cost (0 when nothing changed). */
+export interface TariffSyncOutcome {
+  readonly uploaded: boolean;
+  readonly writes: number;
+}
+
 /**
  * A Tesla Powerwall site through Teslemetry (Tesla Fleet API energy endpoints) behind the
  * project's `Device` interface. Reads: `live_status` every poll, `site_info` every 5 minutes and
@@ -134,7 +140,7 @@ export class TeslemetryAdapter implements Device {
 
   /** Concurrent reads share one round of requests: a slow API never piles up calls. */
   read(): Promise<ReadingSet> {
-    this.requireConnected();
+    if (!this.connected) return Promise.reject(new DeviceError('not_connected', `${this.id} is not connected`));
     this.inFlightRead ??= this.readOnce().finally(() => {
       this.inFlightRead = null;
     });
@@ -158,7 +164,7 @@ export class TeslemetryAdapter implements Device {
    * time-based control (autonomous) follow it. The user's settings are remembered first, so
    * restore_normal hands the site back. An unchanged tariff is not uploaded again.
    */
-  async syncPlan(plan: TariffPlan): Promise<CommandOutcome> {
+  async syncPlan(plan: TariffPlan): Promise<TariffSyncOutcome> {
     this.requireConnected();
     try {
       await this.remember('plan');
@@ -174,14 +180,17 @@ export class TeslemetryAdapter implements Device {
         same(last.tariff, tariff, now) &&
         same(last.tariff, tariff, now + 1_800_000);
       let writes = 0;
+      let uploaded = false;
       if (!skip) {
-        writes += await this.uploadTariff(tariff);
+        const sent = await this.uploadTariff(tariff);
+        uploaded = sent > 0;
+        writes += sent;
         this.lastPlanTariff = { tariff, at: now };
         this.lastForcedTariff = null;
       }
       writes += await this.setOperation('autonomous');
       this.availability.report(true);
-      return { command: { type: 'restore_normal' }, applied: { tariff: 'plan', operation_mode: 'autonomous' }, writes };
+      return { uploaded, writes };
     } catch (err) {
       throw this.availability.requestFailed(err);
     }

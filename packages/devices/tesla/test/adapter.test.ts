@@ -229,8 +229,8 @@ describe('TeslemetryAdapter commands', () => {
         export_price: 0.05,
       })),
     };
-    await adapter.syncPlan(plan);
-    await adapter.syncPlan(plan);
+    expect(await adapter.syncPlan(plan)).toEqual({ uploaded: true, writes: 2 });
+    expect(await adapter.syncPlan(plan)).toEqual({ uploaded: false, writes: 0 });
     expect(sim.writes('time_of_use_settings')).toHaveLength(1);
     expect(sim.state.mode).toBe('autonomous');
     expect((await adapter.read()).values['control_state']).toBe('plan');
