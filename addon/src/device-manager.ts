@@ -35,6 +35,8 @@ export interface DeviceManagerDeps {
   readonly guard: SafetyGuard;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Passed to drivers that keep a file across restarts (DriverContext.dataDir). */
+  readonly dataDir?: string;
 }
 
 /**
@@ -56,12 +58,18 @@ export class DeviceManager {
     const shared = new Map<string, SharedDevice>();
     const built = new Map<string, DeviceRunner>();
     for (const config of membersFirst(devices)) {
-      const device = createConfiguredDevice(config, deps.drivers, deps.clock, (memberId, field) => {
-        const member = shared.get(memberId);
-        if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
-        // The composite's writes to a member pass the guard under the member's id, like direct ones.
-        return new GatedDevice(member.handle(), deps.guard, memberId);
-      });
+      const device = createConfiguredDevice(
+        config,
+        deps.drivers,
+        deps.clock,
+        (memberId, field) => {
+          const member = shared.get(memberId);
+          if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
+          // The composite's writes to a member pass the guard under the member's id, like direct ones.
+          return new GatedDevice(member.handle(), deps.guard, memberId);
+        },
+        deps.dataDir,
+      );
       holdSwitchedRelays(config, deps);
       let polled: Device = device;
       if (named.has(config.id)) {

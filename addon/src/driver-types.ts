@@ -24,6 +24,11 @@ export interface DriverContext {
    * own, shared so that one physical device keeps one connection.
    */
   readonly members?: ReadonlyMap<string, Device>;
+  /**
+   * The add-on's data dir, for drivers that keep a small file across restarts (Teslemetry: the
+   * user's own Powerwall settings while the add-on forces it). Absent for a one-off CLI device.
+   */
+  readonly dataDir?: string;
 }
 
 /** A field of a device entry that names another configured device (by its name). */

@@ -5,6 +5,7 @@ import { kasaDriver } from './drivers/kasa.js';
 import { shellyDriver } from './drivers/shelly.js';
 import { stationDriver } from './drivers/station.js';
 import { sungrowShDriver } from './drivers/sungrow-sh.js';
+import { teslemetryDriver } from './drivers/teslemetry.js';
 
 export type {
   DriverContext,
@@ -45,4 +46,5 @@ export const builtInDrivers = new DriverRegistry([
   bluettiDriver,
   ina260Driver,
   stationDriver,
+  teslemetryDriver,
 ]);

@@ -137,7 +137,14 @@ export class AddonRuntime {
       logger.warn({ err }, 'write ledger unavailable; the write budget counts only this process'),
     );
     const guard = new SafetyGuard({ limits: config.safety, clock, ...(ledger ? { rateLimit: { ledger } } : {}) });
-    const manager = new DeviceManager(config.devices, { drivers: options.drivers, hub, guard, clock, logger });
+    const manager = new DeviceManager(config.devices, {
+      drivers: options.drivers,
+      hub,
+      guard,
+      clock,
+      logger,
+      dataDir: options.dataDir,
+    });
     const stateStore = options.stateStore ?? (isStateStore(archive) ? archive : new MemoryStateStore());
     // The one persistent way back to a device's own mode: overrides, the optimiser and shutdown use it.
     const handBack = new DeviceHandBack({

@@ -42,7 +42,9 @@ export function connectionFields(
     const text = stringFlag(values, flag);
     if (text === undefined) continue;
     // Flags arrive as text; the options schema expects numbers where YAML gives numbers.
-    raw[flag.replaceAll('-', '_')] = /^\d+$/.test(text.trim()) ? Number(text) : text;
+    // Digits beyond 2^53 stay text (a Tesla energy site id would lose its last digits as a number).
+    const digits = /^\d+$/.test(text.trim());
+    raw[flag.replaceAll('-', '_')] = digits && Number.isSafeInteger(Number(text)) ? Number(text) : text;
   }
   const parsed = driver.fields.safeParse(raw);
   if (parsed.success) return parsed.data;

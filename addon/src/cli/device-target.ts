@@ -70,7 +70,8 @@ export function deviceTarget(
       id: driver.name,
       driver,
       ...(dataDir === undefined ? {} : { dataDir }),
-      create: () => driver.create(driver.name, fields, { clock: systemClock }),
+      create: () =>
+        driver.create(driver.name, fields, { clock: systemClock, ...(dataDir === undefined ? {} : { dataDir }) }),
     };
   }
   const flag = Object.keys(CONNECTION_FLAGS).find((name) => stringFlag(values, name) !== undefined);
@@ -99,7 +100,7 @@ export function deviceTarget(
     id: entry.id,
     driver,
     dataDir: location.dataDir,
-    create: (guard) => buildWithMembers(entry, config.devices, drivers, guard),
+    create: (guard) => buildWithMembers(entry, config.devices, drivers, guard, location.dataDir),
   };
 }
 
@@ -138,16 +139,23 @@ function buildWithMembers(
   all: readonly DeviceConfig[],
   drivers: DriverLookup,
   guard: SafetyGuard | undefined,
+  dataDir: string,
 ): Device {
   const built = new Map<string, Device>();
   const build = (config: DeviceConfig): Device => {
     const existing = built.get(config.id);
     if (existing) return existing;
     // parseOptions has already checked that every member exists and that there are no cycles.
-    const device = createConfiguredDevice(config, drivers, systemClock, (memberId) => {
-      const member = build(all.find((d) => d.id === memberId) as DeviceConfig);
-      return guard ? new GatedDevice(member, guard, memberId) : member;
-    });
+    const device = createConfiguredDevice(
+      config,
+      drivers,
+      systemClock,
+      (memberId) => {
+        const member = build(all.find((d) => d.id === memberId) as DeviceConfig);
+        return guard ? new GatedDevice(member, guard, memberId) : member;
+      },
+      dataDir,
+    );
     built.set(config.id, device);
     return device;
   };
