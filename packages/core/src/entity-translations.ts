@@ -155,6 +155,19 @@ export const ENTITY_TRANSLATIONS = {
     grid_charging_hold_s: { name: 'P1 minimum-time hold' },
     ac_output_hold_s: { name: 'P3 minimum-time hold' },
     degraded_reason: { name: 'Degraded because', icon: 'mdi:alert' },
+    // Tesla Powerwall (Teslemetry).
+    grid_status: {
+      name: 'Grid status',
+      icon: 'mdi:transmission-tower',
+      states: { active: 'Active', inactive: 'Inactive', unknown: 'Unknown' },
+    },
+    island_status: { name: 'Island status', icon: 'mdi:island' },
+    nameplate_power: { name: 'Nameplate power' },
+    control_state: {
+      name: 'Add-on control',
+      icon: 'mdi:robot',
+      states: { normal: 'Normal', charge: 'Charging', discharge: 'Discharging', hold: 'Holding' },
+    },
     // The optimiser, prices and forecasts (the add-on's own device).
     current_action: { name: 'Current action', icon: 'mdi:battery-sync' },
     current_reason: { name: 'Current action reason', icon: 'mdi:comment-text-outline' },
@@ -183,6 +196,7 @@ export const ENTITY_TRANSLATIONS = {
     position_reachable: { name: '{position} {device} reachable' },
     price_spike: { name: 'Price spike', icon: 'mdi:flash-alert' },
     prices_available: { name: 'Prices available', icon: 'mdi:cash-check' },
+    storm_mode_active: { name: 'Storm watch active', icon: 'mdi:weather-lightning' },
   },
   switch: {
     ac_output_on: { name: 'AC output', icon: 'mdi:power-socket' },
@@ -219,6 +233,21 @@ export const ENTITY_TRANSLATIONS = {
       name: 'EMS mode',
       icon: 'mdi:cog-transfer',
       states: { self_consumption: 'Self-consumption', forced: 'Forced charge/discharge' },
+    },
+    operation_mode: {
+      name: 'Operation mode',
+      icon: 'mdi:home-battery',
+      states: { self_consumption: 'Self-powered', autonomous: 'Time-based control' },
+    },
+    export_rule: {
+      name: 'Export rule',
+      icon: 'mdi:transmission-tower-export',
+      states: { battery_ok: 'Solar and battery', pv_only: 'Solar only', never: 'Never' },
+    },
+    grid_charging: {
+      name: 'Grid charging',
+      icon: 'mdi:transmission-tower-import',
+      states: { grid_charging_allowed: 'Allowed', grid_charging_blocked: 'Blocked' },
     },
     optimization_goal: {
       name: 'Goal',

@@ -25,8 +25,14 @@ const CANONICAL: readonly CanonicalReadingKey[] = [
   'load_energy',
 ];
 
-const enumSensor = (key: string, name: string, options: readonly string[], icon: string): EntityDescriptor => ({
+const enumSensor = (
+  key: 'grid_status' | 'control_state',
+  name: string,
+  options: readonly string[],
+  icon: string,
+): EntityDescriptor => ({
   key,
+  translationKey: key,
   platform: 'sensor',
   name,
   deviceClass: 'enum',
@@ -41,12 +47,14 @@ export function teslemetryEntities(): EntityDescriptor[] {
     enumSensor('grid_status', 'Grid status', ['active', 'inactive', 'unknown'], 'mdi:transmission-tower'),
     {
       key: 'island_status',
+      translationKey: 'island_status',
       platform: 'sensor',
       name: 'Island status',
       icon: 'mdi:island',
     },
     {
       key: 'storm_mode_active',
+      translationKey: 'storm_mode_active',
       platform: 'binary_sensor',
       name: 'Storm watch active',
       icon: 'mdi:weather-lightning',
@@ -54,6 +62,7 @@ export function teslemetryEntities(): EntityDescriptor[] {
     },
     {
       key: 'battery_capacity',
+      translationKey: 'battery_capacity',
       platform: 'sensor',
       name: 'Battery capacity',
       deviceClass: 'energy_storage',
@@ -63,6 +72,7 @@ export function teslemetryEntities(): EntityDescriptor[] {
     },
     {
       key: 'nameplate_power',
+      translationKey: 'nameplate_power',
       platform: 'sensor',
       name: 'Nameplate power',
       deviceClass: 'power',
@@ -72,6 +82,7 @@ export function teslemetryEntities(): EntityDescriptor[] {
     enumSensor('control_state', 'Add-on control', CONTROL_STATES, 'mdi:robot'),
     {
       key: 'backup_reserve',
+      translationKey: 'backup_reserve',
       platform: 'number',
       name: 'Backup reserve',
       unit: '%',
@@ -85,6 +96,7 @@ export function teslemetryEntities(): EntityDescriptor[] {
     },
     {
       key: 'operation_mode',
+      translationKey: 'operation_mode',
       platform: 'select',
       name: 'Operation mode',
       options: OPERATION_MODES,
@@ -94,6 +106,7 @@ export function teslemetryEntities(): EntityDescriptor[] {
     },
     {
       key: 'export_rule',
+      translationKey: 'export_rule',
       platform: 'select',
       name: 'Export rule',
       options: EXPORT_RULES,
@@ -103,6 +116,7 @@ export function teslemetryEntities(): EntityDescriptor[] {
     },
     {
       key: 'grid_charging',
+      translationKey: 'grid_charging',
       platform: 'select',
       name: 'Grid charging',
       options: GRID_CHARGING_OPTIONS,
@@ -112,6 +126,7 @@ export function teslemetryEntities(): EntityDescriptor[] {
     },
     {
       key: 'restore_normal',
+      translationKey: 'restore_normal',
       platform: 'button',
       name: 'Restore normal operation',
       icon: 'mdi:restore',
