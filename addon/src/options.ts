@@ -9,8 +9,9 @@ import {
   toForecastSettings,
   type ForecastSettings,
 } from './pricing/forecast-options.js';
-import { TariffOptionError, tariffOptionsSchema, toTariffConfig } from './pricing/tariff-options.js';
+import { localTimeZone, TariffOptionError, tariffOptionsSchema, toTariffConfig } from './pricing/tariff-options.js';
 import { MemberReferenceError, resolveMemberReferences } from './device-members.js';
+import { DrOptionError, drOptionsSchema, toDrSettings, type DrSettings } from './dr/dr-options.js';
 import { optimizerOptionsSchema, toOptimizerSettings, type OptimizerSettings } from './optimizer/optimizer-options.js';
 import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
 
@@ -56,6 +57,7 @@ export const addonOptionsSchema = z.strictObject(
     tariff: tariffOptionsSchema.default({}),
     forecast: forecastOptionsSchema.default({}),
     optimizer: optimizerOptionsSchema.default({}),
+    aggregator: drOptionsSchema.default({}),
   },
   { error: expecting('expected a mapping of options') },
 );
@@ -88,6 +90,8 @@ export interface AddonConfig {
   readonly forecast: ForecastSettings;
   /** The battery plan (runs only with a tariff). */
   readonly optimizer: OptimizerSettings;
+  /** Demand response with an aggregator; absent (the section empty): off, nothing connects. */
+  readonly aggregator?: DrSettings;
 }
 
 /** Options that fail validation; `message` is `field: what is wrong`. */
@@ -161,9 +165,11 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
       `optimizer.battery_device: no configured device is named "${options.optimizer.battery_device}"`,
     );
   }
+  const aggregator = parseAggregator(options, pricing.forecast, devices);
   return {
     ...pricing,
     optimizer,
+    ...(aggregator === undefined ? {} : { aggregator }),
     logLevel: options.log_level,
     httpPort: options.http_port,
     devices,
@@ -203,6 +209,24 @@ function parsePricing(
     return { ...(tariff === undefined ? {} : { tariff }), forecast };
   } catch (err) {
     if (err instanceof ForecastOptionError) throw new OptionsError(`forecast.${err.message}`);
+    throw err;
+  }
+}
+
+/** The `aggregator` section; errors name the option (`aggregator.ca: cannot read …`). */
+function parseAggregator(
+  options: z.output<typeof addonOptionsSchema>,
+  forecast: ForecastSettings,
+  devices: readonly DeviceConfig[],
+): DrSettings | undefined {
+  try {
+    return toDrSettings(options.aggregator, {
+      timeZone: forecast.load.source === 'store' ? forecast.load.timeZone : localTimeZone(),
+      deviceId: deviceSlug,
+      deviceIds: devices.map((d) => d.id),
+    });
+  } catch (err) {
+    if (err instanceof DrOptionError) throw new OptionsError(`aggregator.${err.message}`);
     throw err;
   }
 }
