@@ -54,6 +54,7 @@ async def test_protocol_mismatch_is_refused_logged_and_raised_as_repair(
         ("action_result", {"request_id": "r1", "success": True}),
         ("heartbeat", {}),
         ("repairs", {"issues": []}),
+        ("fire_event", {"event_type": "smart_power_station_dr_event", "event_data": {}}),
     ],
 )
 async def test_every_command_refuses_a_non_admin(
