@@ -9,7 +9,7 @@ import {
   type DrState,
   type ParsedDrEvent,
 } from '../src';
-import { tempDir } from './helpers';
+import { tempDir } from './signals-helpers';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
