@@ -151,8 +151,11 @@ export class AggregatorLink {
     }
     this.client = client;
     let failure: string | null = null;
+    let connectedOnce = false;
+    const tls = broker.url.startsWith('mqtts://');
     client.on('connect', (connack) => {
       if (this.client !== client) return;
+      connectedOnce = true;
       this.attempt = 0;
       this.setState(true, null);
       logger.info({ url: broker.url, sessionPresent: connack.sessionPresent }, 'aggregator broker connected');
@@ -181,7 +184,10 @@ export class AggregatorLink {
       }
     });
     client.on('error', (err) => {
-      failure = describeBrokerError(err, { username: broker.username !== undefined });
+      failure = describeBrokerError(err, {
+        username: broker.username !== undefined,
+        tlsHandshake: tls && !connectedOnce,
+      });
       if (this.client === client) logger.warn({ url: broker.url, err: failure }, 'aggregator broker error');
     });
     client.on('close', () => {
@@ -253,6 +259,7 @@ export async function publishOnce(
   const bad = checkBrokerUrl(broker.url);
   if (bad !== null) throw new Error(bad);
   const client = mqtt.connect(broker.url, clientOptions(broker, false, timeoutMs));
+  const used = { username: broker.username !== undefined, tlsHandshake: broker.url.startsWith('mqtts://') };
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = clock.setTimeout(
@@ -261,11 +268,12 @@ export async function publishOnce(
       );
       const fail = (err: unknown): void => {
         timer.cancel();
-        reject(new Error(describeBrokerError(err, { username: broker.username !== undefined })));
+        reject(new Error(describeBrokerError(err, used)));
       };
       client.once('error', fail);
       client.once('close', () => fail(new Error('the broker closed the connection')));
       client.once('connect', () => {
+        used.tlsHandshake = false;
         client.publish(topic, payload, { qos: 1, retain: false }, (err) => {
           timer.cancel();
           if (err) fail(err);

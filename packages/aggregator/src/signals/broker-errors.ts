@@ -29,6 +29,8 @@ const CONNACK_CODES: Record<number, string> = {
 /** What the client presented, to word a refusal: Mosquitto answers a wrong password with code 5, not 4. */
 export interface BrokerCredentialsUsed {
   readonly username?: boolean;
+  /** The error came before a TLS connection was up (mqtts://, no CONNACK yet). */
+  readonly tlsHandshake?: boolean;
 }
 
 export function describeBrokerError(err: unknown, used: BrokerCredentialsUsed = {}): string {
@@ -45,6 +47,9 @@ export function describeBrokerError(err: unknown, used: BrokerCredentialsUsed = 
     if (code === 'ECONNREFUSED') return 'connection refused (no broker listening at that address)';
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the broker's host name does not resolve (${code})`;
     if (code === 'ETIMEDOUT') return 'connection timed out';
+    if (code === 'ECONNRESET' && (used.tlsHandshake === true || /before secure TLS connection/i.test(message))) {
+      return 'TLS: the broker closed the connection during the handshake (mqtts:// to a plain listener?)';
+    }
     if (code === 'ECONNRESET') return 'the broker closed the connection (ECONNRESET)';
     // OpenSSL's own text is a stack dump; its code names the problem well enough.
     if (/^ERR_SSL|^ERR_TLS|CERT/.test(code)) return `TLS: the handshake failed (${code})`;
