@@ -24,3 +24,4 @@ export {
   type RunningMosquitto,
 } from './testing/mosquitto.js';
 export { generateTestCertificates, type TestCertificates } from './testing/certificates.js';
+export * from './baseline/index.js';
