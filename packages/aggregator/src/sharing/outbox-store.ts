@@ -120,7 +120,7 @@ export class OutboxStore {
       addDropped: db.prepare('UPDATE outbox_streams SET dropped = dropped + ? WHERE stream = ?'),
       addWithdrawn: db.prepare('UPDATE outbox_streams SET withdrawn = withdrawn + ? WHERE stream = ?'),
       markSent: db.prepare('UPDATE outbox_streams SET sent = sent + 1, last_sent_at = ? WHERE stream = ?'),
-      aboveRank: db.prepare('SELECT seq FROM outbox_batches WHERE stream = ? AND rank > ? AND seq <> ? ORDER BY seq'),
+      aboveRank: db.prepare('SELECT seq FROM outbox_batches WHERE stream = ? AND rank > ? ORDER BY seq'),
     };
     this.q.ensureStream.run(stream);
   }
@@ -178,9 +178,9 @@ export class OutboxStore {
   }
 
   /** Removes pending batches whose rank is above `rank` (the user lowered the level); counted. */
-  withdrawAbove(rank: number, protectedSeq: number | null): number[] {
+  withdrawAbove(rank: number): number[] {
     return this.atomically(() => {
-      const rows = this.q.aboveRank.all(this.stream, rank, protectedSeq ?? -1) as { seq: number }[];
+      const rows = this.q.aboveRank.all(this.stream, rank) as { seq: number }[];
       for (const row of rows) this.q.remove.run(this.stream, row.seq);
       if (rows.length > 0) this.q.addWithdrawn.run(rows.length, this.stream);
       return rows.map((r) => Number(r.seq));

@@ -65,7 +65,7 @@ export class Outbox {
   private failures = 0;
   private retryTimer: TimerHandle | null = null;
   private nextAttemptAtMs: number | null = null;
-  private inFlight: { seq: number; abort: AbortController } | null = null;
+  private inFlight: { seq: number; abort: AbortController; withdrawn: boolean } | null = null;
   private draining: Promise<void> | null = null;
   private lastError: string | null = null;
   private refusedStatus: number | null = null;
@@ -126,9 +126,16 @@ export class Outbox {
     return { seq: outcome.seq, batchId: outcome.batchId };
   }
 
-  /** Removes the pending batches ranked above `rank` (not the one on the wire); returns how many. */
+  /**
+   * Removes the pending batches ranked above `rank`; returns how many. One already on the wire is
+   * withdrawn too and its request aborted (the receiver may still have got it by then).
+   */
   withdrawAbove(rank: number): number {
-    const seqs = this.store.withdrawAbove(rank, this.inFlight?.seq ?? null);
+    const seqs = this.store.withdrawAbove(rank);
+    if (this.inFlight && seqs.includes(this.inFlight.seq)) {
+      this.inFlight.withdrawn = true;
+      this.inFlight.abort.abort();
+    }
     if (seqs.length > 0) {
       this.options.logger?.info(
         { withdrawn: seqs.length },
@@ -161,6 +168,9 @@ export class Outbox {
     if (!this.started || this.stopped || this.draining || this.retryTimer) return;
     this.draining = this.drain().finally(() => {
       this.draining = null;
+      // A batch enqueued after the loop found the table empty, but before this ran, was not
+      // picked up by that loop: look once more.
+      if (!this.retryTimer && this.store.oldest()) this.kick();
     });
   }
 
@@ -170,8 +180,10 @@ export class Outbox {
         if (this.stopped) return;
         const batch = this.store.oldest();
         if (!batch) return;
-        const result = await this.send(batch);
+        const { result, withdrawn } = await this.send(batch);
         if (this.stopped && result.kind !== 'ack') return;
+        // Withdrawn while on the wire: no back-off for an attempt we cut short ourselves.
+        if (withdrawn && result.kind !== 'ack') continue;
         if (result.kind === 'ack') {
           this.store.acknowledge(batch.seq, this.options.clock.now());
           this.failures = 0;
@@ -190,7 +202,7 @@ export class Outbox {
     }
   }
 
-  private async send(batch: PendingBatch): Promise<UplinkResult> {
+  private async send(batch: PendingBatch): Promise<{ result: UplinkResult; withdrawn: boolean }> {
     const envelope = {
       batch_id: batch.batchId,
       seq: batch.seq,
@@ -199,18 +211,19 @@ export class Outbox {
       sent_at: new Date(this.options.clock.now()).toISOString(),
       records: JSON.parse(batch.records) as unknown[],
     };
-    const abort = new AbortController();
-    this.inFlight = { seq: batch.seq, abort };
+    const inFlight = { seq: batch.seq, abort: new AbortController(), withdrawn: false };
+    this.inFlight = inFlight;
     try {
-      return await this.options.uplink.send(
+      const result = await this.options.uplink.send(
         {
           batchId: batch.batchId,
           seq: batch.seq,
           body: this.encoder.encode(envelope),
           contentType: this.encoder.contentType,
         },
-        abort.signal,
+        inFlight.abort.signal,
       );
+      return { result, withdrawn: inFlight.withdrawn };
     } finally {
       this.inFlight = null;
     }
