@@ -25,3 +25,4 @@ export {
 } from './testing/mosquitto.js';
 export { generateTestCertificates, type TestCertificates } from './testing/certificates.js';
 export * from './baseline/index.js';
+export * from './sharing/index.js';

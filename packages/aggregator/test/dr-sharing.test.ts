@@ -1,0 +1,242 @@
+import { ManualClock } from '@sps/core';
+import {
+  AVERAGED_KEYS,
+  DrSharing,
+  HttpUplink,
+  SHARED_KINDS,
+  SHARING_LEVELS,
+  levelAllows,
+  type SharedKind,
+  type SharingLevel,
+} from '@sps/aggregator';
+import { TempDb } from './helpers/db';
+import { drChange, drEvent, drPerformance, stationValues } from './helpers/dr-fixtures';
+import { until } from './helpers/poll';
+import { startReceiver, type Receiver } from './helpers/receiver';
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+
+describe('DrSharing: exactly what the level allows leaves the house', () => {
+  let tmp: TempDb;
+  let receiver: Receiver;
+  const running: DrSharing[] = [];
+
+  beforeEach(async () => {
+    tmp = new TempDb();
+    receiver = await startReceiver();
+  });
+  afterEach(async () => {
+    for (const s of running.splice(0)) await s.stop();
+    await receiver.close();
+    tmp.dispose();
+  });
+
+  function make(
+    level: SharingLevel,
+    clock: ManualClock,
+    published: Array<[string, string]>,
+    extra: { uplink?: boolean } = {},
+  ): DrSharing {
+    const sharing = new DrSharing({
+      db: tmp.db,
+      clock,
+      site: 'flat12',
+      level,
+      uplink: extra.uplink === false ? null : new HttpUplink({ url: receiver.url, token: 'tok' }),
+      publish: async (topic, payload) => void published.push([topic, payload]),
+      timeZone: 'America/New_York',
+      random: () => 0.5,
+    });
+    running.push(sharing);
+    return sharing;
+  }
+
+  /** 31 minutes of a station reporting every 10 s, an event received and its performance. */
+  async function runScenario(sharing: DrSharing, clock: ManualClock): Promise<void> {
+    sharing.start();
+    sharing.noteChange(drChange('received', clock.now()));
+    for (let t = 0; t < 31 * MIN; t += 10_000) {
+      sharing.noteReadings('station', clock.now(), stationValues(clock.now()));
+      sharing.noteReadings('meter', clock.now(), { grid_power: 130, grid_voltage: 239.8 });
+      if (t === 20 * MIN) sharing.notePerformance(drPerformance(drEvent().id));
+      await clock.advance(10_000);
+    }
+    await until(() => sharing.status().outbox.pending === 0, 'the outbox to drain');
+  }
+
+  function kindsReceived(): Set<string> {
+    return new Set(receiver.accepted().flatMap((b) => b.records.map((r) => String(r.kind))));
+  }
+
+  it('none: no request, no outbox row, no MQTT message, not even an announce', async () => {
+    const clock = new ManualClock(T0);
+    const published: Array<[string, string]> = [];
+    const sharing = make('none', clock, published);
+    await runScenario(sharing, clock);
+    expect(receiver.requests).toHaveLength(0);
+    expect(published).toHaveLength(0);
+    const rows = tmp.db.prepare('SELECT COUNT(*) AS n FROM outbox_batches').get() as { n: number };
+    expect(Number(rows.n)).toBe(0);
+    expect(sharing.status().outbox).toMatchObject({ pending: 0, nextSeq: 1, sent: 0 });
+  });
+
+  it.each(['events', 'aggregate', 'full'] as const)('%s: the kinds of the level and nothing more', async (level) => {
+    const clock = new ManualClock(T0);
+    const published: Array<[string, string]> = [];
+    const sharing = make(level, clock, published);
+    await runScenario(sharing, clock);
+
+    const expected = (Object.keys(SHARED_KINDS) as SharedKind[]).filter(
+      (k) => levelAllows(level, k) && k !== 'participant_mqtt',
+    );
+    expect([...kindsReceived()].sort()).toEqual(expected.sort());
+    const bodies = receiver.accepted();
+    expect(bodies.every((b) => b.level === level && b.site === 'flat12')).toBe(true);
+    expect(bodies.map((b) => b.seq)).toEqual(bodies.map((_, i) => i + 1));
+    const wire = JSON.stringify(bodies);
+    // The user's money stays at home at every level.
+    expect(wire).not.toContain('monthly');
+    expect(wire).not.toContain('42.5');
+
+    if (level === 'events') {
+      for (const key of ['battery_soc', 'grid_power', 'load_power', 'pv_power', 'running_state']) {
+        expect(wire).not.toContain(key);
+      }
+    }
+    if (level === 'aggregate') {
+      const averages = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'average_15m');
+      // Two full windows (10:00 and 10:15), one per device.
+      expect(averages.map((r) => `${String(r.device)}@${String(r.start)}`).sort()).toEqual([
+        'meter@2026-03-02T10:00:00.000Z',
+        'meter@2026-03-02T10:15:00.000Z',
+        'station@2026-03-02T10:00:00.000Z',
+        'station@2026-03-02T10:15:00.000Z',
+      ]);
+      for (const avg of averages) {
+        expect(Object.keys(avg.values as object).every((k) => (AVERAGED_KEYS as readonly string[]).includes(k))).toBe(
+          true,
+        );
+      }
+      for (const key of ['running_state', 'ac_output_power', 'grid_voltage', 'inverter_temperature']) {
+        expect(wire).not.toContain(key);
+      }
+    }
+    if (level === 'full') {
+      const minutes = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'reading_1m' && r.device === 'station');
+      expect(minutes).toHaveLength(30);
+      expect(minutes[0]?.values).toEqual(stationValues(T0 + MIN - 10_000));
+      expect(published.some(([topic]) => topic === 'OpenDemandResponse/participants')).toBe(true);
+      expect(
+        published.filter(([topic]) => topic === 'OpenDemandResponse/Participant/flat12').length,
+      ).toBeGreaterThanOrEqual(30);
+    } else {
+      expect(published).toHaveLength(0);
+    }
+  });
+
+  it('an event received produces a batch within 60 s', async () => {
+    const clock = new ManualClock(T0 + 7_000);
+    const sharing = make('events', clock, []);
+    sharing.start();
+    const receivedAt = clock.now();
+    sharing.noteChange(drChange('received', receivedAt));
+    for (let waited = 0; waited < 60_000 && receiver.accepted().length === 0; waited += 1_000) {
+      await clock.advance(1_000);
+    }
+    await until(() => receiver.accepted().length === 1, 'the event batch');
+    const [body] = receiver.accepted();
+    expect(Date.parse(body?.sent_at ?? '') - receivedAt).toBeLessThanOrEqual(60_000);
+    expect(body?.records).toEqual([
+      {
+        kind: 'dr_change',
+        change: 'received',
+        at: new Date(receivedAt).toISOString(),
+        event: {
+          id: 'CSRP-2026-03-02T18:00:00.000Z',
+          program: 'CSRP',
+          type: 'contingency',
+          start: '2026-03-02T18:00:00.000Z',
+          end: '2026-03-02T22:00:00.000Z',
+          goal_kw: 1.5,
+          goal_pct: null,
+          status: 'active',
+          opted_out: false,
+          simulated: false,
+        },
+      },
+    ]);
+  });
+
+  it('full: the participant message maps our readings to the community fields, once a minute', async () => {
+    const clock = new ManualClock(T0);
+    const published: Array<[string, string]> = [];
+    const sharing = make('full', clock, published);
+    sharing.start();
+    sharing.noteReadings('station', clock.now() + 1_000, {
+      battery_soc: 81.5,
+      ac_output_power: 300,
+      ac_input_power: 0,
+      dc_output_power: 12.25,
+      pv_power: 1200,
+      load_power: 450,
+    });
+    await clock.advance(MIN);
+    await until(() => published.length === 2, 'the announce and one participant message');
+    expect(published).toEqual([
+      ['OpenDemandResponse/participants', 'flat12'],
+      // battery% # ac_out # ac_in # dc_out # dc_in # relay # pv # rpi # load # timestamp (New York)
+      ['OpenDemandResponse/Participant/flat12', '81.5#300#0#12.3###1200##450#2026-03-02 05:01:00'],
+    ]);
+    // Stale readings (over 5 minutes old) are not repeated as if measured.
+    await clock.advance(6 * MIN);
+    const count = published.length;
+    await clock.advance(MIN);
+    expect(published).toHaveLength(count);
+  });
+
+  it('no uplink configured: no batches are made at all', async () => {
+    const clock = new ManualClock(T0);
+    const sharing = make('events', clock, [], { uplink: false });
+    sharing.start();
+    sharing.noteChange(drChange('received', clock.now()));
+    await clock.advance(20 * MIN);
+    expect(sharing.status()).toMatchObject({ uplinkConfigured: false, outbox: { pending: 0, nextSeq: 1 } });
+  });
+
+  it('a level set at runtime survives a restart until the option itself changes', async () => {
+    const clock = new ManualClock(T0);
+    const first = make('full', clock, []);
+    first.setLevel('events');
+    await first.stop();
+    tmp.reopen();
+    expect(make('full', clock, []).level()).toBe('events');
+    tmp.reopen();
+    expect(make('aggregate', clock, []).level()).toBe('aggregate');
+    tmp.reopen();
+    expect(make('aggregate', clock, []).level()).toBe('aggregate');
+    expect(() => make('full', clock, []).setLevel('everything' as SharingLevel)).toThrow();
+  });
+
+  it('lowering the level withdraws the pending batches the new level does not allow', async () => {
+    const clock = new ManualClock(T0);
+    receiver.answer = () => ({ status: 503 });
+    const sharing = make('full', clock, []);
+    sharing.start();
+    for (let t = 0; t < 16 * MIN; t += 30_000) {
+      sharing.noteReadings('station', clock.now(), stationValues(clock.now()));
+      await clock.advance(30_000);
+    }
+    sharing.noteChange(drChange('received', clock.now()));
+    await clock.advance(15_000);
+    await until(() => {
+      const s = sharing.status().outbox;
+      return s.pending === 2 && s.nextAttemptAt !== null;
+    }, 'two batches pending, waiting out a back-off');
+    sharing.setLevel('events');
+    expect(sharing.status().outbox).toMatchObject({ pending: 1, withdrawn: 1 });
+    sharing.setLevel('none');
+    expect(sharing.status().outbox).toMatchObject({ pending: 0, withdrawn: 2 });
+    expect(SHARING_LEVELS).toContain(sharing.level());
+  });
+});

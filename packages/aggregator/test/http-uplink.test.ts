@@ -1,0 +1,135 @@
+import { gunzipSync } from 'node:zlib';
+import { HttpUplink, jsonBatchEncoder, parseUplinkUrl } from '@sps/aggregator';
+import { startReceiver, type Receiver } from './helpers/receiver';
+
+const envelope = {
+  batch_id: '6f1c1a2e-0000-4000-8000-000000000001',
+  seq: 7,
+  site: 'flat-12',
+  level: 'full',
+  sent_at: '2026-03-02T10:00:00.000Z',
+  records: [{ kind: 'reading_1m', device: 'station', at: '2026-03-02T09:59:00.000Z', values: { battery_soc: 81.5 } }],
+};
+
+function batch() {
+  return {
+    batchId: envelope.batch_id,
+    seq: envelope.seq,
+    body: jsonBatchEncoder.encode(envelope),
+    contentType: 'application/json',
+  };
+}
+
+describe('HttpUplink', () => {
+  let receiver: Receiver;
+  const uplinks: HttpUplink[] = [];
+  beforeEach(async () => {
+    receiver = await startReceiver();
+  });
+  afterEach(async () => {
+    for (const u of uplinks.splice(0)) await u.close();
+    await receiver.close();
+  });
+  const make = (options: Partial<ConstructorParameters<typeof HttpUplink>[0]> = {}): HttpUplink => {
+    const uplink = new HttpUplink({ url: receiver.url, token: 'tok-123', ...options });
+    uplinks.push(uplink);
+    return uplink;
+  };
+
+  it('gzips by default; the body decodes to the same JSON; the bearer token is sent', async () => {
+    const result = await make().send(batch(), new AbortController().signal);
+    expect(result).toEqual({ kind: 'ack', status: 200 });
+    const [req] = receiver.requests;
+    expect(req?.headers['content-encoding']).toBe('gzip');
+    expect(req?.headers['content-type']).toBe('application/json');
+    expect(req?.headers.authorization).toBe('Bearer tok-123');
+    expect(JSON.parse(gunzipSync(req?.raw ?? Buffer.alloc(0)).toString('utf8'))).toEqual(envelope);
+  });
+
+  it('sends plain JSON when gzip is off, and reuses one kept-alive connection', async () => {
+    const uplink = make({ gzip: false });
+    const sockets = new Set<string>();
+    receiver.answer = (r) => {
+      sockets.add(String(r.headers.connection));
+      return { status: 201 };
+    };
+    for (let i = 0; i < 3; i += 1) await uplink.send(batch(), new AbortController().signal);
+    expect(receiver.requests.every((r) => r.headers['content-encoding'] === undefined)).toBe(true);
+    expect(receiver.requests[0]?.json).toEqual(envelope);
+    expect([...sockets]).toEqual(['keep-alive']);
+  });
+
+  it('classifies answers: 5xx/408/429 retry (with Retry-After), other 4xx and 3xx are refusals', async () => {
+    const uplink = make();
+    const cases: Array<[number, Record<string, string>, string, number | null]> = [
+      [503, { 'retry-after': '30' }, 'retry', 30_000],
+      [500, {}, 'retry', null],
+      [408, {}, 'retry', null],
+      [429, { 'retry-after': '5' }, 'retry', 5_000],
+      [400, {}, 'refused', null],
+      [403, {}, 'refused', null],
+      [302, { location: 'http://elsewhere/' }, 'refused', null],
+    ];
+    for (const [status, headers, kind, retryAfterMs] of cases) {
+      receiver.answer = () => ({ status, headers });
+      const result = await uplink.send(batch(), new AbortController().signal);
+      expect(result.kind).toBe(kind);
+      if (result.kind === 'retry') expect(result.retryAfterMs).toBe(retryAfterMs);
+      if (result.kind === 'refused') expect(result.status).toBe(status);
+    }
+  });
+
+  it('reads only a bounded part of the response body and keeps it printable', async () => {
+    receiver.answer = () => ({
+      status: 500,
+      body: Buffer.concat([Buffer.from('\u0000\u0001evil'), Buffer.alloc(1024 * 1024, 65)]),
+    });
+    const result = await make({ maxResponseBytes: 64 }).send(batch(), new AbortController().signal);
+    expect(result.kind).toBe('retry');
+    if (result.kind !== 'retry') return;
+    expect(result.error).toMatch(/^uplink: HTTP 500 \(evilA+\)$/);
+    expect(result.error.length).toBeLessThan(120);
+  });
+
+  it('a receiver that never answers: the timeout ends the attempt as a retry; an abort ends it at once', async () => {
+    receiver.answer = () => ({ status: 200, hang: true });
+    const timedOut = await make({ timeoutMs: 200 }).send(batch(), new AbortController().signal);
+    expect(timedOut).toMatchObject({ kind: 'retry', error: 'uplink: no answer within 200 ms' });
+    const abort = new AbortController();
+    const pending = make({ timeoutMs: 60_000 }).send(batch(), abort.signal);
+    abort.abort();
+    await expect(pending).resolves.toMatchObject({ kind: 'retry', error: 'uplink: attempt aborted (stopping)' });
+  });
+
+  it('a refused connection is a retry', async () => {
+    const url = receiver.url;
+    await receiver.close();
+    receiver = await startReceiver();
+    const result = await make({ url }).send(batch(), new AbortController().signal);
+    expect(result).toMatchObject({ kind: 'retry', error: 'uplink: ECONNREFUSED' });
+  });
+
+  it('accepts https anywhere and http only to loopback or the LAN', () => {
+    for (const ok of [
+      'https://dr.example.org/ingest',
+      'http://127.0.0.1:8080/x',
+      'http://[::1]:9/x',
+      'http://192.168.1.20/x',
+      'http://10.0.0.5/x',
+      'http://172.20.1.1/x',
+      'http://homeassistant:8123/x',
+      'http://aggregator.local/x',
+    ]) {
+      expect(parseUplinkUrl(ok).href).toBe(new URL(ok).href);
+    }
+    expect(() => parseUplinkUrl('http://dr.example.org/ingest')).toThrow(
+      /uplink_url: plain http:\/\/ only to loopback or the LAN/,
+    );
+    expect(() => parseUplinkUrl('http://8.8.8.8/x')).toThrow(/uplink_url/);
+    expect(() => parseUplinkUrl('ftp://192.168.1.2/x')).toThrow(/uplink_url: must be https/);
+    expect(() => parseUplinkUrl('not a url')).toThrow(/uplink_url: not a URL/);
+    expect(() => parseUplinkUrl('https://user:pw@dr.example.org/')).toThrow(/uplink_token/);
+    expect(() => parseUplinkUrl(42)).toThrow(/uplink_url|expected string/);
+    expect(() => new HttpUplink({ url: 'http://dr.example.org/' })).toThrow(/uplink_url/);
+  });
+});
