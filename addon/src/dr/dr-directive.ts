@@ -9,8 +9,14 @@ export const POST_EVENT_RAMP_W_PER_MIN = 500;
  * The event's goal in kW: its own kW goal, else its own share of the baseline, else the user's
  * default (kW, or a share of the baseline). A share with no baseline yet is 0 (nothing to hold).
  */
-export function goalKw(event: DrEvent, settings: DrSettings, baselineW: number | null): number {
+export function goalKw(
+  event: DrEvent,
+  settings: DrSettings,
+  baselineW: number | null,
+  fixedKw: number | null = null,
+): number {
   if (event.goalKw !== null) return event.goalKw;
+  if (fixedKw !== null) return fixedKw;
   const pct = event.goalPct ?? ('pct' in settings.goal ? settings.goal.pct : null);
   if (pct === null) return 'kw' in settings.goal ? settings.goal.kw : 0;
   return baselineW === null ? 0 : (Math.max(0, baselineW) * pct) / 100 / 1000;
@@ -22,6 +28,8 @@ export interface DirectiveInputs {
   readonly nowMs: number;
   /** The event's baseline for the hour of `nowMs` (W); null while unknown. */
   readonly baselineW: number | null;
+  /** The event's goal as fixed with its baseline, if known. */
+  readonly goalKw?: number | null;
   /** Whether the sun is up (PV forecast above a trickle) at the event's start; undefined: no forecast. */
   readonly sunShinesAtStart: boolean | undefined;
 }
@@ -44,10 +52,11 @@ export function drDirective(inputs: DirectiveInputs): DemandResponseDirective {
         mode: 'upcoming',
         eventId: event.id,
         eventStartMs: event.startMs,
+        eventEndMs: event.endMs,
         targetSocPct: inputs.sunShinesAtStart === true ? settings.eventSocTargetPct : 100,
       };
     case 'ongoing': {
-      const goalW = goalKw(event, settings, inputs.baselineW) * 1000;
+      const goalW = goalKw(event, settings, inputs.baselineW, inputs.goalKw ?? null) * 1000;
       const setpoint = inputs.baselineW === null ? 0 : Math.max(0, inputs.baselineW - goalW);
       return { mode: 'ongoing', eventId: event.id, eventEndMs: event.endMs, importSetpointW: Math.round(setpoint) };
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SHARING_LEVELS, type SharingLevel } from '@sps/aggregator';
+import { SHARING_LEVELS, uplinkUrlSchema, type SharingLevel } from '@sps/aggregator';
 import { z } from 'zod';
 import { isTimeZone } from '../pricing/tariff-options.js';
 import { expecting, intBetween, nonEmptyText, numberBetween, oneOf } from '../zod-fields.js';
@@ -158,6 +158,14 @@ export function toDrSettings(options: DrOptions, context: DrSettingsContext): Dr
   }
   if (options.uplink_token !== undefined && options.uplink_url === undefined) {
     throw new DrOptionError('uplink_token', 'needs uplink_url');
+  }
+  if (options.uplink_url !== undefined) {
+    // The sharing part's own rule: https://, or http:// only on the LAN (the token must not cross the internet in clear).
+    const url = uplinkUrlSchema.safeParse(options.uplink_url);
+    if (!url.success) {
+      const message = url.error.issues[0]?.message ?? 'not a valid uplink URL';
+      throw new DrOptionError('uplink_url', message.replace(/^uplink_url: /, ''));
+    }
   }
   const sharing = options.sharing ?? 'none';
   if (sharing !== 'none' && options.uplink_url === undefined && options.broker_url === undefined) {

@@ -11,6 +11,8 @@ export interface DrPerformanceSource {
   performance(event: DrEvent): DrEventPerformance | null;
   /** Every event's avoided energy, persisted (a `total_increasing` sensor). */
   totalAvoidedKwh(): number;
+  /** The event's goal fixed with its baseline (a share goal resolved on the baseline's average). */
+  eventGoalKw?(event: DrEvent): number | null;
 }
 
 /** What the DR runtime needs of data sharing (the level in force and the outbox). */

@@ -234,6 +234,7 @@ export class DrRuntime implements DemandResponsePort {
       settings: this.o.settings,
       nowMs,
       baselineW: event ? this.baselineW(event, nowMs) : null,
+      goalKw: event ? this.fixedGoal(event) : null,
       sunShinesAtStart: event ? this.sunShinesAtStart(event) : undefined,
     });
   }
@@ -263,7 +264,9 @@ export class DrRuntime implements DemandResponsePort {
       type: e.type,
       start: iso(e.startMs),
       end: iso(e.endMs),
-      goal_kw: round3(goalKw(e, this.o.settings, e === event ? baselineW : this.baselineW(e, e.startMs))),
+      goal_kw: round3(
+        goalKw(e, this.o.settings, e === event ? baselineW : this.baselineW(e, e.startMs), this.fixedGoal(e)),
+      ),
       opted_out: e.optedOut,
     });
     return {
@@ -319,6 +322,15 @@ export class DrRuntime implements DemandResponsePort {
       return this.o.performance?.baselineW(event, atMs) ?? null;
     } catch (err) {
       this.log.warn({ err }, 'baseline unavailable');
+      return null;
+    }
+  }
+
+  private fixedGoal(event: DrEvent): number | null {
+    try {
+      return this.o.performance?.eventGoalKw?.(event) ?? null;
+    } catch (err) {
+      this.log.warn({ err }, 'event goal unavailable');
       return null;
     }
   }

@@ -85,6 +85,7 @@ describe('the aggregator option', () => {
     [{ broker_url: 'mqtt://x', ca: '/nonexistent/ca.pem' }, 'aggregator.ca: cannot read /nonexistent/ca.pem (ENOENT)'],
     [{ broker_url: 'mqtt://x', cert: '/x.pem' }, 'aggregator.key: cert and key go together'],
     [{ username: 'u' }, 'aggregator.username: needs broker_url'],
+    [{ broker_url: 'mqtt://x', uplink_url: 'http://agg.example.org/in' }, 'aggregator.uplink_url: plain http:// only to loopback or the LAN'],
     [{ broker_url: 'mqtt://x', goal_kw: 1, goal_pct: 10 }, 'aggregator.goal_pct: give goal_kw or goal_pct'],
     [{ broker_url: 'mqtt://x', sharing: 'all' }, 'aggregator.sharing: expected one of none|events|aggregate|full'],
     [{ sharing: 'events' }, 'aggregator.sharing: "events" needs uplink_url'],

@@ -65,6 +65,7 @@ describe('DrRuntime', () => {
       mode: 'upcoming',
       eventId: event.id,
       eventStartMs: start,
+      eventEndMs: start + HOUR,
       targetSocPct: 100,
     });
     expect(dr.directive(start + 60_000)).toEqual({
