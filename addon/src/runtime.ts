@@ -295,8 +295,7 @@ export class AddonRuntime {
           bridgeInstall,
           problems,
           extraDevices: drHa ?? optimizerHa,
-          extraActions: (action) =>
-            (drHa ? drHa.handle(action) : drOffActions(action)) ?? optimizerHa.handle(action),
+          extraActions: (action) => (drHa ? drHa.handle(action) : drOffActions(action)) ?? optimizerHa.handle(action),
           ...(options.haClient === undefined ? {} : { client: options.haClient }),
         })
       : undefined;

@@ -72,7 +72,12 @@ describeE2e('demand response through Mosquitto into a real Home Assistant', () =
   const callService = (service: string, data: Record<string, unknown>) =>
     observer.sendMessagePromise({ type: 'call_service', domain: 'smart_power_station', service, service_data: data });
   const publish = (payload: string) =>
-    publishOnce({ url: broker.url, clientId: 'e2e-aggregator' }, `OpenDemandResponse/Event/${NETWORK}`, payload, systemClock);
+    publishOnce(
+      { url: broker.url, clientId: 'e2e-aggregator' },
+      `OpenDemandResponse/Event/${NETWORK}`,
+      payload,
+      systemClock,
+    );
   const busEvent = (kind: string, eventId?: string) => async () =>
     busEvents.find((e) => e.kind === kind && (eventId === undefined || e.event_id === eventId));
 
@@ -84,7 +89,13 @@ describeE2e('demand response through Mosquitto into a real Home Assistant', () =
       stringify({
         log_level: 'debug',
         devices: [],
-        aggregator: { broker_url: broker.url, network: NETWORK, participant: 'e2e_home', time_zone: 'UTC', goal_kw: 1.5 },
+        aggregator: {
+          broker_url: broker.url,
+          network: NETWORK,
+          participant: 'e2e_home',
+          time_zone: 'UTC',
+          goal_kw: 1.5,
+        },
       }),
     );
     hass = await startHass();

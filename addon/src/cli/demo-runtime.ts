@@ -11,6 +11,8 @@ import { parseOptions, type AddonConfig, type LogLevel } from '../options.js';
 import { AddonRuntime } from '../runtime.js';
 import { findDriver } from './connection-flags.js';
 import { KIT_NAMES, startDemoKit, type DemoKit } from './demo-kit.js';
+import { DEMO_HISTORY_DAYS, seedDemoGridHistory } from './demo-history.js';
+import { deviceSlug } from '../options.js';
 import type { HttpRuntimeOptions } from './http-flags.js';
 
 export const DEMO_DRIVER = 'sungrow-sh';
@@ -150,6 +152,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       },
       builtInDrivers,
     );
+    // A baseline needs like days to average: a demo with DR gets simulated ones (the banner says so).
+    if (broker) seedDemoGridHistory(dataDir, deviceSlug(KIT_NAMES.composite), clock ?? systemClock);
     runtime = await AddonRuntime.start({
       config,
       dataDir,
@@ -212,5 +216,10 @@ async function publishDemoEvent(broker: RunningMosquitto, clock: Clock): Promise
     payload,
     clock,
   );
-  return { brokerUrl: broker.url, eventId: id, eventStartMs: startMs, note: 'demand response on' };
+  return {
+    brokerUrl: broker.url,
+    eventId: id,
+    eventStartMs: startMs,
+    note: `the baseline averages ${DEMO_HISTORY_DAYS} days of simulated grid import written into the demo's store`,
+  };
 }

@@ -48,7 +48,8 @@ function drLines(dr: Demo['dr']): string {
   return (
     `  demand response: a local Mosquitto at ${dr.brokerUrl} plays the aggregator; event ${dr.eventId} starts at ${at}\n` +
     `    (real time, ${DEMO_EVENT_MINUTES} min): the station charges for it, then holds the goal from its battery;\n` +
-    '    the Demand response card counts down and shows the avoided energy (pnpm exec sps dr send … publishes more)\n'
+    '    the Demand response card counts down and shows the avoided energy (pnpm exec sps dr send … publishes more);\n' +
+    `    ${dr.note}\n`
   );
 }
 

@@ -23,7 +23,9 @@ export function curtailableRelays(
   const members = new Set(devices.flatMap((d) => Object.values(d.members ?? {})));
   const ids = new Set<string>();
   for (const name of allowed) {
-    const matches = /^P[1-4]$/.test(name) ? devices.filter((d) => d.position === name) : devices.filter((d) => d.id === name);
+    const matches = /^P[1-4]$/.test(name)
+      ? devices.filter((d) => d.position === name)
+      : devices.filter((d) => d.id === name);
     for (const d of matches) if (!members.has(d.id) && d.members === undefined) ids.add(d.id);
   }
   return [...ids].map((id) => {

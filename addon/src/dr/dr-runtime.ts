@@ -344,10 +344,8 @@ export class DrRuntime implements DemandResponsePort {
   }
 
   private onChange(change: DrChange): void {
-    this.log.info(
-      { kind: change.kind, event: change.event.id, program: change.event.program, start: change.event.startMs },
-      `DR event ${change.kind}`,
-    );
+    // DrSignals logs each change at info; here only what the runtime does with it.
+    this.log.debug({ kind: change.kind, event: change.event.id }, 'DR change: re-planning and refreshing the views');
     this.events.emit('change', change);
     this.noticeDirective(true);
     this.events.emit('updated', undefined);

@@ -25,6 +25,8 @@ import { GridMeter } from './grid-meter.js';
 /** The aggregator's database in the data dir: the event book, the tracker's hours, the outbox. */
 export const AGGREGATOR_DB_FILE = 'aggregator.sqlite';
 const DAY_MS = 86_400_000;
+/** A baseline that could not be computed is tried again after this long. */
+const RETRY_BASELINE_MS = 60_000;
 
 export interface OpenDrOptions {
   readonly settings: DrSettings;
@@ -88,7 +90,16 @@ export function openDrRuntime(o: OpenDrOptions): DrRuntime {
       logger: log,
     });
     const gridMeter = new GridMeter(o.hub, () => [settings.gridMeter, o.batteryDevice()]);
-    const baselines = new EventBaselines(settings, syncHistory(o.archive), gridMeter, o.batteryDevice, signals, tracker, log);
+    const baselines = new EventBaselines(
+      settings,
+      syncHistory(o.archive),
+      gridMeter,
+      o.batteryDevice,
+      signals,
+      tracker,
+      log,
+      clock,
+    );
 
     const performance: DrPerformanceSource = {
       baselineW: (event, atMs) => {
@@ -191,7 +202,7 @@ export function openDrRuntime(o: OpenDrOptions): DrRuntime {
  * programme's zone, with past event days excluded.
  */
 class EventBaselines {
-  private readonly cache = new Map<string, { cbl: CblResult; goalKw: number }>();
+  private readonly cache = new Map<string, { cbl: CblResult; goalKw: number; meter: string; atMs: number }>();
 
   constructor(
     private readonly settings: DrSettings,
@@ -201,14 +212,28 @@ class EventBaselines {
     private readonly signals: DrSignals,
     private readonly tracker: DrPerformanceTracker,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {}
 
   prepare(event: DrEvent): CblResult | null {
+    const meter = this.meterDevice();
     const cached = this.cache.get(event.id);
-    if (cached) return cached.cbl;
-    const cbl = this.compute(event);
-    if (cbl) this.cache.set(event.id, { cbl, goalKw: this.resolveGoal(event, cbl) });
+    // Kept while the meter is the same; a failed one is tried again a minute later (history grows,
+    // the meter's first readings arrive), never on every status call.
+    if (cached && (meter === null || cached.meter === meter)) {
+      if (cached.cbl.reason === null || this.clock.now() - cached.atMs < RETRY_BASELINE_MS) return cached.cbl;
+    }
+    if (meter === null) {
+      this.log.debug({ event: event.id }, 'no grid meter yet: the baseline waits for its first reading');
+      return null;
+    }
+    const cbl = this.compute(event, meter);
+    if (cbl) this.cache.set(event.id, { cbl, goalKw: this.resolveGoal(event, cbl), meter, atMs: this.clock.now() });
     return cbl;
+  }
+
+  private meterDevice(): string | null {
+    return this.settings.gridMeter ?? this.batteryDevice() ?? this.meter.deviceId();
   }
 
   begin(event: DrEvent): void {
@@ -226,7 +251,9 @@ class EventBaselines {
   hourW(event: DrEvent, atMs: number): number | null {
     const cbl = this.prepare(event);
     if (!cbl || cbl.reason !== null || cbl.hourlyKw.length === 0) return null;
-    let index = cbl.hourStartMs.findIndex((start, i) => atMs >= start && atMs < (cbl.hourStartMs[i + 1] ?? event.endMs));
+    let index = cbl.hourStartMs.findIndex(
+      (start, i) => atMs >= start && atMs < (cbl.hourStartMs[i + 1] ?? event.endMs),
+    );
     // Before the event (upcoming): its first hour.
     if (index < 0) index = atMs < event.startMs ? 0 : cbl.hourlyKw.length - 1;
     const kw = cbl.hourlyKw[index];
@@ -246,9 +273,7 @@ class EventBaselines {
     return Math.round(avg * pct * 10) / 1000;
   }
 
-  private compute(event: DrEvent): CblResult | null {
-    const deviceId = this.meter.deviceId() ?? this.settings.gridMeter ?? this.batteryDevice();
-    if (!deviceId) return null;
+  private compute(event: DrEvent, deviceId: string): CblResult | null {
     try {
       const hourly = gridImportHourly(this.history, {
         deviceId,
@@ -261,13 +286,18 @@ class EventBaselines {
         ...this.signals.events().filter((e) => e.id !== event.id && e.startMs < event.startMs),
         ...this.tracker.pastEvents().filter((e) => e.id !== event.id),
       ];
-      return averageDayBaseline({
+      const cbl = averageDayBaseline({
         eventStartMs: event.startMs,
         eventEndMs: event.endMs,
         timeZone: this.settings.timeZone,
         hourly,
         eventDays: eventDaysOf(past, this.settings.timeZone),
       });
+      this.log.info(
+        { event: event.id, meter: deviceId, days: cbl.days, fallback: cbl.fallback, reason: cbl.reason },
+        cbl.reason === null ? 'baseline for the event' : 'no baseline for the event',
+      );
+      return cbl;
     } catch (err) {
       this.log.warn({ err, event: event.id }, 'no baseline for the event');
       return null;
