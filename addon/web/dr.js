@@ -128,7 +128,14 @@
         }`
       : 'No event';
     countdownEl.textContent = countdownText(s);
-    const pi = s.pi && typeof s.pi === 'object' ? s.pi : null;
+    // The controller's DR status: the target before the event, the feedback loop during it.
+    const ctl = s.pi && typeof s.pi === 'object' ? s.pi : null;
+    const loop = ctl && ctl.pi && typeof ctl.pi === 'object' ? ctl.pi : null;
+    const ctlValue = loop
+      ? `${Math.round(loop.errorW)} W error`
+      : ctl && typeof ctl.targetSocPct === 'number'
+        ? `charge to ${ctl.targetSocPct} %`
+        : '–';
     tilesEl.replaceChildren(
       tile('Goal', e ? kw(e.goal_kw) : '–', 'below the baseline'),
       tile('Baseline now', kw(s.baseline_kw), s.baseline_method || ''),
@@ -149,9 +156,7 @@
         s.connection.configured ? (s.broker.connected ? 'connected' : 'disconnected') : 'no broker',
         s.connection.last_error || s.connection.network || '',
       ),
-      ...(pi
-        ? [tile('Feedback loop', typeof pi.error_w === 'number' ? `${Math.round(pi.error_w)} W error` : 'on', '')]
-        : []),
+      ...(ctl ? [tile('Controller', ctlValue, ctl.reason || '')] : []),
     );
     drawHours(s.hours);
     linkEl.textContent = s.signals && s.signals.rejected ? `${s.signals.rejected} malformed messages rejected` : '';
