@@ -203,8 +203,16 @@ export class DrRuntime implements DemandResponsePort {
     return this.o.signals.connection();
   }
 
-  /** Opt out of one event (default the current or next); throws DrRequestError when there is none. */
+  /**
+   * Opt out of one event (default the current or next); throws DrRequestError when there is none.
+   * Asking again (a double click, two HA calls at once) answers with the event already opted out.
+   */
   optOut(eventId?: string): DrEvent {
+    if (eventId === undefined) {
+      const now = this.o.clock.now();
+      const state = this.o.signals.state(now);
+      if (state.event?.optedOut && state.event.endMs > now && state.next === null) return state.event;
+    }
     return this.o.signals.optOut(eventId);
   }
 
