@@ -121,7 +121,11 @@ describeWithBrowser('the web panel on the demo', () => {
     const first = await page.textContent('#dr .dr-countdown');
     expect(first).toMatch(/^Starts in \d+ min \d{2} s: charging for it\.$/);
     // The countdown ticks in the page, without a new status.
-    await page.waitForFunction((text) => document.querySelector('#dr .dr-countdown')?.textContent !== text, first);
+    const deadline = Date.now() + 10_000;
+    while ((await page.textContent('#dr .dr-countdown')) === first) {
+      if (Date.now() > deadline) throw new Error('the countdown did not move in 10 s');
+      await page.waitForTimeout(200);
+    }
     const tiles = await page.$$eval('#dr .tile', (els) => els.map((e) => e.textContent ?? ''));
     expect(tiles.join('|')).toMatch(/Goal0\.20 kW/);
     expect(tiles.join('|')).toMatch(/Aggregatorconnected/);

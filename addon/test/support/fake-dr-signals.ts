@@ -13,6 +13,7 @@ import { TypedEmitter, type Clock } from '@sps/core';
 interface FakeEvents extends Record<string, unknown> {
   change: DrChange;
   connection: BrokerConnection;
+  state: DrState;
 }
 
 /**
@@ -112,7 +113,8 @@ export class FakeDrSignals implements DrSignalsApi {
 
   on(event: 'change', listener: (change: DrChange) => void): () => void;
   on(event: 'connection', listener: (connection: BrokerConnection) => void): () => void;
-  on(event: 'change' | 'connection', listener: (payload: never) => void): () => void {
+  on(event: 'state', listener: (state: DrState) => void): () => void;
+  on(event: 'change' | 'connection' | 'state', listener: (payload: never) => void): () => void {
     return this.emitter.on(event, listener as (payload: unknown) => void);
   }
 }
