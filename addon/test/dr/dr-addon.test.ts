@@ -50,7 +50,11 @@ describe('demand response in the add-on runtime', () => {
     return dir;
   }
 
-  async function start(dir: string, aggregator: Record<string, unknown> | undefined): Promise<AddonRuntime> {
+  async function start(
+    dir: string,
+    aggregator: Record<string, unknown> | undefined,
+    httpWriteToken?: string,
+  ): Promise<AddonRuntime> {
     const config = parseOptions(aggregator === undefined ? {} : { aggregator }, builtInDrivers);
     const runtime = await AddonRuntime.start({
       config,
@@ -59,6 +63,7 @@ describe('demand response in the add-on runtime', () => {
       drivers: builtInDrivers,
       logger: silentLogger(),
       httpPort: 0,
+      ...(httpWriteToken === undefined ? {} : { httpWriteToken }),
     });
     runtimes.push(runtime);
     return runtime;
@@ -151,6 +156,21 @@ describe('demand response in the add-on runtime', () => {
     expect(await dr(runtime)).toMatchObject({ mode: 'normal', event: { opted_out: true } });
     // Asking again answers with the same event (an HA switch turned on twice must not fail).
     expect(await optOut()).toMatchObject({ status: 200, body: { opted_out: a.body.opted_out } });
+  });
+
+  it('guards its writes like every other write (the write token), and runs without a broker', async () => {
+    const token = 'dr-write-token-0123456789';
+    const runtime = await start(dataDir(), { network: NETWORK, time_zone: 'UTC', goal_kw: 1 }, token);
+    const simulate = (headers: Record<string, string>) =>
+      fetch(`${runtime.url}api/dr/simulate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ minutes_from_now: 5 }),
+      });
+    expect((await simulate({})).status).toBe(401);
+    expect(await dr(runtime)).toMatchObject({ mode: 'normal', connection: { configured: false } });
+    expect((await simulate({ authorization: `Bearer ${token}` })).status).toBe(200);
+    expect(await dr(runtime)).toMatchObject({ mode: 'upcoming', broker: { connected: false } });
   });
 
   it('starts and stops promptly with a broker that is not there, and says why', async () => {
