@@ -28,7 +28,7 @@ import { OptimizerRuntime } from './optimizer/optimizer-runtime.js';
 import { curtailableRelays } from './dr/curtailable-relays.js';
 import type { DrRuntime } from './dr/dr-runtime.js';
 import { DrHaDevice, drOffActions } from './dr/ha-dr.js';
-import { openDrRuntime } from './dr/open-dr.js';
+import { AGGREGATOR_DB_FILE, openDrRuntime } from './dr/open-dr.js';
 import type { ReadingArchive } from './reading-archive.js';
 import {
   DEVICE_CLOSE_BUDGET_MS,
@@ -183,23 +183,26 @@ export class AddonRuntime {
     // Demand response (only with an `aggregator` section): its directive is the controller's DR port,
     // each change re-plans. The optimiser is built next; the DR runtime reaches it lazily.
     const optimizerRef: { runtime?: OptimizerRuntime } = {};
-    const dr = config.aggregator
-      ? openDrRuntime({
-          settings: config.aggregator,
-          dataDir: options.dataDir,
-          clock,
-          logger,
-          hub,
-          archive,
-          batteryDevice: () => optimizerRef.runtime?.view().batteryDevice ?? null,
-          solarForecast: () => pricing.solar?.current().points,
-          controllerDr: () => {
-            const status = optimizerRef.runtime?.view().status?.demandResponse;
-            return status ? { ...status } : null;
-          },
-          onDirectiveChanged: () => optimizerRef.runtime?.controller?.demandResponseChanged(),
-          addonVersion: addonVersion(),
-        })
+    const drSettings = config.aggregator;
+    const dr = drSettings
+      ? openDrOrReport(problems, logger, () =>
+          openDrRuntime({
+            settings: drSettings,
+            dataDir: options.dataDir,
+            clock,
+            logger,
+            hub,
+            archive,
+            batteryDevice: () => optimizerRef.runtime?.view().batteryDevice ?? null,
+            solarForecast: () => pricing.solar?.current().points,
+            controllerDr: () => {
+              const status = optimizerRef.runtime?.view().status?.demandResponse;
+              return status ? { ...status } : null;
+            },
+            onDirectiveChanged: () => optimizerRef.runtime?.controller?.demandResponseChanged(),
+            addonVersion: addonVersion(),
+          }),
+        )
       : undefined;
     // The battery plan: runs with a tariff, on the configured (or first force-chargeable) battery.
     const optimizer = new OptimizerRuntime({
@@ -393,6 +396,28 @@ export class AddonRuntime {
     this.http.server.closeAllConnections();
     setImmediate(() => this.http.server.closeAllConnections());
     await withinBudget(closing, HTTP_CLOSE_BUDGET_MS);
+  }
+}
+
+/** Problem id when demand response is configured but cannot run (its database cannot be opened). */
+export const DR_UNAVAILABLE_PROBLEM = 'dr_unavailable';
+
+/**
+ * Demand response is one feature among many: if it cannot start (aggregator.sqlite unwritable,
+ * a damaged file), the add-on runs on without it and says so on the board (health, panel).
+ */
+function openDrOrReport(problems: ProblemBoard, logger: Logger, open: () => DrRuntime): DrRuntime | undefined {
+  try {
+    return open();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    logger.error({ err }, 'demand response cannot start; running without it');
+    problems.raise({
+      id: DR_UNAVAILABLE_PROBLEM,
+      severity: 'error',
+      message: `Demand response is off: ${AGGREGATOR_DB_FILE} cannot be opened (${reason}). Check the data folder, then restart the add-on.`,
+    });
+    return undefined;
   }
 }
 

@@ -225,8 +225,13 @@ export class DrHaDevice implements ExtraHaDevices {
     const client = this.client;
     if (!client) return;
     const e = change.event;
-    const s = this.dr.status();
-    const described = [s.event, s.next].find((x) => x?.id === e.id);
+    let s: DrStatusView | undefined;
+    try {
+      s = this.dr.status();
+    } catch {
+      // The event's own fields still go out (times in UTC).
+    }
+    const described = s ? [s.event, s.next].find((x) => x?.id === e.id) : undefined;
     await client.fireEvent(DR_EVENT_TYPE, {
       kind: change.kind,
       event_id: e.id,

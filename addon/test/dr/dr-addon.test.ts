@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,20 @@ describe('demand response in the add-on runtime', () => {
       broker: { connected: false },
     });
     expect(existsSync(path.join(dir, AGGREGATOR_DB_FILE))).toBe(false);
+  });
+
+  it('runs on without DR, saying why, when aggregator.sqlite cannot be opened', async () => {
+    // A data "dir" that is a file: nothing can be created in it (also as root).
+    const notADir = path.join(dataDir(), 'a-file');
+    writeFileSync(notADir, 'x');
+    const runtime = await start(notADir, { network: NETWORK, goal_kw: 1 });
+    expect(runtime.dr).toBeUndefined();
+    expect(await dr(runtime)).toMatchObject({ enabled: false, mode: 'normal' });
+    expect(runtime.problems.list()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'dr_unavailable', message: expect.stringContaining('aggregator.sqlite') }),
+      ]),
+    );
   });
 
   it('takes an event from the broker and resumes it after a restart, with no duplicate', async () => {
