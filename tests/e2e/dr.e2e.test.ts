@@ -216,4 +216,19 @@ describeE2e('demand response through Mosquitto into a real Home Assistant', () =
       message: expect.stringContaining('duration_minutes'),
     });
   });
+
+  it('stops on SIGTERM in the middle of the event, cleanly, with nothing left unhandled', async () => {
+    expect((await state('dr_mode')).state).toBe('ongoing');
+    addon.child.kill('SIGTERM');
+    // The add-on's own hard deadline is 15 s (DOCS "Stopping"); this only bounds the wait.
+    const exit = await addon.exitWithin(30_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(addon.unhandledRejections()).toEqual([]);
+    // HA sees the add-on gone: the DR entities turn unavailable.
+    await eventually(
+      async () => ((await state('dr_mode')).state === 'unavailable' ? true : undefined),
+      'the DR entities unavailable in HA',
+      20_000,
+    );
+  });
 });
