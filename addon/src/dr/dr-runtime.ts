@@ -153,6 +153,11 @@ export class DrRuntime implements DemandResponsePort {
     const { signals } = this.o;
     this.unsubscribe.push(
       signals.on('change', (change) => this.onChange(change)),
+      // Changes no DrChange marks (post_event → normal, an updated next event): re-plan and refresh now.
+      signals.on('state', () => {
+        this.noticeDirective(false);
+        this.events.emit('updated', undefined);
+      }),
       signals.on('connection', (connection) => {
         this.log.info({ connected: connection.connected, error: connection.lastError }, 'aggregator broker');
         this.events.emit('updated', undefined);
