@@ -231,6 +231,41 @@ describe('AggregatorLink and DrSignals against a real Mosquitto', () => {
     expect(second.s.events()).toHaveLength(2);
   });
 
+  it('a changed network with the same client id: the kept session still gets the new topic, the old one is ignored', async () => {
+    const before = signals({ broker: { url: broker.url, clientId: 'station-moved' } });
+    await eventually('connected', () => before.s.connection().connected);
+    await before.s.stop();
+    const db = openAggregatorDatabase(tmp.file('moved.sqlite'));
+    dbs.push(db);
+    const logger = new MemoryLogger();
+    const after = new DrSignals({
+      db,
+      clock: systemClock,
+      logger,
+      broker: { url: broker.url, clientId: 'station-moved' },
+      network: 'Borough Hall',
+      timeZone: ZONE,
+    });
+    open.push(after);
+    const changes: DrChange[] = [];
+    after.on('change', (c) => changes.push(c));
+    after.start();
+    await eventually(
+      'reconnected with the kept session',
+      () => logger.matching(/broker connected/)[0]?.obj['sessionPresent'] === true,
+    );
+    const aggregator = await startAggregatorClient(broker.url);
+    try {
+      await aggregator.publish(TOPIC, communityEvent(3_600_000), 1);
+      await aggregator.publish(eventTopic('Borough Hall'), communityEvent(2 * 3_600_000), 1);
+      await eventually('the new network event', () => changes.length === 1);
+      await eventually('the old topic ignored', () => logger.matching(/on another topic ignored/).length === 1);
+      expect(after.stats()).toMatchObject({ received: 1, rejected: 0 });
+    } finally {
+      await aggregator.stop();
+    }
+  });
+
   it('hostile payloads over the wire are rejected, counted and logged (reason + topic, no payload); the link keeps working', async () => {
     const { s, logger, changes } = signals({ broker: { url: broker.url, clientId: 'station-hostile' } });
     await eventually('connected', () => s.connection().connected);
