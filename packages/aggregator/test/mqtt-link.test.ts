@@ -152,12 +152,19 @@ describe('AggregatorLink and DrSignals against a real Mosquitto', () => {
       },
     });
     const noCert = signals({ broker: { url: tlsUrl, ca: certs.caPem, clientId: 'station-no-cert' } });
+    const garbage = '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n';
+    const badPem = signals({
+      broker: { url: tlsUrl, ca: certs.caPem, cert: garbage, key: garbage, clientId: 'station-bad-pem' },
+    });
     await eventually('TLS connects', () => good.s.connection().connected);
     expect(await eventually('wrong CA', () => wrongCa.s.connection().lastError ?? undefined)).toMatch(
       /^TLS: the broker's certificate .*(CA|configured)/,
     );
     expect(await eventually('no client cert', () => noCert.s.connection().lastError ?? undefined)).toMatch(
       /^TLS: .*client certificate/,
+    );
+    expect(await eventually('unreadable PEM', () => badPem.s.connection().lastError ?? undefined)).toMatch(
+      /^TLS: the client certificate or key could not be read \(ERR_OSSL_/,
     );
     await publishOnce(
       { url: tlsUrl, ca: certs.caPem, cert: certs.clientCertPem, key: certs.clientKeyPem, clientId: 'agg-tls' },

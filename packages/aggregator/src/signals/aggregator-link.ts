@@ -267,7 +267,13 @@ export async function publishOnce(
 ): Promise<void> {
   const bad = checkBrokerUrl(broker.url);
   if (bad !== null) throw new Error(bad);
-  const client = mqtt.connect(broker.url, clientOptions(broker, false, timeoutMs));
+  let client: MqttClient;
+  try {
+    client = mqtt.connect(broker.url, clientOptions(broker, false, timeoutMs));
+  } catch (err) {
+    // A PEM text Node cannot read fails here, before any socket.
+    throw new Error(describeBrokerError(err));
+  }
   const used = { username: broker.username !== undefined, tlsHandshake: broker.url.startsWith('mqtts://') };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -279,8 +285,8 @@ export async function publishOnce(
         timer.cancel();
         reject(new Error(describeBrokerError(err, used)));
       };
-      client.once('error', fail);
-      client.once('close', () => fail(new Error('the broker closed the connection')));
+      client.on('error', fail);
+      client.on('close', () => fail(new Error('the broker closed the connection')));
       client.once('connect', () => {
         used.tlsHandshake = false;
         client.publish(topic, payload, { qos: 1, retain: false }, (err) => {
