@@ -6,6 +6,7 @@ import {
   eventTopic,
   generateTestCertificates,
   openAggregatorDatabase,
+  participantTopic,
   publishOnce,
   startMosquitto,
   type BrokerOptions,
@@ -94,6 +95,24 @@ describe('AggregatorLink and DrSignals against a real Mosquitto', () => {
     expect(changes[0]).toMatchObject({ kind: 'received', event: { program: 'CSRP', type: 'contingency' } });
     expect(s.state().mode).toBe('upcoming');
     expect(s.stats()).toMatchObject({ received: 1, rejected: 0 });
+    // publish(): the participant topic, read by the aggregator's own client.
+    const seen: string[] = [];
+    const aggregator = new AggregatorLink({
+      broker: { url: broker.url, clientId: 'aggregator-reader' },
+      subscriptions: [participantTopic('Station 7')],
+      clock: systemClock,
+      logger: new MemoryLogger(),
+      onMessage: (topic, payload) => seen.push(`${topic} ${payload.toString()}`),
+      persistentSession: false,
+    });
+    open.push(aggregator);
+    aggregator.start();
+    await eventually('reader subscribed', () => aggregator.connection().connected);
+    await eventually('participant data arrives', async () => {
+      await s.publish(participantTopic('Station 7'), '80#120#0#0#0#1#350#5#470#1782900000');
+      return seen.length > 0;
+    });
+    expect(seen[0]).toBe('OpenDemandResponse/Participant/Station7 80#120#0#0#0#1#350#5#470#1782900000');
   });
 
   it('username/password: the right ones connect; wrong or missing ones say so', async () => {

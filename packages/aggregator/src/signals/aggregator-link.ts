@@ -36,6 +36,9 @@ type LinkEvents = { connection: BrokerConnection };
 /** A connection that lasted this long resets the reconnect back-off. */
 const STABLE_CONNECTION_MS = 10_000;
 
+/** How long publish() waits for the message to be written (QoS 0) or acknowledged (QoS 1). */
+const PUBLISH_BOUND_MS = 10_000;
+
 /** How long stop() waits for the socket to close before it lets go anyway. */
 const STOP_BOUND_MS = 2_000;
 
@@ -132,7 +135,17 @@ export class AggregatorLink {
       );
     }
     return new Promise<void>((resolve, reject) => {
-      client.publish(topic, payload, { qos, retain: false }, (err) => (err ? reject(err) : resolve()));
+      // A connection that drops mid-publish may never call back (a persistent session keeps the packet):
+      // the caller hears within a bound either way.
+      const bound = this.options.clock.setTimeout(
+        () => reject(new Error(`the broker did not take the message within ${PUBLISH_BOUND_MS} ms`)),
+        PUBLISH_BOUND_MS,
+      );
+      client.publish(topic, payload, { qos, retain: false }, (err) => {
+        bound.cancel();
+        if (err) reject(err);
+        else resolve();
+      });
     });
   }
 
