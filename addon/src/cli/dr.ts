@@ -7,11 +7,14 @@ import {
   SHARING_LEVELS,
   checkBrokerUrl,
   eventTopic,
+  formatCommunityEvent,
   localWallToUtc,
   parseEventPayload,
   publishOnce,
   type BrokerOptions,
   type DrApiStatus,
+  type DrEventType,
+  type DrProgram,
 } from '@sps/aggregator';
 import { isValidTimeZone, offsetMs, systemClock } from '@sps/core';
 import { z } from 'zod';
@@ -155,7 +158,7 @@ function buildPayload(values: Record<string, string | boolean | undefined>, time
     );
   }
   const sent = new Date(now).toISOString();
-  if (!json) return `${program}#${type}#${start}#${sent}`;
+  if (!json) return formatCommunityEvent(program as DrProgram, type as DrEventType, start, sent);
   const m = LOCAL_START.exec(start);
   if (!m) throw new CliError('--start: expected a local time YYYY-MM-DD HH:MM:SS', EXIT_BAD_INPUT);
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [

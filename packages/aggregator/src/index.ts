@@ -15,7 +15,7 @@ export { AggregatorLink, type AggregatorLinkOptions, publishOnce, checkBrokerUrl
 export { describeBrokerError } from './signals/broker-errors.js';
 export { reconnectDelayMs, RECONNECT_FIRST_MS, RECONNECT_MAX_MS } from './signals/backoff.js';
 export { eventTopic, participantTopic, topicWord } from './signals/topics.js';
-export { DrSignals, type DrSignalsOptions } from './signals/dr-signals.js';
+export { DrSignals, MAX_OPEN_EVENTS, type DrSignalsOptions } from './signals/dr-signals.js';
 export { openAggregatorDatabase } from './signals/open-database.js';
 export {
   startMosquitto,

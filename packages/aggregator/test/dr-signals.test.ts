@@ -5,6 +5,7 @@ import {
   AggregatorLink,
   DrRequestError,
   DrSignals,
+  MAX_OPEN_EVENTS,
   RECONNECT_FIRST_MS,
   RECONNECT_MAX_MS,
   openAggregatorDatabase,
@@ -115,6 +116,23 @@ describe('DrSignals without a broker (ManualClock)', () => {
     expect(JSON.stringify(logger.lines)).not.toContain('secret-looking-text');
   });
 
+  it('a flood of new event ids is bounded: past MAX_OPEN_EVENTS new ones are refused, known ones still update', () => {
+    const topic = signals.eventTopic;
+    const json = (i: number, goal = 1): string =>
+      JSON.stringify({
+        id: `e${i}`,
+        program: 'CSRP',
+        type: 'immediate',
+        start: new Date(T0 + HOUR + i * 60_000).toISOString(),
+        goal_kw: goal,
+      });
+    for (let i = 0; i < MAX_OPEN_EVENTS + 5; i++) signals.handlePayload(topic, json(i));
+    expect(signals.events()).toHaveLength(MAX_OPEN_EVENTS);
+    expect(signals.stats()).toMatchObject({ received: MAX_OPEN_EVENTS, rejected: 5 });
+    expect(signals.stats().lastRejectReason).toMatch(/too many events ahead/);
+    expect(signals.handlePayload(topic, json(0, 2))?.outcome).toBe('updated');
+  });
+
   it('logs the DST note when a start falls in the spring-forward gap', () => {
     clock.set(Date.parse('2026-03-07T12:00:00Z'));
     signals.handlePayload(signals.eventTopic, 'DLRP#contingency#2026-03-08 02:30:00#x');
@@ -147,7 +165,7 @@ describe('reconnect back-off', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 10_000 }),
-        fc.double({ min: 0, max: 1, maxExcluded: true }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         (attempt, r) => {
           const d = reconnectDelayMs(attempt, () => r);
           const base = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** Math.min(attempt, 16));

@@ -6,6 +6,7 @@ import {
   eventTopic,
   generateTestCertificates,
   openAggregatorDatabase,
+  participantTopic,
   publishOnce,
   startMosquitto,
   type BrokerOptions,
@@ -94,6 +95,24 @@ describe('AggregatorLink and DrSignals against a real Mosquitto', () => {
     expect(changes[0]).toMatchObject({ kind: 'received', event: { program: 'CSRP', type: 'contingency' } });
     expect(s.state().mode).toBe('upcoming');
     expect(s.stats()).toMatchObject({ received: 1, rejected: 0 });
+    // publish(): the participant topic, read by the aggregator's own client.
+    const seen: string[] = [];
+    const aggregator = new AggregatorLink({
+      broker: { url: broker.url, clientId: 'aggregator-reader' },
+      subscriptions: [participantTopic('Station 7')],
+      clock: systemClock,
+      logger: new MemoryLogger(),
+      onMessage: (topic, payload) => seen.push(`${topic} ${payload.toString()}`),
+      persistentSession: false,
+    });
+    open.push(aggregator);
+    aggregator.start();
+    await eventually('reader subscribed', () => aggregator.connection().connected);
+    await eventually('participant data arrives', async () => {
+      await s.publish(participantTopic('Station 7'), '80#120#0#0#0#1#350#5#470#1782900000');
+      return seen.length > 0;
+    });
+    expect(seen[0]).toBe('OpenDemandResponse/Participant/Station7 80#120#0#0#0#1#350#5#470#1782900000');
   });
 
   it('username/password: the right ones connect; wrong or missing ones say so', async () => {
@@ -152,12 +171,19 @@ describe('AggregatorLink and DrSignals against a real Mosquitto', () => {
       },
     });
     const noCert = signals({ broker: { url: tlsUrl, ca: certs.caPem, clientId: 'station-no-cert' } });
+    const garbage = '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n';
+    const badPem = signals({
+      broker: { url: tlsUrl, ca: certs.caPem, cert: garbage, key: garbage, clientId: 'station-bad-pem' },
+    });
     await eventually('TLS connects', () => good.s.connection().connected);
     expect(await eventually('wrong CA', () => wrongCa.s.connection().lastError ?? undefined)).toMatch(
       /^TLS: the broker's certificate .*(CA|configured)/,
     );
     expect(await eventually('no client cert', () => noCert.s.connection().lastError ?? undefined)).toMatch(
       /^TLS: .*client certificate/,
+    );
+    expect(await eventually('unreadable PEM', () => badPem.s.connection().lastError ?? undefined)).toMatch(
+      /^TLS: the client certificate or key could not be read \(ERR_OSSL_/,
     );
     await publishOnce(
       { url: tlsUrl, ca: certs.caPem, cert: certs.clientCertPem, key: certs.clientKeyPem, clientId: 'agg-tls' },
@@ -229,6 +255,41 @@ describe('AggregatorLink and DrSignals against a real Mosquitto', () => {
     expect(received[0]?.event.startMs).toBeGreaterThan(Date.now() + 5.5 * 3_600_000);
     expect(second.changes.some((c) => c.kind === 'started')).toBe(false);
     expect(second.s.events()).toHaveLength(2);
+  });
+
+  it('a changed network with the same client id: the kept session still gets the new topic, the old one is ignored', async () => {
+    const before = signals({ broker: { url: broker.url, clientId: 'station-moved' } });
+    await eventually('connected', () => before.s.connection().connected);
+    await before.s.stop();
+    const db = openAggregatorDatabase(tmp.file('moved.sqlite'));
+    dbs.push(db);
+    const logger = new MemoryLogger();
+    const after = new DrSignals({
+      db,
+      clock: systemClock,
+      logger,
+      broker: { url: broker.url, clientId: 'station-moved' },
+      network: 'Borough Hall',
+      timeZone: ZONE,
+    });
+    open.push(after);
+    const changes: DrChange[] = [];
+    after.on('change', (c) => changes.push(c));
+    after.start();
+    await eventually(
+      'reconnected with the kept session',
+      () => logger.matching(/broker connected/)[0]?.obj['sessionPresent'] === true,
+    );
+    const aggregator = await startAggregatorClient(broker.url);
+    try {
+      await aggregator.publish(TOPIC, communityEvent(3_600_000), 1);
+      await aggregator.publish(eventTopic('Borough Hall'), communityEvent(2 * 3_600_000), 1);
+      await eventually('the new network event', () => changes.length === 1);
+      await eventually('the old topic ignored', () => logger.matching(/on another topic ignored/).length === 1);
+      expect(after.stats()).toMatchObject({ received: 1, rejected: 0 });
+    } finally {
+      await aggregator.stop();
+    }
   });
 
   it('hostile payloads over the wire are rejected, counted and logged (reason + topic, no payload); the link keeps working', async () => {

@@ -29,10 +29,14 @@ export function tempDir(prefix: string): { dir: string; file: (name: string) => 
 }
 
 /** Polls until `check` returns a value (not undefined/false); fails with `what` after the deadline. No fixed sleeps. */
-export async function eventually<T>(what: string, check: () => T | undefined | false, deadlineMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  deadlineMs = 20_000,
+): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

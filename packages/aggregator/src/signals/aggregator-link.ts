@@ -33,6 +33,12 @@ export interface AggregatorLinkOptions {
 
 type LinkEvents = { connection: BrokerConnection };
 
+/** A connection that lasted this long resets the reconnect back-off. */
+const STABLE_CONNECTION_MS = 10_000;
+
+/** How long publish() waits for the message to be written (QoS 0) or acknowledged (QoS 1). */
+const PUBLISH_BOUND_MS = 10_000;
+
 /** How long stop() waits for the socket to close before it lets go anyway. */
 const STOP_BOUND_MS = 2_000;
 
@@ -129,7 +135,17 @@ export class AggregatorLink {
       );
     }
     return new Promise<void>((resolve, reject) => {
-      client.publish(topic, payload, { qos, retain: false }, (err) => (err ? reject(err) : resolve()));
+      // A connection that drops mid-publish may never call back (a persistent session keeps the packet):
+      // the caller hears within a bound either way.
+      const bound = this.options.clock.setTimeout(
+        () => reject(new Error(`the broker did not take the message within ${PUBLISH_BOUND_MS} ms`)),
+        PUBLISH_BOUND_MS,
+      );
+      client.publish(topic, payload, { qos, retain: false }, (err) => {
+        bound.cancel();
+        if (err) reject(err);
+        else resolve();
+      });
     });
   }
 
@@ -153,27 +169,29 @@ export class AggregatorLink {
     let failure: string | null = null;
     let connectedOnce = false;
     const tls = broker.url.startsWith('mqtts://');
+    let connectedAt: number | null = null;
     client.on('connect', (connack) => {
       if (this.client !== client) return;
       connectedOnce = true;
-      this.attempt = 0;
+      connectedAt = this.options.clock.now();
       this.setState(true, null);
       logger.info({ url: broker.url, sessionPresent: connack.sessionPresent }, 'aggregator broker connected');
-      // With a session present the broker still has our subscriptions (and queued QoS 1 messages).
-      if (!connack.sessionPresent) {
-        client.subscribe([...this.options.subscriptions], { qos: 1 }, (err, granted) => {
-          if (err) {
-            logger.warn({ err: describeBrokerError(err) }, 'aggregator subscribe failed');
-            return;
-          }
-          const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
-          if (refused.length > 0) {
-            const why = `the broker refused the subscription to ${refused.join(', ')} (not authorised?)`;
-            logger.warn({ topics: refused }, why);
-            this.setState(true, why);
-          }
-        });
-      }
+      // Subscribed even when the broker kept our session: the network (so the topic) may have changed since.
+      // Re-subscribing to the same filter replaces it without interrupting the flow, and the QoS 1 messages
+      // queued for the session are delivered either way (MQTT 3.1.1 §3.8.4).
+      if (this.options.subscriptions.length === 0) return;
+      client.subscribe([...this.options.subscriptions], { qos: 1 }, (err, granted) => {
+        if (err) {
+          if (this.client === client) logger.warn({ err: describeBrokerError(err) }, 'aggregator subscribe failed');
+          return;
+        }
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0 && this.client === client) {
+          const why = `the broker refused the subscription to ${refused.join(', ')} (not authorised?)`;
+          logger.warn({ topics: refused }, why);
+          this.setState(true, why);
+        }
+      });
     });
     client.on('message', (topic, payload) => {
       if (this.client !== client) return;
@@ -198,6 +216,10 @@ export class AggregatorLink {
       client.on('error', () => undefined);
       client.end(true);
       const reason = failure ?? (this.state.connected ? 'the connection to the broker was lost' : 'could not connect');
+      if (this.state.connected) logger.warn({ url: broker.url, reason }, 'aggregator broker connection lost');
+      // The back-off restarts only after a connection that lasted: a broker that accepts and drops at once
+      // (another client taking over our client id) is not hammered every second.
+      if (connectedAt !== null && this.options.clock.now() - connectedAt >= STABLE_CONNECTION_MS) this.attempt = 0;
       this.setState(false, reason);
       this.scheduleRetry();
     });
@@ -258,7 +280,13 @@ export async function publishOnce(
 ): Promise<void> {
   const bad = checkBrokerUrl(broker.url);
   if (bad !== null) throw new Error(bad);
-  const client = mqtt.connect(broker.url, clientOptions(broker, false, timeoutMs));
+  let client: MqttClient;
+  try {
+    client = mqtt.connect(broker.url, clientOptions(broker, false, timeoutMs));
+  } catch (err) {
+    // A PEM text Node cannot read fails here, before any socket.
+    throw new Error(describeBrokerError(err));
+  }
   const used = { username: broker.username !== undefined, tlsHandshake: broker.url.startsWith('mqtts://') };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -270,8 +298,8 @@ export async function publishOnce(
         timer.cancel();
         reject(new Error(describeBrokerError(err, used)));
       };
-      client.once('error', fail);
-      client.once('close', () => fail(new Error('the broker closed the connection')));
+      client.on('error', fail);
+      client.on('close', () => fail(new Error('the broker closed the connection')));
       client.once('connect', () => {
         used.tlsHandshake = false;
         client.publish(topic, payload, { qos: 1, retain: false }, (err) => {

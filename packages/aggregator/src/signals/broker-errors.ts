@@ -51,6 +51,7 @@ export function describeBrokerError(err: unknown, used: BrokerCredentialsUsed = 
       return 'TLS: the broker closed the connection during the handshake (mqtts:// to a plain listener?)';
     }
     if (code === 'ECONNRESET') return 'the broker closed the connection (ECONNRESET)';
+    if (/^ERR_OSSL_/.test(code)) return `TLS: the client certificate or key could not be read (${code})`;
     // OpenSSL's own text is a stack dump; its code names the problem well enough.
     if (/^ERR_SSL|^ERR_TLS|CERT/.test(code)) return `TLS: the handshake failed (${code})`;
   }

@@ -35,6 +35,12 @@ export interface DrSignalsOptions {
 
 type SignalsEvents = { change: DrChange; connection: BrokerConnection; state: DrState };
 
+/**
+ * New events refused while this many have not ended: far above any programme's calendar, and a bound
+ * on what a broker sending fresh ids in a loop can make the station store.
+ */
+export const MAX_OPEN_EVENTS = 200;
+
 const NO_BROKER: BrokerConnection = { connected: false, lastError: 'no broker configured', since: null };
 
 /**
@@ -187,6 +193,13 @@ export class DrSignals implements DrSignalsApi {
       this.logger.warn({ topic, reason: parsed.reason }, 'DR message rejected');
       return null;
     }
+    if (this.book.get(parsed.event.id) === undefined && this.book.openCount() >= MAX_OPEN_EVENTS) {
+      const reason = `too many events ahead (${MAX_OPEN_EVENTS}): a new one is refused until some have ended`;
+      this.counters.rejected++;
+      this.counters.lastRejectReason = reason;
+      this.logger.warn({ topic, reason }, 'DR message rejected');
+      return null;
+    }
     if (parsed.warning !== undefined) this.logger.warn({ topic, event: parsed.event.id }, parsed.warning);
     this.counters.received++;
     const result = this.book.ingest(parsed.event);
@@ -199,6 +212,11 @@ export class DrSignals implements DrSignalsApi {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (topic !== this.topic) {
+      // A subscription the broker kept from before (the network option changed): not ours any more.
+      this.logger.debug({ topic }, 'DR message on another topic ignored');
+      return;
+    }
     try {
       this.handlePayload(topic, payload);
     } catch (err) {

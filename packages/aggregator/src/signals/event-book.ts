@@ -111,6 +111,13 @@ export class DrEventBook {
     return [...this.byId.values()].filter((e) => e.endMs >= nowMs - RECENT_MS).sort((a, b) => a.startMs - b.startMs);
   }
 
+  /** Events that have not ended yet (the bound on what a flood of new ids can add). */
+  openCount(nowMs: number = this.clock.now()): number {
+    let n = 0;
+    for (const e of this.byId.values()) if (e.endMs > nowMs) n++;
+    return n;
+  }
+
   ingest(parsed: ParsedDrEvent, origin: { readonly simulated?: boolean } = {}): IngestOutcome {
     const now = this.clock.now();
     const existing = this.byId.get(parsed.id);
