@@ -7,10 +7,13 @@
  * - `recordGrid` integrates grid import (trapezoid, export counted as 0) into the event's hour
  *   slices. Two samples more than MAX_GAP_MS apart are not integrated across: the hour shows less
  *   measured time and is compared pro-rata, rather than guessing what happened in the gap.
- * - `totalAvoidedKwh` is a total_increasing counter: closed hours add their avoided energy when
- *   positive (an hour above its baseline adds 0 but shows its negative value), the running hour
- *   counts what it has avoided so far, and the figure never goes down, also across restarts: it
- *   only moves when it is written to SQLite, together with the hours it sums.
+ * - `totalAvoidedKwh` is a total_increasing counter: each event hour adds its avoided energy when
+ *   it closes (its end passed, or the event ended), if positive: an hour above its baseline adds 0
+ *   but shows its negative value. The running hour is not in it: its avoided energy can still
+ *   fall (a kettle in its last minutes), and a counter that had already shown the higher figure
+ *   could then neither go down nor stay exact. The event's own figure (current()) is live. The
+ *   counter only moves once written to SQLite together with the hours it sums, so a restart can
+ *   never show a lower value.
  *
  * Writes are batched (every PERSIST_EVERY_MS, at each hour end and on flush) because a write per
  * reading would wear an SD card; a crash loses at most that much of the running hour's data.
@@ -107,7 +110,7 @@ export class DrPerformanceTracker {
   private last: { t: number; w: number } | undefined;
   /** Σ max(0, avoided) of closed hours, all events. */
   private committedKwh = 0;
-  /** The counter as last written (and shown); never decreases. */
+  /** The counter as last written (and shown): committedKwh once it is on disk. */
   private reportedKwh = 0;
   private lastPersistAt = -Infinity;
   private dirty = false;
@@ -340,10 +343,7 @@ export class DrPerformanceTracker {
       return;
     }
     const ev = this.event;
-    const running = ev
-      ? ev.slices.filter((s) => !s.closed).reduce((sum, s) => sum + Math.max(0, this.avoidedKwh(ev, s)), 0)
-      : 0;
-    const reported = Math.max(this.reportedKwh, this.committedKwh + running);
+    const reported = Math.max(this.reportedKwh, this.committedKwh);
     try {
       this.transaction(() => {
         if (ev) {
