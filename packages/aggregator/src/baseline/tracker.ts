@@ -210,7 +210,7 @@ export class DrPerformanceTracker {
       })),
     };
     this.event = tracked;
-    this.transaction(() => {
+    this.tryWrite('begin event', () => {
       this.stmt.insertEvent.run(tracked.id, tracked.startMs, tracked.endMs, tracked.goalKw, JSON.stringify(baseline));
     });
     this.persist(this.last?.t ?? 0, true);
@@ -227,7 +227,7 @@ export class DrPerformanceTracker {
     const kept = ev.slices.filter((s) => s.startMs < ev.endMs);
     ev.slices.splice(0, ev.slices.length, ...kept);
     this.closeAll(ev);
-    this.transaction(() => {
+    this.tryWrite('end event', () => {
       this.db.prepare('DELETE FROM dr_perf_slice WHERE event_id = ? AND slice_start_ms >= ?').run(ev.id, ev.endMs);
       this.db.prepare('UPDATE dr_perf_event SET end_ms = ? WHERE event_id = ?').run(ev.endMs, ev.id);
     });
@@ -398,6 +398,15 @@ export class DrPerformanceTracker {
         };
       }),
     };
+  }
+
+  /** A write whose failure (a full disk) is logged, not thrown: measuring goes on in memory. */
+  private tryWrite(what: string, work: () => void): void {
+    try {
+      this.transaction(work);
+    } catch (error) {
+      this.log?.warn({ err: error }, `DR performance: could not write (${what}) to SQLite`);
+    }
   }
 
   private meta(name: string): number | undefined {
