@@ -16,7 +16,7 @@
  * (DAILY_CYCLE_SOC_BAND says what the seed used).
  */
 import { z } from 'zod';
-import { parseTariffConfig, type TariffConfig } from '@sps/tariffs';
+import { TariffConfigError, parseTariffConfig, type TariffConfig } from '@sps/tariffs';
 
 /** Synthetic price levels (per kWh of "XXX"): the ratios matter, not the values. */
 export const DAILY_CYCLE_PRICES = { discharge: 0.5, day: 0.2, night: 0.195 } as const;
@@ -47,14 +47,15 @@ function hhmm(minutes: number): string {
 }
 
 /**
- * A `tou` tariff config the existing PriceService/optimiser take as is. Throws TariffConfigError
- * (naming the field) for a bad zone or window.
+ * A `tou` tariff config the existing PriceService/optimiser take as is (createPriceProvider).
+ * Throws TariffConfigError naming the field for a bad zone or window.
  */
 export function dailyCycleTariff(timeZone: string, options: DailyCycleOptions = {}): TariffConfig {
   const parsed = dailyCycleOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`invalid daily cycle: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const field = issue?.path.join('.') ?? '';
+    throw new TariffConfigError(`invalid daily cycle: ${field}: ${issue?.message ?? 'invalid'}`, field);
   }
   const { dischargeFrom, hours } = parsed.data;
   const start = Number(dischargeFrom.slice(0, 2)) * 60 + Number(dischargeFrom.slice(3, 5));

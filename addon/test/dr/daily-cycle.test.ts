@@ -42,6 +42,7 @@ describe('dailyCycleTariff', () => {
     ]);
     expect(() => dailyCycleTariff(NY, { dischargeFrom: '16:15' })).toThrow(/dischargeFrom: must be HH:MM/);
     expect(() => dailyCycleTariff(NY, { hours: 0 })).toThrow(/hours: must be at least 0.5/);
+    expect(() => dailyCycleTariff(NY, { hours: 1.25 })).toThrow(TariffConfigError);
     expect(() => dailyCycleTariff('Mars/Olympus')).toThrow(TariffConfigError);
   });
 

@@ -152,13 +152,16 @@ describe('gridImportHourly', () => {
     }
   });
 
-  it('returns nothing for an unknown series', async () => {
+  it('returns nothing for an unknown series and refuses an unknown time zone', async () => {
     const clock = new ManualClock(Date.UTC(2026, 2, 1));
     const store = ReadingStore.open({ path: join(dir, 'empty.sqlite'), clock });
     try {
       expect(
         gridImportHourly(store, { deviceId: 'none', key: 'grid_power', fromMs: 0, toMs: clock.now(), timeZone: NY }),
       ).toEqual([]);
+      expect(() =>
+        gridImportHourly(store, { deviceId: 'none', key: 'grid_power', fromMs: 0, toMs: 1, timeZone: 'Mars/Olympus' }),
+      ).toThrow(RangeError);
     } finally {
       store.close();
     }
@@ -186,5 +189,6 @@ describe('eventDaysOf', () => {
       '2026-06-10',
     ]);
     expect(eventDaysOf([{ startMs: Number.NaN, endMs: 0 }], NY)).toEqual([]);
+    expect(() => eventDaysOf([], 'Mars/Olympus')).toThrow(/time zone Mars\/Olympus is not an IANA zone/);
   });
 });
