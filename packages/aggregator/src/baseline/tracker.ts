@@ -5,7 +5,7 @@
  *   before the event) and stores them; calling it again for the same event (a restart mid-event)
  *   resumes the stored hours instead of starting over.
  * - `recordGrid` integrates grid import (trapezoid, export counted as 0) into the event's hour
- *   slices. Two samples more than MAX_GAP_MS apart are not integrated across: the hour shows less
+ *   slices. Two samples more than GRID_SAMPLE_MAX_GAP_MS apart are not integrated across: the hour shows less
  *   measured time and is compared pro-rata, rather than guessing what happened in the gap.
  * - `totalAvoidedKwh` is a total_increasing counter: each event hour adds its avoided energy when
  *   it closes (its end passed, or the event ended), if positive: an hour above its baseline adds 0
@@ -23,11 +23,11 @@ import type { DatabaseSync, StatementSync } from '@sps/store';
 import type { AggregatorLogger, DrEvent, DrEventPerformance } from '../contracts.js';
 import type { CblResult } from './cbl.js';
 import { WMS_PER_KWH, importIntegralWms } from './import-integral.js';
-import { eventPerformance, sliceStarts, type MeasuredSlice } from './performance.js';
+import { eventPerformance, eventHourStarts, type MeasuredSlice } from './performance.js';
 import { HOUR_MS } from './window.js';
 
 /** Samples further apart than this are not integrated across. */
-export const MAX_GAP_MS = 5 * 60_000;
+export const GRID_SAMPLE_MAX_GAP_MS = 5 * 60_000;
 const PERSIST_EVERY_MS = 60_000;
 
 export interface DrPerformanceTrackerOptions {
@@ -199,9 +199,9 @@ export class DrPerformanceTracker {
       id: event.id,
       startMs: event.startMs,
       endMs: event.endMs,
-      goalKw: resolveGoalKw(goalKw, event, baseline, this.defaultGoalKw),
+      goalKw: eventGoalKw(goalKw, event, baseline, this.defaultGoalKw),
       baseline,
-      slices: sliceStarts(event.startMs, event.endMs).map((s) => ({
+      slices: eventHourStarts(event.startMs, event.endMs).map((s) => ({
         startMs: s,
         endMs: Math.min(s + HOUR_MS, event.endMs),
         importWms: 0,
@@ -242,7 +242,7 @@ export class DrPerformanceTracker {
     this.last = { t: atMs, w: gridW };
     const ev = this.event;
     if (!ev) return;
-    if (prev && atMs - prev.t <= MAX_GAP_MS) {
+    if (prev && atMs - prev.t <= GRID_SAMPLE_MAX_GAP_MS) {
       for (const slice of ev.slices) {
         const a = Math.max(prev.t, slice.startMs);
         const b = Math.min(atMs, slice.endMs);
@@ -387,7 +387,7 @@ export class DrPerformanceTracker {
       endMs: row.end_ms,
       goalKw: row.goal_kw,
       baseline,
-      slices: sliceStarts(row.start_ms, row.end_ms).map((s) => {
+      slices: eventHourStarts(row.start_ms, row.end_ms).map((s) => {
         const r = stored.get(s);
         return {
           startMs: s,
@@ -431,7 +431,7 @@ function finiteOr(value: number | undefined, fallback: number): number {
 }
 
 /** The event's goal in kW: explicit, else the event's kW, else its % of the baseline's mean, else the default. */
-export function resolveGoalKw(
+export function eventGoalKw(
   goalKw: number | undefined,
   event: Pick<DrEvent, 'goalKw' | 'goalPct'>,
   baseline: CblResult,

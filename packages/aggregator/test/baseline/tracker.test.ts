@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { DrPerformanceTracker, MAX_GAP_MS, type CblResult, type DrEvent } from '@sps/aggregator';
+import { DrPerformanceTracker, GRID_SAMPLE_MAX_GAP_MS, type CblResult, type DrEvent } from '@sps/aggregator';
 import { loadSqlite, type DatabaseSync } from '@sps/store';
 
 const HOUR = 3_600_000;
@@ -89,7 +89,7 @@ describe('DrPerformanceTracker', () => {
     expect(tracker.actualNowKw()).toBe(0); // the last sample (minute 60) was export
     // Second hour: 20 minutes of data, a gap just over 5 minutes, then 20 more minutes.
     feed(tracker, T0 + HOUR + MINUTE, T0 + HOUR + 20 * MINUTE, 500);
-    feed(tracker, T0 + HOUR + 20 * MINUTE + MAX_GAP_MS + 1000, T0 + HOUR + 45 * MINUTE, 500);
+    feed(tracker, T0 + HOUR + 20 * MINUTE + GRID_SAMPLE_MAX_GAP_MS + 1000, T0 + HOUR + 45 * MINUTE, 500);
     const second = tracker.current(T0 + 2 * HOUR)!.hours[1]!;
     // Measured: the minute bridged from −1000 W to 500 W (a 500 W × 20 s / 2 triangle), then 19 and
     // 19 minutes at 500 W; the 6 minutes across the gap are not.
@@ -163,7 +163,7 @@ describe('DrPerformanceTracker', () => {
     // The add-on begins the event again on start: the same id resumes, it does not start over.
     second.beginEvent(ev, baseline([9, 9, 9, 9]));
     expect(second.current(T0 + 90 * MINUTE)).toEqual(before);
-    // Back 7 minutes later: more than MAX_GAP_MS, so the restart's gap is not bridged.
+    // Back 7 minutes later: more than GRID_SAMPLE_MAX_GAP_MS, so the restart's gap is not bridged.
     feed(second, T0 + 97 * MINUTE, T0 + 4 * HOUR, 1000);
     const after = second.current(T0 + 4 * HOUR)!;
     expect(after.hours.map((h) => h.baselineKw)).toEqual([3, 3, 3, 3]);
