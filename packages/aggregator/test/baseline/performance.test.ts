@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { eventPerformance, importIntegralWms, type CblResult } from '@sps/aggregator';
 
 const HOUR = 3_600_000;
@@ -81,6 +82,61 @@ describe('eventPerformance', () => {
     expect(perf.hours[1]).toMatchObject({ baselineKw: 4, actualKw: 2, avoidedKwh: 1, goalMetPct: null });
     expect(perf.goalMetPct).toBeNull();
     expect(perf.monthlyValue).toBeNull();
+  });
+});
+
+/** Equal within rounding, relative to the size of the value. */
+function near(actual: number, expected: number): boolean {
+  return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
+}
+
+describe('eventPerformance properties', () => {
+  it('totals agree with the hours: avoided = Σ positive hours, % and value from the signed average', () => {
+    const hourArb = fc.record({
+      baselineKw: fc.double({ min: 0, max: 20, noNaN: true }),
+      importKwh: fc.double({ min: 0, max: 20, noNaN: true }),
+      measuredMs: fc.integer({ min: 0, max: HOUR }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(hourArb, { minLength: 1, maxLength: 8 }),
+        fc.oneof(fc.constant(0), fc.double({ min: 0.01, max: 10, noNaN: true })),
+        fc.option(fc.double({ min: 0, max: 50, noNaN: true })),
+        (hours, goalKw, rate) => {
+          const perf = eventPerformance({
+            eventId: 'p',
+            eventStartMs: T0,
+            eventEndMs: T0 + hours.length * HOUR,
+            baseline: baseline(hours.map((h) => h.baselineKw)),
+            actual: hours.map((h, i) => ({
+              hourStartMs: T0 + i * HOUR,
+              importKwh: h.importKwh,
+              measuredMs: h.measuredMs,
+            })),
+            goalKw,
+            ratePerKwMonth: rate,
+          });
+          expect(perf.hours).toHaveLength(hours.length);
+          const measured = perf.hours.filter((h) => h.avoidedKwh !== null);
+          expect(measured).toHaveLength(hours.filter((h) => h.measuredMs > 0).length);
+          const positive = measured.reduce((sum, h) => sum + Math.max(0, h.avoidedKwh!), 0);
+          expect(near(perf.avoidedKwh, positive)).toBe(true);
+          expect(perf.avoidedKwh).toBeGreaterThanOrEqual(0);
+          const signed = measured.reduce((sum, h) => sum + h.avoidedKwh!, 0);
+          const measuredH = hours.reduce((sum, h) => sum + h.measuredMs / HOUR, 0);
+          if (measured.length === 0) {
+            expect(perf.goalMetPct).toBeNull();
+            expect(perf.monthlyValue).toBeNull();
+            return;
+          }
+          const average = signed / measuredH;
+          if (goalKw > 0) expect(near(perf.goalMetPct!, (average / goalKw) * 100)).toBe(true);
+          else expect(perf.goalMetPct).toBeNull();
+          if (rate === null) expect(perf.monthlyValue).toBeNull();
+          else expect(near(perf.monthlyValue!, Math.max(0, average) * rate)).toBe(true);
+        },
+      ),
+    );
   });
 });
 
