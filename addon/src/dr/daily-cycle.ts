@@ -3,9 +3,12 @@
  * response but has no tariff configured: the optimiser plans against prices only, so a
  * synthetic time-of-use tariff makes it do what the community station's "normal" mode does
  * (communityvirtualpowerplant/smartPowerStation: discharge from `dischargeTime`, default 16:00,
- * for 4 h; recharge otherwise). Three levels: the discharge window is dear, the night
- * (00:00–06:00) cheapest, the rest of the day between, so the plan discharges in the window and
- * recharges overnight first, with the price gaps wide enough to beat a ~90 % round trip.
+ * for 4 h; recharge otherwise). Three levels:
+ *  - the discharge window is 2.5× the rest, far beyond any round-trip loss, so the plan runs the
+ *    load from the battery there;
+ *  - the night (00:00–06:00) is 2.5 % cheaper than the day, so recharging prefers the night; the
+ *    gap is kept below the loss of a round trip (even 97.5 %), or the plan would also cycle
+ *    night energy into the daytime hours, which the seed's cycle does not do.
  *
  * The prices are not money: the currency is "XXX" (ISO 4217's "no currency"), so no figure
  * derived from them can pass for a bill. The seed's SOC band (20–75 %) is not a price: the
@@ -13,10 +16,10 @@
  * (DAILY_CYCLE_SOC_BAND says what the seed used).
  */
 import { z } from 'zod';
-import { parseTariffConfig, type TariffConfig } from '@sps/tariffs';
+import { TariffConfigError, parseTariffConfig, type TariffConfig } from '@sps/tariffs';
 
 /** Synthetic price levels (per kWh of "XXX"): the ratios matter, not the values. */
-export const DAILY_CYCLE_PRICES = { discharge: 0.4, day: 0.2, night: 0.1 } as const;
+export const DAILY_CYCLE_PRICES = { discharge: 0.5, day: 0.2, night: 0.195 } as const;
 /** The seed's normal-mode band (minSetPoint, maxSetPoint in rules.json). */
 export const DAILY_CYCLE_SOC_BAND = { minPct: 20, maxPct: 75 } as const;
 /** The cheapest hours: where the plan recharges first. */
@@ -44,14 +47,15 @@ function hhmm(minutes: number): string {
 }
 
 /**
- * A `tou` tariff config the existing PriceService/optimiser take as is. Throws TariffConfigError
- * (naming the field) for a bad zone or window.
+ * A `tou` tariff config the existing PriceService/optimiser take as is (createPriceProvider).
+ * Throws TariffConfigError naming the field for a bad zone or window.
  */
 export function dailyCycleTariff(timeZone: string, options: DailyCycleOptions = {}): TariffConfig {
   const parsed = dailyCycleOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`invalid daily cycle: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const field = issue?.path.join('.') ?? '';
+    throw new TariffConfigError(`invalid daily cycle: ${field}: ${issue?.message ?? 'invalid'}`, field);
   }
   const { dischargeFrom, hours } = parsed.data;
   const start = Number(dischargeFrom.slice(0, 2)) * 60 + Number(dischargeFrom.slice(3, 5));

@@ -13,7 +13,7 @@
  *
  * The result is structurally the `HourlyEnergy[]` of @sps/aggregator's baseline functions.
  */
-import { LocalTimeCache } from '@sps/core';
+import { LocalTimeCache, isValidTimeZone } from '@sps/core';
 import type { HistoryPoint, HistoryQuery, HistoryResult } from '@sps/store';
 
 const HOUR_MS = 3_600_000;
@@ -50,8 +50,15 @@ function bucketImportW(p: HistoryPoint): number {
   return Math.max(0, p.mean);
 }
 
-/** Grid-import kWh per complete local hour in [fromMs, toMs), oldest first. */
+/**
+ * Grid-import kWh per complete local hour in [fromMs, toMs), oldest first. Throws a RangeError
+ * for a time zone that is not an IANA zone, and whatever the store throws (StoreInputError for a
+ * bad range, StoreClosedError after close): the caller computes the baseline without it then.
+ */
 export function gridImportHourly(store: HistorySource, query: GridImportQuery): HourlyImport[] {
+  if (!isValidTimeZone(query.timeZone)) {
+    throw new RangeError(`grid history: time zone ${query.timeZone} is not an IANA zone`);
+  }
   const { points } = store.history({
     deviceId: query.deviceId,
     key: query.key,
@@ -90,6 +97,7 @@ export interface PastEventWindow {
  * simulated events count too: the day was announced, and the station may have pre-charged.
  */
 export function eventDaysOf(events: readonly PastEventWindow[], timeZone: string): string[] {
+  if (!isValidTimeZone(timeZone)) throw new RangeError(`event days: time zone ${timeZone} is not an IANA zone`);
   const local = new LocalTimeCache(timeZone);
   const days = new Set<string>();
   const dateOf = (ms: number): string => new Date(ms + local.offset(ms)).toISOString().slice(0, 10);

@@ -3,4 +3,3 @@ export * from './holidays.js';
 export * from './performance.js';
 export * from './tracker.js';
 export { importIntegralWms } from './import-integral.js';
-export { localDate, windowSlices, type WindowSlice } from './window.js';

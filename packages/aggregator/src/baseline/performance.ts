@@ -39,7 +39,7 @@ export interface EventPerformanceInput {
 }
 
 /** UTC starts of the event's one-hour slices (the last may be shorter). */
-export function sliceStarts(startMs: number, endMs: number): number[] {
+export function eventHourStarts(startMs: number, endMs: number): number[] {
   if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) return [];
   const out: number[] = [];
   const end = Math.min(endMs, startMs + MAX_WINDOW_HOURS * HOUR_MS);
@@ -55,7 +55,7 @@ export function eventPerformance(input: EventPerformanceInput): DrEventPerforman
   let avoidedPositive = 0;
   let signedAvoided = 0;
   let measuredHours = 0;
-  const hours: DrHourPerformance[] = sliceStarts(input.eventStartMs, input.eventEndMs).map((start, i) => {
+  const hours: DrHourPerformance[] = eventHourStarts(input.eventStartMs, input.eventEndMs).map((start, i) => {
     const baselineKw = hasBaseline ? (baseline.hourlyKw[i] ?? 0) : 0;
     const m = measured.get(start);
     if (!m || !(m.measuredMs > 0) || !Number.isFinite(m.importKwh)) {

@@ -5,12 +5,15 @@
  *   before the event) and stores them; calling it again for the same event (a restart mid-event)
  *   resumes the stored hours instead of starting over.
  * - `recordGrid` integrates grid import (trapezoid, export counted as 0) into the event's hour
- *   slices. Two samples more than MAX_GAP_MS apart are not integrated across: the hour shows less
+ *   slices. Two samples more than GRID_SAMPLE_MAX_GAP_MS apart are not integrated across: the hour shows less
  *   measured time and is compared pro-rata, rather than guessing what happened in the gap.
- * - `totalAvoidedKwh` is a total_increasing counter: closed hours add their avoided energy when
- *   positive (an hour above its baseline adds 0 but shows its negative value), the running hour
- *   counts what it has avoided so far, and the figure never goes down, also across restarts: it
- *   only moves when it is written to SQLite, together with the hours it sums.
+ * - `totalAvoidedKwh` is a total_increasing counter: each event hour adds its avoided energy when
+ *   it closes (its end passed, or the event ended), if positive: an hour above its baseline adds 0
+ *   but shows its negative value. The running hour is not in it: its avoided energy can still
+ *   fall (a kettle in its last minutes), and a counter that had already shown the higher figure
+ *   could then neither go down nor stay exact. The event's own figure (current()) is live. The
+ *   counter only moves once written to SQLite together with the hours it sums, so a restart can
+ *   never show a lower value.
  *
  * Writes are batched (every PERSIST_EVERY_MS, at each hour end and on flush) because a write per
  * reading would wear an SD card; a crash loses at most that much of the running hour's data.
@@ -20,11 +23,11 @@ import type { DatabaseSync, StatementSync } from '@sps/store';
 import type { AggregatorLogger, DrEvent, DrEventPerformance } from '../contracts.js';
 import type { CblResult } from './cbl.js';
 import { WMS_PER_KWH, importIntegralWms } from './import-integral.js';
-import { eventPerformance, sliceStarts, type MeasuredSlice } from './performance.js';
+import { eventPerformance, eventHourStarts, type MeasuredSlice } from './performance.js';
 import { HOUR_MS } from './window.js';
 
 /** Samples further apart than this are not integrated across. */
-export const MAX_GAP_MS = 5 * 60_000;
+export const GRID_SAMPLE_MAX_GAP_MS = 5 * 60_000;
 const PERSIST_EVERY_MS = 60_000;
 
 export interface DrPerformanceTrackerOptions {
@@ -107,7 +110,7 @@ export class DrPerformanceTracker {
   private last: { t: number; w: number } | undefined;
   /** Σ max(0, avoided) of closed hours, all events. */
   private committedKwh = 0;
-  /** The counter as last written (and shown); never decreases. */
+  /** The counter as last written (and shown): committedKwh once it is on disk. */
   private reportedKwh = 0;
   private lastPersistAt = -Infinity;
   private dirty = false;
@@ -196,9 +199,9 @@ export class DrPerformanceTracker {
       id: event.id,
       startMs: event.startMs,
       endMs: event.endMs,
-      goalKw: resolveGoalKw(goalKw, event, baseline, this.defaultGoalKw),
+      goalKw: eventGoalKw(goalKw, event, baseline, this.defaultGoalKw),
       baseline,
-      slices: sliceStarts(event.startMs, event.endMs).map((s) => ({
+      slices: eventHourStarts(event.startMs, event.endMs).map((s) => ({
         startMs: s,
         endMs: Math.min(s + HOUR_MS, event.endMs),
         importWms: 0,
@@ -207,7 +210,7 @@ export class DrPerformanceTracker {
       })),
     };
     this.event = tracked;
-    this.transaction(() => {
+    this.tryWrite('begin event', () => {
       this.stmt.insertEvent.run(tracked.id, tracked.startMs, tracked.endMs, tracked.goalKw, JSON.stringify(baseline));
     });
     this.persist(this.last?.t ?? 0, true);
@@ -224,7 +227,7 @@ export class DrPerformanceTracker {
     const kept = ev.slices.filter((s) => s.startMs < ev.endMs);
     ev.slices.splice(0, ev.slices.length, ...kept);
     this.closeAll(ev);
-    this.transaction(() => {
+    this.tryWrite('end event', () => {
       this.db.prepare('DELETE FROM dr_perf_slice WHERE event_id = ? AND slice_start_ms >= ?').run(ev.id, ev.endMs);
       this.db.prepare('UPDATE dr_perf_event SET end_ms = ? WHERE event_id = ?').run(ev.endMs, ev.id);
     });
@@ -239,7 +242,7 @@ export class DrPerformanceTracker {
     this.last = { t: atMs, w: gridW };
     const ev = this.event;
     if (!ev) return;
-    if (prev && atMs - prev.t <= MAX_GAP_MS) {
+    if (prev && atMs - prev.t <= GRID_SAMPLE_MAX_GAP_MS) {
       for (const slice of ev.slices) {
         const a = Math.max(prev.t, slice.startMs);
         const b = Math.min(atMs, slice.endMs);
@@ -340,10 +343,7 @@ export class DrPerformanceTracker {
       return;
     }
     const ev = this.event;
-    const running = ev
-      ? ev.slices.filter((s) => !s.closed).reduce((sum, s) => sum + Math.max(0, this.avoidedKwh(ev, s)), 0)
-      : 0;
-    const reported = Math.max(this.reportedKwh, this.committedKwh + running);
+    const reported = Math.max(this.reportedKwh, this.committedKwh);
     try {
       this.transaction(() => {
         if (ev) {
@@ -387,7 +387,7 @@ export class DrPerformanceTracker {
       endMs: row.end_ms,
       goalKw: row.goal_kw,
       baseline,
-      slices: sliceStarts(row.start_ms, row.end_ms).map((s) => {
+      slices: eventHourStarts(row.start_ms, row.end_ms).map((s) => {
         const r = stored.get(s);
         return {
           startMs: s,
@@ -398,6 +398,15 @@ export class DrPerformanceTracker {
         };
       }),
     };
+  }
+
+  /** A write whose failure (a full disk) is logged, not thrown: measuring goes on in memory. */
+  private tryWrite(what: string, work: () => void): void {
+    try {
+      this.transaction(work);
+    } catch (error) {
+      this.log?.warn({ err: error }, `DR performance: could not write (${what}) to SQLite`);
+    }
   }
 
   private meta(name: string): number | undefined {
@@ -422,7 +431,7 @@ function finiteOr(value: number | undefined, fallback: number): number {
 }
 
 /** The event's goal in kW: explicit, else the event's kW, else its % of the baseline's mean, else the default. */
-export function resolveGoalKw(
+export function eventGoalKw(
   goalKw: number | undefined,
   event: Pick<DrEvent, 'goalKw' | 'goalPct'>,
   baseline: CblResult,
