@@ -52,11 +52,11 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     return sharing;
   }
 
-  /** 31 minutes of a station reporting every 10 s, an event received and its performance. */
+  /** 61 minutes (one batching period) of a station reporting every 10 s, an event received and its performance. */
   async function runScenario(sharing: DrSharing, clock: ManualClock): Promise<void> {
     sharing.start();
     sharing.noteChange(drChange('received', clock.now()));
-    for (let t = 0; t < 31 * MIN; t += 10_000) {
+    for (let t = 0; t < 61 * MIN; t += 10_000) {
       sharing.noteReadings('station', clock.now(), stationValues(clock.now()));
       sharing.noteReadings('meter', clock.now(), { grid_power: 130, grid_voltage: 239.8 });
       if (t === 20 * MIN) sharing.notePerformance(drPerformance(drEvent().id));
@@ -106,13 +106,17 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     }
     if (level === 'aggregate') {
       const averages = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'average_15m');
-      // Two full windows (10:00 and 10:15), one per device.
-      expect(averages.map((r) => `${String(r.device)}@${String(r.start)}`).sort()).toEqual([
-        'meter@2026-03-02T10:00:00.000Z',
-        'meter@2026-03-02T10:15:00.000Z',
-        'station@2026-03-02T10:00:00.000Z',
-        'station@2026-03-02T10:15:00.000Z',
-      ]);
+      // Four 15-minute windows in the hour, one record per device each.
+      const windows = ['10:00', '10:15', '10:30', '10:45'].map((hm) => `2026-03-02T${hm}:00.000Z`);
+      expect(averages.map((r) => `${String(r.device)}@${String(r.start)}`).sort()).toEqual(
+        ['meter', 'station'].flatMap((d) => windows.map((w) => `${d}@${w}`)),
+      );
+      const station = averages.find((r) => r.device === 'station' && r.start === windows[0]);
+      // grid_power changes each minute and holds within it: the mean of the window's 15 minutes.
+      const expectedGrid =
+        Array.from({ length: 15 }, (_, m) => Number(stationValues(T0 + m * MIN).grid_power)).reduce((a, b) => a + b) /
+        15;
+      expect((station?.values as Record<string, number>).grid_power).toBeCloseTo(expectedGrid, 1);
       for (const avg of averages) {
         expect(Object.keys(avg.values as object).every((k) => (AVERAGED_KEYS as readonly string[]).includes(k))).toBe(
           true,
@@ -124,7 +128,7 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     }
     if (level === 'full') {
       const minutes = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'reading_1m' && r.device === 'station');
-      expect(minutes).toHaveLength(30);
+      expect(minutes).toHaveLength(60);
       expect(minutes[0]?.values).toEqual(stationValues(T0 + MIN - 10_000));
       expect(published.some(([topic]) => topic === 'OpenDemandResponse/participants')).toBe(true);
       expect(
@@ -223,7 +227,7 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     receiver.answer = () => ({ status: 503 });
     const sharing = make('full', clock, []);
     sharing.start();
-    for (let t = 0; t < 16 * MIN; t += 30_000) {
+    for (let t = 0; t < 61 * MIN; t += 30_000) {
       sharing.noteReadings('station', clock.now(), stationValues(clock.now()));
       await clock.advance(30_000);
     }

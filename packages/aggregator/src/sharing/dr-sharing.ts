@@ -4,9 +4,10 @@
  * (levels.ts): HTTP batches through the outbox, and at `full` the community MQTT topics.
  *
  * Batching: DR changes and performance go out within `eventDelayMs` (10 s: a `received` and an
- * at-once `started` share one POST). Averages and 1-minute readings go out once per
- * `periodMs` (15 min): one POST per 1-minute reading would pay ~43,000 sets of HTTP headers a
- * month, more than the data itself (bench/dr-sharing-bytes.mjs).
+ * at-once `started` share one POST). Averages and 1-minute readings keep their resolution but go
+ * out once per `periodMs` (60 min). Each POST to a receiver that closes idle connections pays a
+ * new TCP + TLS handshake (~3.4 kB measured) plus HTTP headers: at one POST per 15 min that
+ * overhead alone is ~13 MB a month, at one per hour ~3.5 MB (bench/dr-sharing-bytes.mjs).
  */
 import type { Clock, TimerHandle } from '@sps/core';
 import type { DatabaseSync } from '@sps/store';
@@ -21,7 +22,7 @@ import { TimeWeightedAverager } from './time-weighted-averager.js';
 import type { BatchEncoder, Uplink } from './uplink.js';
 
 export const AVERAGE_WINDOW_MS = 15 * 60_000;
-export const DEFAULT_PERIOD_MS = 15 * 60_000;
+export const DEFAULT_PERIOD_MS = 60 * 60_000;
 export const DEFAULT_EVENT_DELAY_MS = 10_000;
 const MINUTE_MS = 60_000;
 /** A reading older than this is not held on into an average or the participant message. */
