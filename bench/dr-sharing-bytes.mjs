@@ -316,7 +316,7 @@ async function runLevel(level, chain, { gzip = true, periodMs, keepAlive = false
     tlsMB: ((wire.up + wire.down) * scale) / 1e6,
     ipMB: (packets * PACKET_HEADER_BYTES * scale) / 1e6,
     totalMB: ((wire.up + wire.down + packets * PACKET_HEADER_BYTES) * scale) / 1e6,
-    handshakeB: wire.connections
+    tlsPerConnectionB: wire.connections
       ? Math.round((wire.up + wire.down - wire.httpUp - wire.httpDown) / wire.connections)
       : 0,
     mqttMsgs: Math.round(published * scale),
@@ -348,14 +348,14 @@ const runs = [
   ['full', { periodMs: 60_000, days: short }],
 ];
 console.log(
-  'level       gzip period conn   POSTs   body MB  HTTP MB  +TLS MB  +IP est  total MB  handshake B  MQTT msgs  MQTT MB',
+  'level       gzip period conn   POSTs   body MB  HTTP MB  +TLS MB  +IP est  total MB  TLS B/conn  MQTT msgs  MQTT MB',
 );
 console.log('(conn: new = a new connection per POST, the receiver closes idle ones; kept = one kept-alive connection)');
 for (const [level, options = {}] of runs) {
   const r = await runLevel(level, chain, options);
   const period = `${(options.periodMs ?? DEFAULT_PERIOD_MS) / 60_000}m`;
   console.log(
-    `${level.padEnd(10)} ${String(r.gzip).padStart(5)} ${period.padStart(6)} ${options.keepAlive ? 'kept' : ' new'} ${String(r.posts).padStart(6)} ${fmt(r.bodyMB, 3)} ${fmt(r.httpMB, 3)} ${fmt(r.tlsMB, 3)} ${fmt(r.ipMB, 3)} ${fmt(r.totalMB, 3)} ${String(r.handshakeB).padStart(12)} ${String(r.mqttMsgs).padStart(10)} ${fmt(r.mqttMB, 3)}`,
+    `${level.padEnd(10)} ${String(r.gzip).padStart(5)} ${period.padStart(6)} ${options.keepAlive ? 'kept' : ' new'} ${String(r.posts).padStart(6)} ${fmt(r.bodyMB, 3)} ${fmt(r.httpMB, 3)} ${fmt(r.tlsMB, 3)} ${fmt(r.ipMB, 3)} ${fmt(r.totalMB, 3)} ${String(r.tlsPerConnectionB).padStart(11)} ${String(r.mqttMsgs).padStart(10)} ${fmt(r.mqttMB, 3)}`,
   );
 }
 console.log('HTTP MB: request line + headers + body + response head. +TLS MB: every TCP payload byte measured on the');
@@ -363,6 +363,9 @@ console.log(
   "receiver's sockets (HTTP inside TLS records, handshakes). +IP est: 52 B of IPv4+TCP header per packet, packets",
 );
 console.log(`estimated as ${CONTROL_PACKETS_PER_CONNECTION + 2} control/ACK packets per connection + payload/${MSS}.`);
+console.log(
+  'TLS B/conn: TCP payload bytes beyond the HTTP bytes, per connection (handshake, record headers and tags).',
+);
 console.log(
   `MQTT (full only, on the broker link): topic + payload + an estimated ${MQTT_OVERHEAD_PER_MESSAGE} B per message (MQTT, TLS record, IP/TCP, ACK).`,
 );

@@ -243,4 +243,72 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     expect(sharing.status().outbox).toMatchObject({ pending: 0, withdrawn: 2 });
     expect(SHARING_LEVELS).toContain(sharing.level());
   });
+
+  it('a broken MQTT link (publish throws or rejects) is reported, never an unhandled rejection', async () => {
+    const clock = new ManualClock(T0);
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const calls: string[] = [];
+      const sharing = new DrSharing({
+        db: tmp.db,
+        clock,
+        site: 'flat12',
+        level: 'full',
+        uplink: null,
+        publish: (topic) => {
+          calls.push(topic);
+          if (topic === 'OpenDemandResponse/participants') throw new Error('not connected');
+          return Promise.reject(new Error('broker gone'));
+        },
+      });
+      running.push(sharing);
+      sharing.start();
+      sharing.noteReadings('station', clock.now(), { battery_soc: 50, ['__proto__']: 1 } as Record<string, number>);
+      await clock.advance(MIN);
+      await clock.advance(MIN);
+      // The announce failed, so the next minute tries it again; each minute's message fails too.
+      await until(
+        () => calls.filter((t) => t === 'OpenDemandResponse/participants').length >= 2 && calls.length >= 4,
+        'the failed publishes',
+      );
+      expect(sharing.status().participant).toMatchObject({ announced: false, published: 0 });
+      expect(sharing.status().participant.lastError).toMatch(/broker gone|not connected/);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
+  it('refuses a site that cannot be an MQTT topic level, naming the field', () => {
+    const clock = new ManualClock(T0);
+    for (const site of ['', 'flat 12', 'a/b', 'x#', '+', 'y'.repeat(65)]) {
+      expect(() => new DrSharing({ db: tmp.db, clock, site, level: 'events' })).toThrow(/^site: /);
+    }
+  });
+
+  it('a restart under a lower option withdraws what was queued under the higher one', async () => {
+    const clock = new ManualClock(T0);
+    receiver.answer = () => ({ status: 503 });
+    const first = make('full', clock, []);
+    first.start();
+    for (let t = 0; t < 61 * MIN; t += 30_000) {
+      first.noteReadings('station', clock.now(), stationValues(clock.now()));
+      await clock.advance(30_000);
+    }
+    first.noteChange(drChange('received', clock.now()));
+    await clock.advance(15_000);
+    await first.stop();
+    expect(first.status().outbox.pending).toBe(2);
+    tmp.reopen();
+    const second = make('events', clock, []);
+    expect(second.level()).toBe('events');
+    expect(second.status().outbox).toMatchObject({ pending: 1, withdrawn: 1 });
+    receiver.answer = () => ({ status: 200 });
+    second.start();
+    await until(() => second.status().outbox.pending === 0, 'the events batch');
+    expect(receiver.accepted().map((b) => b.records.map((r) => r.kind))).toEqual([['dr_change']]);
+  });
 });

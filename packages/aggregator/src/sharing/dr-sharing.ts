@@ -9,7 +9,8 @@
  * new TCP + TLS handshake (~3.4 kB measured) plus HTTP headers: at one POST per 15 min that
  * overhead alone is ~13 MB a month, at one per hour ~3.5 MB (bench/dr-sharing-bytes.mjs).
  */
-import type { Clock, TimerHandle } from '@sps/core';
+import { READING_KEY_PATTERN, type Clock, type TimerHandle } from '@sps/core';
+import { z } from 'zod';
 import type { DatabaseSync } from '@sps/store';
 import type { AggregatorLogger, DrChange, DrEventPerformance, SharingLevel } from '../contracts.js';
 import { LevelSetting } from './level-setting.js';
@@ -29,6 +30,11 @@ const MINUTE_MS = 60_000;
 const MAX_HOLD_MS = 5 * 60_000;
 
 export type SharingPublish = (topic: string, payload: string) => Promise<void>;
+
+/** The site is also an MQTT topic level: no wildcards, no separator, no spaces. */
+export const sharingSiteSchema = z
+  .string()
+  .regex(/^[^\s/#+]{1,64}$/, 'site: 1-64 characters without spaces, "/", "#" or "+" (it is an MQTT topic level)');
 
 export interface DrSharingOptions {
   /** aggregator.sqlite: the outbox's and the level's tables live there. */
@@ -94,6 +100,8 @@ export class DrSharing {
   constructor(private readonly options: DrSharingOptions) {
     this.periodMs = options.periodMs ?? DEFAULT_PERIOD_MS;
     this.eventDelayMs = options.eventDelayMs ?? DEFAULT_EVENT_DELAY_MS;
+    const site = sharingSiteSchema.safeParse(options.site);
+    if (!site.success) throw new Error(site.error.issues.map((i) => i.message).join('; '));
     this.setting = new LevelSetting(options.db, `level:${options.site}`);
     this.current = this.setting.resolve(sharingLevelSchema.parse(options.level));
     this.outbox = new Outbox({
@@ -168,6 +176,8 @@ export class DrSharing {
     if (this.stopped || !Number.isFinite(atMs)) return;
     const present: Record<string, SampledValue> = {};
     for (const [key, value] of Object.entries(values)) {
+      // Only reading keys (snake_case): nothing odd, `__proto__` included, reaches a record.
+      if (!READING_KEY_PATTERN.test(key)) continue;
       if (value === null || value === undefined) continue;
       if (typeof value === 'number' && !Number.isFinite(value)) continue;
       present[key] = value;
@@ -194,10 +204,13 @@ export class DrSharing {
     if (!this.started || this.stopped || this.announced || !this.options.publish) return;
     if (!levelAllows(this.current, 'participant_mqtt')) return;
     this.announced = true;
-    this.options.publish(PARTICIPANTS_TOPIC, this.options.site).catch((error: unknown) => {
-      this.announced = false; // the minute tick tries again
-      this.publishError = `announce: ${(error as Error).message}`;
-    });
+    const publish = this.options.publish;
+    Promise.resolve()
+      .then(() => publish(PARTICIPANTS_TOPIC, this.options.site))
+      .catch((error: unknown) => {
+        this.announced = false; // the minute tick tries again
+        this.publishError = `announce: ${(error as Error).message}`;
+      });
   }
 
   /** Forget the announce, so the next minute tick repeats it (after an MQTT reconnect). */
@@ -291,16 +304,18 @@ export class DrSharing {
     for (const [key, entry] of this.latest) if (nowMs - entry.atMs <= MAX_HOLD_MS) fresh[key] = entry.value;
     if (Object.keys(fresh).length === 0) return; // nothing measured lately: say nothing rather than blanks
     const payload = participantPayload(fresh, nowMs, this.options.timeZone ?? 'UTC');
-    publish(participantTopic(this.options.site), payload).then(
-      () => {
-        this.published += 1;
-        this.publishError = null;
-      },
-      (error: unknown) => {
-        // QoS 0 in the community convention: a missed minute is not queued, just reported.
-        this.publishError = `participant: ${(error as Error).message}`;
-      },
-    );
+    Promise.resolve()
+      .then(() => publish(participantTopic(this.options.site), payload))
+      .then(
+        () => {
+          this.published += 1;
+          this.publishError = null;
+        },
+        (error: unknown) => {
+          // QoS 0 in the community convention: a missed minute is not queued, just reported.
+          this.publishError = `participant: ${(error as Error).message}`;
+        },
+      );
   }
 }
 

@@ -3,6 +3,7 @@ export {
   DrSharing,
   DEFAULT_EVENT_DELAY_MS,
   DEFAULT_PERIOD_MS,
+  sharingSiteSchema,
   type DrSharingOptions,
   type DrSharingStatus,
   type SharingPublish,
