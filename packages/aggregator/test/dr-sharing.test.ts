@@ -311,4 +311,30 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     await until(() => second.status().outbox.pending === 0, 'the events batch');
     expect(receiver.accepted().map((b) => b.records.map((r) => r.kind))).toEqual([['dr_change']]);
   });
+
+  it('splits a large hour into several batches, in order, each within maxBatchBytes', async () => {
+    const clock = new ManualClock(T0);
+    const sharing = new DrSharing({
+      db: tmp.db,
+      clock,
+      site: 'flat12',
+      level: 'full',
+      uplink: new HttpUplink({ url: receiver.url }),
+      maxBatchBytes: 8 * 1024,
+    });
+    running.push(sharing);
+    sharing.start();
+    for (let t = 0; t < 61 * MIN; t += 30_000) {
+      for (let d = 0; d < 5; d += 1) sharing.noteReadings(`device_${d}`, clock.now(), stationValues(clock.now()));
+      await clock.advance(30_000);
+    }
+    await until(() => sharing.status().outbox.pending === 0, 'the batches of the hour');
+    const bodies = receiver.accepted();
+    expect(bodies.length).toBeGreaterThan(5);
+    expect(bodies.map((b) => b.seq)).toEqual(bodies.map((_, i) => i + 1));
+    for (const b of bodies) expect(Buffer.byteLength(JSON.stringify(b.records))).toBeLessThanOrEqual(8 * 1024);
+    const minutes = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'reading_1m');
+    expect(minutes).toHaveLength(5 * 60);
+    expect(minutes.map((r) => String(r.at))).toEqual([...minutes.map((r) => String(r.at))].sort());
+  });
 });

@@ -101,6 +101,22 @@ describe('HttpUplink', () => {
     await expect(pending).resolves.toMatchObject({ kind: 'retry', error: 'uplink: attempt aborted (stopping)' });
   });
 
+  it('a receiver that drops the connection without answering is a retry', async () => {
+    const net = await import('node:net');
+    const dropper = net.createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const { port } = dropper.address() as import('node:net').AddressInfo;
+    try {
+      const result = await make({ url: `http://127.0.0.1:${port}/x` }).send(batch(), new AbortController().signal);
+      expect(result).toMatchObject({
+        kind: 'retry',
+        error: expect.stringMatching(/^uplink: (ECONNRESET|socket hang up)/),
+      });
+    } finally {
+      await new Promise<void>((resolve) => dropper.close(() => resolve()));
+    }
+  });
+
   it('a refused connection is a retry', async () => {
     const url = receiver.url;
     await receiver.close();

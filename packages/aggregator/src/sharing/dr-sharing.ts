@@ -25,6 +25,7 @@ import type { BatchEncoder, Uplink } from './uplink.js';
 export const AVERAGE_WINDOW_MS = 15 * 60_000;
 export const DEFAULT_PERIOD_MS = 60 * 60_000;
 export const DEFAULT_EVENT_DELAY_MS = 10_000;
+export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024;
 const MINUTE_MS = 60_000;
 /** A reading older than this is not held on into an average or the participant message. */
 const MAX_HOLD_MS = 5 * 60_000;
@@ -55,6 +56,11 @@ export interface DrSharingOptions {
   readonly encoder?: BatchEncoder;
   readonly periodMs?: number;
   readonly eventDelayMs?: number;
+  /**
+   * The most JSON one batch carries (default 256 KiB, ~20 KiB gzip'd): a larger hour is split
+   * into several batches, well within the 1 MB body limit common web servers default to.
+   */
+  readonly maxBatchBytes?: number;
   readonly random?: () => number;
 }
 
@@ -84,6 +90,7 @@ export class DrSharing {
   private readonly latest = new Map<string, { value: SampledValue; atMs: number }>();
   private readonly periodMs: number;
   private readonly eventDelayMs: number;
+  private readonly maxBatchBytes: number;
   private current: SharingLevel;
   private eventRecords: PendingRecord[] = [];
   private eventTimer: TimerHandle | null = null;
@@ -100,6 +107,7 @@ export class DrSharing {
   constructor(private readonly options: DrSharingOptions) {
     this.periodMs = options.periodMs ?? DEFAULT_PERIOD_MS;
     this.eventDelayMs = options.eventDelayMs ?? DEFAULT_EVENT_DELAY_MS;
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     const site = sharingSiteSchema.safeParse(options.site);
     if (!site.success) throw new Error(site.error.issues.map((i) => i.message).join('; '));
     this.setting = new LevelSetting(options.db, `level:${options.site}`);
@@ -264,15 +272,17 @@ export class DrSharing {
   private enqueue(records: readonly PendingRecord[]): void {
     const allowed = records.filter((r) => levelAllows(this.current, r.kind));
     if (allowed.length === 0 || !this.options.uplink) return;
-    const rank = Math.max(...allowed.map((r) => levelRank(SHARED_KINDS[r.kind])));
-    try {
-      this.outbox.enqueue(
-        allowed.map((r) => r.record),
-        { level: this.current, rank },
-      );
-    } catch (error) {
-      // A full disk or a broken file: the add-on carries on; the status and the log say so.
-      this.options.logger?.error({ err: (error as Error).message }, 'sharing: could not store a batch');
+    for (const chunk of chunkByBytes(allowed, this.maxBatchBytes)) {
+      const rank = Math.max(...chunk.map((r) => levelRank(SHARED_KINDS[r.kind])));
+      try {
+        this.outbox.enqueue(
+          chunk.map((r) => r.record),
+          { level: this.current, rank },
+        );
+      } catch (error) {
+        // A full disk or a broken file: the add-on carries on; the status and the log say so.
+        this.options.logger?.error({ err: (error as Error).message }, 'sharing: could not store a batch');
+      }
     }
   }
 
@@ -317,6 +327,28 @@ export class DrSharing {
         },
       );
   }
+}
+
+/**
+ * Splits records into batches of at most `maxBytes` of JSON each (a record larger than that goes
+ * alone), so an hour of `full` data from a big installation stays under common body limits.
+ */
+function chunkByBytes(records: readonly PendingRecord[], maxBytes: number): PendingRecord[][] {
+  const chunks: PendingRecord[][] = [];
+  let current: PendingRecord[] = [];
+  let size = 2;
+  for (const r of records) {
+    const bytes = Buffer.byteLength(JSON.stringify(r.record), 'utf8') + 1;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 2;
+    }
+    current.push(r);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function floorTo(ms: number, step: number): number {

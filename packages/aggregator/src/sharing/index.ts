@@ -3,6 +3,7 @@ export {
   DrSharing,
   DEFAULT_EVENT_DELAY_MS,
   DEFAULT_PERIOD_MS,
+  DEFAULT_MAX_BATCH_BYTES,
   sharingSiteSchema,
   type DrSharingOptions,
   type DrSharingStatus,
