@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { HttpUplink, jsonBatchEncoder, parseUplinkUrl } from '@sps/aggregator';
 import { startReceiver, type Receiver } from './helpers/receiver';
@@ -102,10 +103,9 @@ describe('HttpUplink', () => {
   });
 
   it('a receiver that drops the connection without answering is a retry', async () => {
-    const net = await import('node:net');
     const dropper = net.createServer((socket) => socket.once('data', () => socket.destroy()));
     await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
-    const { port } = dropper.address() as import('node:net').AddressInfo;
+    const { port } = dropper.address() as AddressInfo;
     try {
       const result = await make({ url: `http://127.0.0.1:${port}/x` }).send(batch(), new AbortController().signal);
       expect(result).toMatchObject({
