@@ -207,7 +207,7 @@ export class DrSharing {
     };
   }
 
-  /** The announce again (the MQTT link calls this after a reconnect); only at `full`. */
+  /** The announce on `OpenDemandResponse/participants`, once (at start, on reaching `full`); only at `full`. */
   announce(): void {
     if (!this.started || this.stopped || this.announced || !this.options.publish) return;
     if (!levelAllows(this.current, 'participant_mqtt')) return;
@@ -221,7 +221,7 @@ export class DrSharing {
       });
   }
 
-  /** Forget the announce, so the next minute tick repeats it (after an MQTT reconnect). */
+  /** The announce again, e.g. after an MQTT reconnect (a failed one is also retried each minute). */
   reannounce(): void {
     this.announced = false;
     this.announce();
