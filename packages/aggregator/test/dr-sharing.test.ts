@@ -52,11 +52,11 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     return sharing;
   }
 
-  /** 31 minutes of a station reporting every 10 s, an event received and its performance. */
+  /** 61 minutes (one batching period) of a station reporting every 10 s, an event received and its performance. */
   async function runScenario(sharing: DrSharing, clock: ManualClock): Promise<void> {
     sharing.start();
     sharing.noteChange(drChange('received', clock.now()));
-    for (let t = 0; t < 31 * MIN; t += 10_000) {
+    for (let t = 0; t < 61 * MIN; t += 10_000) {
       sharing.noteReadings('station', clock.now(), stationValues(clock.now()));
       sharing.noteReadings('meter', clock.now(), { grid_power: 130, grid_voltage: 239.8 });
       if (t === 20 * MIN) sharing.notePerformance(drPerformance(drEvent().id));
@@ -106,13 +106,17 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     }
     if (level === 'aggregate') {
       const averages = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'average_15m');
-      // Two full windows (10:00 and 10:15), one per device.
-      expect(averages.map((r) => `${String(r.device)}@${String(r.start)}`).sort()).toEqual([
-        'meter@2026-03-02T10:00:00.000Z',
-        'meter@2026-03-02T10:15:00.000Z',
-        'station@2026-03-02T10:00:00.000Z',
-        'station@2026-03-02T10:15:00.000Z',
-      ]);
+      // Four 15-minute windows in the hour, one record per device each.
+      const windows = ['10:00', '10:15', '10:30', '10:45'].map((hm) => `2026-03-02T${hm}:00.000Z`);
+      expect(averages.map((r) => `${String(r.device)}@${String(r.start)}`).sort()).toEqual(
+        ['meter', 'station'].flatMap((d) => windows.map((w) => `${d}@${w}`)),
+      );
+      const station = averages.find((r) => r.device === 'station' && r.start === windows[0]);
+      // grid_power changes each minute and holds within it: the mean of the window's 15 minutes.
+      const expectedGrid =
+        Array.from({ length: 15 }, (_, m) => Number(stationValues(T0 + m * MIN).grid_power)).reduce((a, b) => a + b) /
+        15;
+      expect((station?.values as Record<string, number>).grid_power).toBeCloseTo(expectedGrid, 1);
       for (const avg of averages) {
         expect(Object.keys(avg.values as object).every((k) => (AVERAGED_KEYS as readonly string[]).includes(k))).toBe(
           true,
@@ -124,7 +128,7 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     }
     if (level === 'full') {
       const minutes = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'reading_1m' && r.device === 'station');
-      expect(minutes).toHaveLength(30);
+      expect(minutes).toHaveLength(60);
       expect(minutes[0]?.values).toEqual(stationValues(T0 + MIN - 10_000));
       expect(published.some(([topic]) => topic === 'OpenDemandResponse/participants')).toBe(true);
       expect(
@@ -223,7 +227,7 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     receiver.answer = () => ({ status: 503 });
     const sharing = make('full', clock, []);
     sharing.start();
-    for (let t = 0; t < 16 * MIN; t += 30_000) {
+    for (let t = 0; t < 61 * MIN; t += 30_000) {
       sharing.noteReadings('station', clock.now(), stationValues(clock.now()));
       await clock.advance(30_000);
     }
@@ -238,5 +242,99 @@ describe('DrSharing: exactly what the level allows leaves the house', () => {
     sharing.setLevel('none');
     expect(sharing.status().outbox).toMatchObject({ pending: 0, withdrawn: 2 });
     expect(SHARING_LEVELS).toContain(sharing.level());
+  });
+
+  it('a broken MQTT link (publish throws or rejects) is reported, never an unhandled rejection', async () => {
+    const clock = new ManualClock(T0);
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const calls: string[] = [];
+      const sharing = new DrSharing({
+        db: tmp.db,
+        clock,
+        site: 'flat12',
+        level: 'full',
+        uplink: null,
+        publish: (topic) => {
+          calls.push(topic);
+          if (topic === 'OpenDemandResponse/participants') throw new Error('not connected');
+          return Promise.reject(new Error('broker gone'));
+        },
+      });
+      running.push(sharing);
+      sharing.start();
+      sharing.noteReadings('station', clock.now(), { battery_soc: 50, ['__proto__']: 1 } as Record<string, number>);
+      await clock.advance(MIN);
+      await clock.advance(MIN);
+      // The announce failed, so the next minute tries it again; each minute's message fails too.
+      await until(
+        () => calls.filter((t) => t === 'OpenDemandResponse/participants').length >= 2 && calls.length >= 4,
+        'the failed publishes',
+      );
+      expect(sharing.status().participant).toMatchObject({ announced: false, published: 0 });
+      expect(sharing.status().participant.lastError).toMatch(/broker gone|not connected/);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
+  it('refuses a site that cannot be an MQTT topic level, naming the field', () => {
+    const clock = new ManualClock(T0);
+    for (const site of ['', 'flat 12', 'a/b', 'x#', '+', 'y'.repeat(65)]) {
+      expect(() => new DrSharing({ db: tmp.db, clock, site, level: 'events' })).toThrow(/^site: /);
+    }
+  });
+
+  it('a restart under a lower option withdraws what was queued under the higher one', async () => {
+    const clock = new ManualClock(T0);
+    receiver.answer = () => ({ status: 503 });
+    const first = make('full', clock, []);
+    first.start();
+    for (let t = 0; t < 61 * MIN; t += 30_000) {
+      first.noteReadings('station', clock.now(), stationValues(clock.now()));
+      await clock.advance(30_000);
+    }
+    first.noteChange(drChange('received', clock.now()));
+    await clock.advance(15_000);
+    await first.stop();
+    expect(first.status().outbox.pending).toBe(2);
+    tmp.reopen();
+    const second = make('events', clock, []);
+    expect(second.level()).toBe('events');
+    expect(second.status().outbox).toMatchObject({ pending: 1, withdrawn: 1 });
+    receiver.answer = () => ({ status: 200 });
+    second.start();
+    await until(() => second.status().outbox.pending === 0, 'the events batch');
+    expect(receiver.accepted().map((b) => b.records.map((r) => r.kind))).toEqual([['dr_change']]);
+  });
+
+  it('splits a large hour into several batches, in order, each within maxBatchBytes', async () => {
+    const clock = new ManualClock(T0);
+    const sharing = new DrSharing({
+      db: tmp.db,
+      clock,
+      site: 'flat12',
+      level: 'full',
+      uplink: new HttpUplink({ url: receiver.url }),
+      maxBatchBytes: 8 * 1024,
+    });
+    running.push(sharing);
+    sharing.start();
+    for (let t = 0; t < 61 * MIN; t += 30_000) {
+      for (let d = 0; d < 5; d += 1) sharing.noteReadings(`device_${d}`, clock.now(), stationValues(clock.now()));
+      await clock.advance(30_000);
+    }
+    await until(() => sharing.status().outbox.pending === 0, 'the batches of the hour');
+    const bodies = receiver.accepted();
+    expect(bodies.length).toBeGreaterThan(5);
+    expect(bodies.map((b) => b.seq)).toEqual(bodies.map((_, i) => i + 1));
+    for (const b of bodies) expect(Buffer.byteLength(JSON.stringify(b.records))).toBeLessThanOrEqual(8 * 1024);
+    const minutes = bodies.flatMap((b) => b.records).filter((r) => r.kind === 'reading_1m');
+    expect(minutes).toHaveLength(5 * 60);
+    expect(minutes.map((r) => String(r.at))).toEqual([...minutes.map((r) => String(r.at))].sort());
   });
 });

@@ -1,3 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { HttpUplink, jsonBatchEncoder, parseUplinkUrl } from '@sps/aggregator';
 import { startReceiver, type Receiver } from './helpers/receiver';
@@ -101,12 +107,68 @@ describe('HttpUplink', () => {
     await expect(pending).resolves.toMatchObject({ kind: 'retry', error: 'uplink: attempt aborted (stopping)' });
   });
 
+  it('a receiver that drops the connection without answering is a retry', async () => {
+    const dropper = net.createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const { port } = dropper.address() as AddressInfo;
+    try {
+      const result = await make({ url: `http://127.0.0.1:${port}/x` }).send(batch(), new AbortController().signal);
+      expect(result).toMatchObject({
+        kind: 'retry',
+        error: expect.stringMatching(/^uplink: (ECONNRESET|socket hang up)/),
+      });
+    } finally {
+      await new Promise<void>((resolve) => dropper.close(() => resolve()));
+    }
+  });
+
   it('a refused connection is a retry', async () => {
     const url = receiver.url;
     await receiver.close();
     receiver = await startReceiver();
     const result = await make({ url }).send(batch(), new AbortController().signal);
     expect(result).toMatchObject({ kind: 'retry', error: 'uplink: ECONNREFUSED' });
+  });
+
+  it('https with a private CA: the receiver certificate is checked against `ca`', async () => {
+    // A throwaway EC certificate for 127.0.0.1, made here with the system openssl.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sps-uplink-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1']
+          .concat(['-keyout', 'key.pem', '-out', 'cert.pem', '-subj', '/CN=receiver'])
+          .concat(['-addext', 'subjectAltName=IP:127.0.0.1']),
+        { cwd: dir, stdio: 'pipe' },
+      );
+      const key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
+      const cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+      const bodies: string[] = [];
+      const server = https.createServer({ key, cert }, (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          bodies.push(gunzipSync(Buffer.concat(chunks)).toString('utf8'));
+          res.writeHead(202);
+          res.end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`;
+      try {
+        const trusted = await make({ url, ca: cert }).send(batch(), new AbortController().signal);
+        expect(trusted).toEqual({ kind: 'ack', status: 202 });
+        expect(JSON.parse(bodies[0] ?? '')).toEqual(envelope);
+        const untrusted = await make({ url }).send(batch(), new AbortController().signal);
+        expect(untrusted).toMatchObject({ kind: 'retry', error: 'uplink: DEPTH_ZERO_SELF_SIGNED_CERT' });
+        expect(bodies).toHaveLength(1);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts https anywhere and http only to loopback or the LAN', () => {

@@ -4,11 +4,13 @@
  * (levels.ts): HTTP batches through the outbox, and at `full` the community MQTT topics.
  *
  * Batching: DR changes and performance go out within `eventDelayMs` (10 s: a `received` and an
- * at-once `started` share one POST). Averages and 1-minute readings go out once per
- * `periodMs` (15 min): one POST per 1-minute reading would pay ~43,000 sets of HTTP headers a
- * month, more than the data itself (bench/dr-sharing-bytes.mjs).
+ * at-once `started` share one POST). Averages and 1-minute readings keep their resolution but go
+ * out once per `periodMs` (60 min). Each POST to a receiver that closes idle connections pays a
+ * new TCP + TLS handshake (~3.4 kB measured) plus HTTP headers: at one POST per 15 min that
+ * overhead alone is ~13 MB a month, at one per hour ~3.5 MB (bench/dr-sharing-bytes.mjs).
  */
-import type { Clock, TimerHandle } from '@sps/core';
+import { READING_KEY_PATTERN, type Clock, type TimerHandle } from '@sps/core';
+import { z } from 'zod';
 import type { DatabaseSync } from '@sps/store';
 import type { AggregatorLogger, DrChange, DrEventPerformance, SharingLevel } from '../contracts.js';
 import { LevelSetting } from './level-setting.js';
@@ -21,13 +23,19 @@ import { TimeWeightedAverager } from './time-weighted-averager.js';
 import type { BatchEncoder, Uplink } from './uplink.js';
 
 export const AVERAGE_WINDOW_MS = 15 * 60_000;
-export const DEFAULT_PERIOD_MS = 15 * 60_000;
+export const DEFAULT_PERIOD_MS = 60 * 60_000;
 export const DEFAULT_EVENT_DELAY_MS = 10_000;
+export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024;
 const MINUTE_MS = 60_000;
 /** A reading older than this is not held on into an average or the participant message. */
 const MAX_HOLD_MS = 5 * 60_000;
 
 export type SharingPublish = (topic: string, payload: string) => Promise<void>;
+
+/** The site is also an MQTT topic level: no wildcards, no separator, no spaces. */
+export const sharingSiteSchema = z
+  .string()
+  .regex(/^[^\s/#+]{1,64}$/, 'site: 1-64 characters without spaces, "/", "#" or "+" (it is an MQTT topic level)');
 
 export interface DrSharingOptions {
   /** aggregator.sqlite: the outbox's and the level's tables live there. */
@@ -48,6 +56,11 @@ export interface DrSharingOptions {
   readonly encoder?: BatchEncoder;
   readonly periodMs?: number;
   readonly eventDelayMs?: number;
+  /**
+   * The most JSON one batch carries (default 256 KiB, ~20 KiB gzip'd): a larger hour is split
+   * into several batches, well within the 1 MB body limit common web servers default to.
+   */
+  readonly maxBatchBytes?: number;
   readonly random?: () => number;
 }
 
@@ -77,6 +90,7 @@ export class DrSharing {
   private readonly latest = new Map<string, { value: SampledValue; atMs: number }>();
   private readonly periodMs: number;
   private readonly eventDelayMs: number;
+  private readonly maxBatchBytes: number;
   private current: SharingLevel;
   private eventRecords: PendingRecord[] = [];
   private eventTimer: TimerHandle | null = null;
@@ -93,6 +107,9 @@ export class DrSharing {
   constructor(private readonly options: DrSharingOptions) {
     this.periodMs = options.periodMs ?? DEFAULT_PERIOD_MS;
     this.eventDelayMs = options.eventDelayMs ?? DEFAULT_EVENT_DELAY_MS;
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    const site = sharingSiteSchema.safeParse(options.site);
+    if (!site.success) throw new Error(site.error.issues.map((i) => i.message).join('; '));
     this.setting = new LevelSetting(options.db, `level:${options.site}`);
     this.current = this.setting.resolve(sharingLevelSchema.parse(options.level));
     this.outbox = new Outbox({
@@ -167,6 +184,8 @@ export class DrSharing {
     if (this.stopped || !Number.isFinite(atMs)) return;
     const present: Record<string, SampledValue> = {};
     for (const [key, value] of Object.entries(values)) {
+      // Only reading keys (snake_case): nothing odd, `__proto__` included, reaches a record.
+      if (!READING_KEY_PATTERN.test(key)) continue;
       if (value === null || value === undefined) continue;
       if (typeof value === 'number' && !Number.isFinite(value)) continue;
       present[key] = value;
@@ -188,18 +207,21 @@ export class DrSharing {
     };
   }
 
-  /** The announce again (the MQTT link calls this after a reconnect); only at `full`. */
+  /** The announce on `OpenDemandResponse/participants`, once (at start, on reaching `full`); only at `full`. */
   announce(): void {
     if (!this.started || this.stopped || this.announced || !this.options.publish) return;
     if (!levelAllows(this.current, 'participant_mqtt')) return;
     this.announced = true;
-    this.options.publish(PARTICIPANTS_TOPIC, this.options.site).catch((error: unknown) => {
-      this.announced = false; // the minute tick tries again
-      this.publishError = `announce: ${(error as Error).message}`;
-    });
+    const publish = this.options.publish;
+    Promise.resolve()
+      .then(() => publish(PARTICIPANTS_TOPIC, this.options.site))
+      .catch((error: unknown) => {
+        this.announced = false; // the minute tick tries again
+        this.publishError = `announce: ${(error as Error).message}`;
+      });
   }
 
-  /** Forget the announce, so the next minute tick repeats it (after an MQTT reconnect). */
+  /** The announce again, e.g. after an MQTT reconnect (a failed one is also retried each minute). */
   reannounce(): void {
     this.announced = false;
     this.announce();
@@ -250,15 +272,17 @@ export class DrSharing {
   private enqueue(records: readonly PendingRecord[]): void {
     const allowed = records.filter((r) => levelAllows(this.current, r.kind));
     if (allowed.length === 0 || !this.options.uplink) return;
-    const rank = Math.max(...allowed.map((r) => levelRank(SHARED_KINDS[r.kind])));
-    try {
-      this.outbox.enqueue(
-        allowed.map((r) => r.record),
-        { level: this.current, rank },
-      );
-    } catch (error) {
-      // A full disk or a broken file: the add-on carries on; the status and the log say so.
-      this.options.logger?.error({ err: (error as Error).message }, 'sharing: could not store a batch');
+    for (const chunk of chunkByBytes(allowed, this.maxBatchBytes)) {
+      const rank = Math.max(...chunk.map((r) => levelRank(SHARED_KINDS[r.kind])));
+      try {
+        this.outbox.enqueue(
+          chunk.map((r) => r.record),
+          { level: this.current, rank },
+        );
+      } catch (error) {
+        // A full disk or a broken file: the add-on carries on; the status and the log say so.
+        this.options.logger?.error({ err: (error as Error).message }, 'sharing: could not store a batch');
+      }
     }
   }
 
@@ -290,17 +314,41 @@ export class DrSharing {
     for (const [key, entry] of this.latest) if (nowMs - entry.atMs <= MAX_HOLD_MS) fresh[key] = entry.value;
     if (Object.keys(fresh).length === 0) return; // nothing measured lately: say nothing rather than blanks
     const payload = participantPayload(fresh, nowMs, this.options.timeZone ?? 'UTC');
-    publish(participantTopic(this.options.site), payload).then(
-      () => {
-        this.published += 1;
-        this.publishError = null;
-      },
-      (error: unknown) => {
-        // QoS 0 in the community convention: a missed minute is not queued, just reported.
-        this.publishError = `participant: ${(error as Error).message}`;
-      },
-    );
+    Promise.resolve()
+      .then(() => publish(participantTopic(this.options.site), payload))
+      .then(
+        () => {
+          this.published += 1;
+          this.publishError = null;
+        },
+        (error: unknown) => {
+          // QoS 0 in the community convention: a missed minute is not queued, just reported.
+          this.publishError = `participant: ${(error as Error).message}`;
+        },
+      );
   }
+}
+
+/**
+ * Splits records into batches of at most `maxBytes` of JSON each (a record larger than that goes
+ * alone), so an hour of `full` data from a big installation stays under common body limits.
+ */
+function chunkByBytes(records: readonly PendingRecord[], maxBytes: number): PendingRecord[][] {
+  const chunks: PendingRecord[][] = [];
+  let current: PendingRecord[] = [];
+  let size = 2;
+  for (const r of records) {
+    const bytes = Buffer.byteLength(JSON.stringify(r.record), 'utf8') + 1;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 2;
+    }
+    current.push(r);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function floorTo(ms: number, step: number): number {

@@ -25,6 +25,8 @@ export interface HttpUplinkOptions {
   /** How much of a response body is read (for an error message). Default 4 KiB. */
   readonly maxResponseBytes?: number;
   readonly userAgent?: string;
+  /** PEM of a private CA that signed the receiver's certificate (an https receiver on the LAN). */
+  readonly ca?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -45,7 +47,10 @@ export class HttpUplink implements Uplink {
     // One socket, kept alive between batches: the outbox sends one batch at a time anyway, and a
     // reused connection saves the TCP (and TLS) handshake on every POST.
     const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
-    this.agent = this.url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new https.Agent({ ...agentOptions, ...(options.ca ? { ca: options.ca } : {}) })
+        : new http.Agent(agentOptions);
   }
 
   send(batch: EncodedBatch, signal: AbortSignal): Promise<UplinkResult> {

@@ -3,6 +3,8 @@ export {
   DrSharing,
   DEFAULT_EVENT_DELAY_MS,
   DEFAULT_PERIOD_MS,
+  DEFAULT_MAX_BATCH_BYTES,
+  sharingSiteSchema,
   type DrSharingOptions,
   type DrSharingStatus,
   type SharingPublish,

@@ -18,8 +18,8 @@ import { jsonBatchEncoder, type BatchEncoder, type Uplink, type UplinkResult } f
 
 /**
  * 20 MB of pending JSON (uncompressed, as stored). At the `full` level one station queues about
- * 0.5 MB a day (bench/dr-sharing-bytes.mjs), so the bound rides out an outage of weeks, while the
- * SQLite file stays small next to the store on an SD card.
+ * 0.7 MB a day (bench/dr-sharing-bytes.mjs, gzip off), so the bound rides out an outage of about
+ * four weeks, while the SQLite file stays small next to the store on an SD card.
  */
 export const DEFAULT_OUTBOX_MAX_BYTES = 20 * 1024 * 1024;
 
