@@ -273,7 +273,10 @@ export class DemandResponseControl {
     // The battery is no longer needed to hold the ceiling: the plan, a charge limited by what is left.
     const plannedTarget = planned.target;
     if (plannedTarget?.kind === 'charge' && pi.measuredW !== null) {
-      const room = roundPowerW(Math.max(0, ceiling - pi.measuredW));
+      // What the site would import with the battery still (grid = load − PV − battery), so a charge
+      // in force is not counted twice.
+      const unassisted = pi.measuredW + (ctx.batteryPowerW ?? 0);
+      const room = roundPowerW(Math.max(0, ceiling - unassisted));
       if (room < plannedTarget.powerW) {
         this.reason = `after event ${d.eventId}: charging held to ${w(room)} by the ramp (import ≤ ${w(ceiling)})`;
         return {
