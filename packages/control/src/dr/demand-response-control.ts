@@ -331,11 +331,14 @@ export class DemandResponseControl {
     const delivering = on ? Math.max(0, ctx.batteryPowerW ?? 0) : 0;
     const need = Math.max(0, delivering + (base.errorW ?? 0));
     const switchOn = ctx.maxDischargeW > 0 && quantiseDischarge(need, on, q);
-    return { ...base, integralW: delivering, outputW: need, writtenW: switchOn ? ctx.maxDischargeW : 0 };
+    // While on, the power written stays what it was: for a relay it is no setpoint, and a new
+    // number every period would only spend the write budget.
+    const onPowerW = on && ctx.applied?.kind === 'discharge' ? ctx.applied.powerW : roundPowerW(ctx.maxDischargeW);
+    return { ...base, integralW: delivering, outputW: need, writtenW: switchOn ? onPowerW : 0 };
   }
 
   private targetFor(pi: GridPiState, ctx: DemandResponseContext): ControlTarget {
-    const power = roundPowerW(Math.min(pi.writtenW, ctx.maxDischargeW));
+    const power = this.o.switchedDischarge ? pi.writtenW : roundPowerW(Math.min(pi.writtenW, ctx.maxDischargeW));
     return power > 0 ? { kind: 'discharge', powerW: power } : { kind: 'hold' };
   }
 
