@@ -242,6 +242,64 @@ function reboundPrices(): TestPriceSource {
   return new TestPriceSource(out);
 }
 
+describe('what wins over an event', () => {
+  it('a manual override wins during the event; the loop resumes when it ends', async () => {
+    const { r, port } = await startWithPort(QUIET);
+    startEvent(r, port, r.sim.state.loadPowerW - 1200);
+    await run(r, 2 * MINUTE);
+    expect(r.registers()).toMatchObject({ ems: 2, forced: FORCED_COMMAND_CODE.discharge });
+    // Two things at once: the user forces a charge while the loop is running.
+    await Promise.all([
+      r.controller.startOverride({ kind: 'force_charge', power_w: 2000, duration_minutes: 2 }),
+      run(r, PERIOD),
+    ]);
+    await run(r, 30_000);
+    expect(r.registers()).toMatchObject({ ems: 2, forced: FORCED_COMMAND_CODE.charge, power: 2000 });
+    const during = r.controller.status();
+    expect(during.mode).toBe('override');
+    expect(during.demandResponse!.reason).toMatch(/^manual override in force/);
+    await run(r, 3 * MINUTE);
+    expect(r.controller.status().mode).toBe('demand_response');
+    expect(r.registers()).toMatchObject({ ems: 2, forced: FORCED_COMMAND_CODE.discharge });
+  }, 120_000);
+
+  it('a spent write budget postpones the loop’s writes; it catches up once the minute has passed', async () => {
+    const { r, port } = await startWithPort(QUIET);
+    const baseline = r.sim.state.loadPowerW;
+    startEvent(r, port, baseline - 800);
+    await run(r, 2 * MINUTE);
+    // Another caller (the panel, HA, a script) spends the whole budget, then the load changes.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => {
+        const command = { type: 'set_charge_limit' as const, power_w: 1000 + 10 * i };
+        return r.guard.write('inverter', command, () => r.adapter.execute(command));
+      }),
+    );
+    expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
+    port.current = { ...port.current, importSetpointW: baseline - 1600 } as DemandResponseDirective;
+    await run(r, 30_000);
+    expect(r.controller.status().lastError?.message).toMatch(/^write postponed: write rate limit/);
+    const samples = await run(r, 2 * MINUTE);
+    const last = samples[samples.length - 1]!;
+    expect(Math.abs(last.grid - (baseline - 1600))).toBeLessThanOrEqual(160);
+  }, 120_000);
+
+  it('stop (SIGTERM) in the middle of an event hands the battery back and leaves no timer running', async () => {
+    const { r, port } = await startWithPort(QUIET);
+    startEvent(r, port, r.sim.state.loadPowerW - 1200);
+    await run(r, MINUTE);
+    expect(r.controller.status().mode).toBe('demand_response');
+    const pending = r.clock.pendingTimers;
+    await r.controller.stop();
+    expect(r.registers()).toMatchObject({ ems: 0, forced: FORCED_COMMAND_CODE.stop });
+    // The ticker, the re-plan timer and the loop's own timer are all gone.
+    expect(r.clock.pendingTimers).toBeLessThan(pending);
+    const writes = r.sim.writeCount;
+    await r.clock.advance(5 * MINUTE);
+    expect(r.sim.writeCount).toBe(writes);
+  }, 120_000);
+});
+
 describe('after the event', () => {
   it('ramps the import back up at no more than rampWPerMin (no rebound spike) before the plan, which wants to charge, takes over', async () => {
     rig = await startControlRig(scheduler, {

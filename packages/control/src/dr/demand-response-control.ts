@@ -292,7 +292,10 @@ export class DemandResponseControl {
 
   /** Steps the PI on a control period (or the first cycle of an event); otherwise keeps its state. */
   private stepLoop(ctx: DemandResponseContext, setpointW: number, force: boolean): { stale: boolean } {
-    const prev = this.pi!;
+    // What is in force on the device, not what the loop last asked for: a write the guard postponed
+    // (write budget) or refused must be asked for again, not assumed done.
+    const inForce = ctx.applied?.kind === 'discharge' ? ctx.applied.powerW : 0;
+    const prev = { ...this.pi!, writtenW: inForce };
     if (!ctx.piTick && !force) {
       const age = ctx.measurement === undefined ? Infinity : ctx.now - ctx.measurement.atMs;
       return { stale: prev.condition === 'stale' || age > 3 * this.piOptions.periodMs };
