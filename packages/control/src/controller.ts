@@ -233,6 +233,12 @@ export class Controller {
     this.piTimer?.cancel();
     this.ticker = this.debounce = this.overrideTimer = this.replanTimer = this.piTimer = null;
     await this.queue;
+    // Relays switched off for an event go back on with the battery (a restart finds any refused).
+    if ((options.handBack ?? true) && this.dr?.curtailment?.pending) {
+      await this.dr.curtailment
+        .restore()
+        .catch((err: unknown) => this.noteError(err, 'switching relays back on failed'));
+    }
     if ((options.handBack ?? true) && this.applied && this.applied.target.kind !== 'self_consumption') {
       const caps = this.capabilitiesOrNull();
       if (caps) {

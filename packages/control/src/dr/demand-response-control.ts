@@ -273,7 +273,10 @@ export class DemandResponseControl {
     // The battery is no longer needed to hold the ceiling: the plan, a charge limited by what is left.
     const plannedTarget = planned.target;
     if (plannedTarget?.kind === 'charge' && pi.measuredW !== null) {
-      const room = roundPowerW(Math.max(0, ceiling - pi.measuredW));
+      // What the site would import with the battery still (grid = load − PV − battery), so a charge
+      // in force is not counted twice.
+      const unassisted = pi.measuredW + (ctx.batteryPowerW ?? 0);
+      const room = roundPowerW(Math.max(0, ceiling - unassisted));
       if (room < plannedTarget.powerW) {
         this.reason = `after event ${d.eventId}: charging held to ${w(room)} by the ramp (import ≤ ${w(ceiling)})`;
         return {
@@ -289,7 +292,10 @@ export class DemandResponseControl {
 
   /** Steps the PI on a control period (or the first cycle of an event); otherwise keeps its state. */
   private stepLoop(ctx: DemandResponseContext, setpointW: number, force: boolean): { stale: boolean } {
-    const prev = this.pi!;
+    // What is in force on the device, not what the loop last asked for: a write the guard postponed
+    // (write budget) or refused must be asked for again, not assumed done.
+    const inForce = ctx.applied?.kind === 'discharge' ? ctx.applied.powerW : 0;
+    const prev = { ...this.pi!, writtenW: inForce };
     if (!ctx.piTick && !force) {
       const age = ctx.measurement === undefined ? Infinity : ctx.now - ctx.measurement.atMs;
       return { stale: prev.condition === 'stale' || age > 3 * this.piOptions.periodMs };
@@ -328,11 +334,14 @@ export class DemandResponseControl {
     const delivering = on ? Math.max(0, ctx.batteryPowerW ?? 0) : 0;
     const need = Math.max(0, delivering + (base.errorW ?? 0));
     const switchOn = ctx.maxDischargeW > 0 && quantiseDischarge(need, on, q);
-    return { ...base, integralW: delivering, outputW: need, writtenW: switchOn ? ctx.maxDischargeW : 0 };
+    // While on, the power written stays what it was: for a relay it is no setpoint, and a new
+    // number every period would only spend the write budget.
+    const onPowerW = on && ctx.applied?.kind === 'discharge' ? ctx.applied.powerW : roundPowerW(ctx.maxDischargeW);
+    return { ...base, integralW: delivering, outputW: need, writtenW: switchOn ? onPowerW : 0 };
   }
 
   private targetFor(pi: GridPiState, ctx: DemandResponseContext): ControlTarget {
-    const power = roundPowerW(Math.min(pi.writtenW, ctx.maxDischargeW));
+    const power = this.o.switchedDischarge ? pi.writtenW : roundPowerW(Math.min(pi.writtenW, ctx.maxDischargeW));
     return power > 0 ? { kind: 'discharge', powerW: power } : { kind: 'hold' };
   }
 

@@ -110,11 +110,20 @@ export function stepGridPi(
 ): GridPiStep {
   const max = Math.max(0, input.maxOutputW);
   const base = { ...prev, setpointW: input.setpointW };
+  const m = input.measurement;
   if (input.atFloor) {
-    const state: GridPiState = { ...base, integralW: 0, outputW: 0, condition: 'at_floor' };
+    // The measurement is still recorded: curtailment at the floor looks at the error.
+    const seen = m !== undefined && input.nowMs - m.atMs <= 3 * options.periodMs;
+    const state: GridPiState = {
+      ...base,
+      ...(seen ? { measuredW: m.w, errorW: m.w - input.setpointW, measuredAtMs: m.atMs } : {}),
+      integralW: 0,
+      outputW: 0,
+      writtenW: 0,
+      condition: 'at_floor',
+    };
     return { state, write: prev.writtenW !== 0 };
   }
-  const m = input.measurement;
   const age = m === undefined ? Infinity : input.nowMs - m.atMs;
   if (m === undefined || age > 3 * options.periodMs) {
     // The meter stopped: the caller hands the battery back to the plan (and says so).
