@@ -2,7 +2,7 @@ import type { Position } from '@sps/core';
 import type { UserSafetyLimits } from '@sps/control';
 import { z } from 'zod';
 import type { DriverLookup } from './driver-types.js';
-import type { TariffConfig } from '@sps/tariffs';
+import { TariffConfigError, type TariffConfig } from '@sps/tariffs';
 import {
   ForecastOptionError,
   forecastOptionsSchema,
@@ -12,6 +12,7 @@ import {
 import { localTimeZone, TariffOptionError, tariffOptionsSchema, toTariffConfig } from './pricing/tariff-options.js';
 import { MemberReferenceError, resolveMemberReferences } from './device-members.js';
 import { DrOptionError, drOptionsSchema, toDrSettings, type DrSettings } from './dr/dr-options.js';
+import { dailyCycleTariff } from './dr/daily-cycle.js';
 import { optimizerOptionsSchema, toOptimizerSettings, type OptimizerSettings } from './optimizer/optimizer-options.js';
 import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
 
@@ -158,7 +159,10 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
   });
 
   const { safety, store } = options;
-  const pricing = parsePricing(options, devices);
+  // Demand response without a tariff: the seed's daily cycle as a stand-in tariff (DOCS.md), so the
+  // optimiser (and with it the event's upcoming charge and the ramp) runs.
+  const drOn = Object.values(options.aggregator).some((v) => v !== undefined);
+  const pricing = parsePricing(options, devices, drOn);
   const optimizer = toOptimizerSettings(options.optimizer, deviceSlug);
   if (optimizer.batteryDevice !== undefined && !devices.some((d) => d.id === optimizer.batteryDevice)) {
     throw new OptionsError(
@@ -190,6 +194,7 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
 function parsePricing(
   options: z.output<typeof addonOptionsSchema>,
   devices: readonly DeviceConfig[],
+  drOn: boolean,
 ): { tariff?: TariffConfig; forecast: ForecastSettings } {
   let tariff: TariffConfig | undefined;
   try {
@@ -197,6 +202,14 @@ function parsePricing(
   } catch (err) {
     if (err instanceof TariffOptionError) throw new OptionsError(`tariff.${err.message}`);
     throw err;
+  }
+  if (tariff === undefined && drOn) {
+    try {
+      tariff = dailyCycleTariff(options.forecast.time_zone ?? localTimeZone());
+    } catch (err) {
+      if (err instanceof TariffConfigError) throw new OptionsError(`forecast.time_zone: ${err.message}`);
+      throw err;
+    }
   }
   try {
     const forecast = toForecastSettings(options.forecast, deviceSlug, tariff !== undefined);

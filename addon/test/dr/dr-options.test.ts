@@ -85,7 +85,10 @@ describe('the aggregator option', () => {
     [{ broker_url: 'mqtt://x', ca: '/nonexistent/ca.pem' }, 'aggregator.ca: cannot read /nonexistent/ca.pem (ENOENT)'],
     [{ broker_url: 'mqtt://x', cert: '/x.pem' }, 'aggregator.key: cert and key go together'],
     [{ username: 'u' }, 'aggregator.username: needs broker_url'],
-    [{ broker_url: 'mqtt://x', uplink_url: 'http://agg.example.org/in' }, 'aggregator.uplink_url: plain http:// only to loopback or the LAN'],
+    [
+      { broker_url: 'mqtt://x', uplink_url: 'http://agg.example.org/in' },
+      'aggregator.uplink_url: plain http:// only to loopback or the LAN',
+    ],
     [{ broker_url: 'mqtt://x', goal_kw: 1, goal_pct: 10 }, 'aggregator.goal_pct: give goal_kw or goal_pct'],
     [{ broker_url: 'mqtt://x', sharing: 'all' }, 'aggregator.sharing: expected one of none|events|aggregate|full'],
     [{ sharing: 'events' }, 'aggregator.sharing: "events" needs uplink_url'],
@@ -97,6 +100,22 @@ describe('the aggregator option', () => {
     [{ broker_url: 'mqtt://x', colour: 'red' }, 'aggregator.colour: unknown field'],
   ])('rejects %j naming the field', (aggregator, message) => {
     expect(parseError({ aggregator })).toContain(message);
+  });
+
+  it('gives the optimiser the daily cycle as a stand-in tariff when DR is on without a tariff', () => {
+    const config = parseOptions(
+      { forecast: { time_zone: 'America/New_York' }, aggregator: { network: 'n' } },
+      builtInDrivers,
+    );
+    expect(config.tariff).toMatchObject({ provider: 'tou', currency: 'XXX', timeZone: 'America/New_York' });
+    // The load forecast defaults to the store, as with any tariff.
+    expect(config.forecast.load.source).toBe('store');
+    const own = parseOptions(
+      { tariff: { provider: 'flat', currency: 'USD', import_rate: 0.3 }, aggregator: { network: 'n' } },
+      builtInDrivers,
+    );
+    expect(own.tariff).toMatchObject({ provider: 'flat', currency: 'USD' });
+    expect(parseOptions({}, builtInDrivers).tariff).toBeUndefined();
   });
 
   it('says a file that is not PEM is not PEM', () => {
