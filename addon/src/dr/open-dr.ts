@@ -139,9 +139,16 @@ export function openDrRuntime(o: OpenDrOptions): DrRuntime {
           if (!event.optedOut) baselines.begin(event);
           break;
         case 'cancelled':
-        case 'opted_out':
+        case 'opted_out': {
+          // Cut short: what was measured until now is the event's result (nothing, before it started).
+          const measured = tracker.current(change.atMs);
           tracker.endEvent(event.id, change.atMs);
+          if (measured && measured.eventId === event.id && change.atMs > event.startMs) {
+            const perf = tracker.current(change.atMs);
+            if (perf) sharing.notePerformance(perf);
+          }
           break;
+        }
         case 'ended': {
           const perf = tracker.current(change.atMs);
           if (perf && perf.eventId === event.id) sharing.notePerformance(perf);
