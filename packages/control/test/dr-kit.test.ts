@@ -284,6 +284,19 @@ describe('what wins over an event', () => {
     expect(Math.abs(last.grid - (baseline - 1600))).toBeLessThanOrEqual(160);
   }, 120_000);
 
+  it('a calendar that throws is no event: the plan goes on and the error is shown', async () => {
+    const { r, port } = await startWithPort(QUIET);
+    port.directive = (): DemandResponseDirective => {
+      throw new Error('calendar store closed');
+    };
+    r.controller.demandResponseChanged();
+    await run(r, MINUTE);
+    const status = r.controller.status();
+    expect(status.mode).toBe('optimising');
+    expect(status.demandResponse!.mode).toBe('normal');
+    expect(status.lastError?.message).toBe('demand-response directive failed: calendar store closed');
+  }, 60_000);
+
   it('stop (SIGTERM) in the middle of an event hands the battery back and leaves no timer running', async () => {
     const { r, port } = await startWithPort(QUIET);
     startEvent(r, port, r.sim.state.loadPowerW - 1200);

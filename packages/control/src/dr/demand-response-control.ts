@@ -194,7 +194,10 @@ export class DemandResponseControl {
       targetSocPct: d.mode === 'upcoming' ? d.targetSocPct : null,
       targetShortfallKwh: d.mode === 'upcoming' ? this.shortfallKwh : null,
       pi: d.mode === 'ongoing' || d.mode === 'post_event' ? this.pi : null,
-      reason: this.reason,
+      reason:
+        d.mode === 'upcoming' && this.shortfallKwh !== null && this.shortfallKwh > 0
+          ? `${this.reason}; it cannot: ${this.shortfallKwh.toFixed(2)} kWh short`
+          : this.reason,
       curtailment: this.o.curtailment ? this.o.curtailment.status() : null,
     };
   }
@@ -209,6 +212,11 @@ export class DemandResponseControl {
     d: Extract<DemandResponseDirective, { mode: 'ongoing' }>,
   ): DemandResponseDecision {
     this.ramp = null;
+    if (!Number.isFinite(d.importSetpointW)) {
+      // The port validates its events; should one still slip through, the plan is the safe thing.
+      this.reason = `event ${d.eventId}: no valid import setpoint, following the plan`;
+      return { kind: 'plan', reason: this.reason };
+    }
     const fresh = this.piEvent !== d.eventId || this.pi === null;
     if (fresh) {
       // The event starts from the discharge in force (a plan's EXPORT), so the first period is no jump.
@@ -249,6 +257,10 @@ export class DemandResponseControl {
     d: Extract<DemandResponseDirective, { mode: 'post_event' }>,
     planned: PlannedTarget,
   ): DemandResponseDecision {
+    if (!Number.isFinite(d.rampWPerMin) || d.rampWPerMin <= 0) {
+      this.reason = `after event ${d.eventId}: no valid ramp, back on the plan`;
+      return { kind: 'plan', reason: this.reason };
+    }
     if (!this.ramp || this.ramp.eventId !== d.eventId) {
       const importW = ctx.measurement?.w ?? this.pi?.measuredW ?? 0;
       this.ramp = { eventId: d.eventId, atMs: ctx.now, importW };
