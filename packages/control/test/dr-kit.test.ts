@@ -483,5 +483,13 @@ describe('upcoming', () => {
       .map((iv) => iv.reason);
     expect(reasons.length).toBeGreaterThan(0);
     for (const why of reasons) expect(why).toMatch(/^charging for DR event dlrp-7: 9\.12 kWh stored by 12:00/);
+    expect(s.demandResponse!.reason).toBe(
+      'event dlrp-7 at 2026-01-15T12:10:00.000Z: the plan charges to 95 % by its start',
+    );
+    // Without a plan in force nothing charges for the event, and the status says so.
+    await r.controller.setGoal('self_consumption');
+    expect(r.controller.status().demandResponse!.reason).toMatch(
+      /^event dlrp-7 at .*: no plan is being followed \(goal: self-consumption\), so nothing charges for it$/,
+    );
   }, 60_000);
 });

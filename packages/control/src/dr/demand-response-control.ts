@@ -60,6 +60,8 @@ export interface DemandResponseContext {
 export interface PlannedTarget {
   readonly target: ControlTarget | null;
   readonly reason: string;
+  /** false when no plan is being followed (fallback, goal self-consumption): nothing charges for an event. */
+  readonly following?: boolean;
 }
 
 export type DemandResponseDecision =
@@ -153,10 +155,13 @@ export class DemandResponseControl {
       this.pi = null;
       this.piEvent = null;
       if (d.mode === 'normal') this.ramp = null;
+      const at = d.mode === 'upcoming' ? `event ${d.eventId} at ${new Date(d.eventStartMs).toISOString()}` : '';
       this.reason =
         d.mode === 'normal'
           ? 'no event'
-          : `event ${d.eventId} at ${new Date(d.eventStartMs).toISOString()}: the plan charges to ${d.targetSocPct} % by its start`;
+          : planned.following === false
+            ? `${at}: no plan is being followed (${planned.reason}), so nothing charges for it`
+            : `${at}: the plan charges to ${d.targetSocPct} % by its start`;
       return { kind: 'plan' };
     }
     if (d.mode === 'ongoing') return this.ongoing(ctx, d);
