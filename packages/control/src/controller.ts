@@ -563,7 +563,11 @@ export class Controller {
       dr.suspend(ctx.directive, planned.mode === 'override' ? 'a manual override wins' : planned.reason);
       return planned;
     }
-    const out = dr.decide(ctx, { target: planned.target, reason: planned.reason });
+    const out = dr.decide(ctx, {
+      target: planned.target,
+      reason: planned.reason,
+      following: planned.mode === 'optimising',
+    });
     if (out.kind === 'plan') {
       return out.reason ? { ...planned, reason: `${out.reason}: ${planned.reason}` } : planned;
     }

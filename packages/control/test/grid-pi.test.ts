@@ -271,3 +271,30 @@ describe('after the event: the ramp caps a planned charge', () => {
     expect(dr.status()).toMatchObject({ mode: 'post_event', eventId: 'e1' });
   });
 });
+
+describe('bad directives never reach the battery', () => {
+  test('a non-finite setpoint or ramp: the plan, with the reason', () => {
+    const dr = new DemandResponseControl();
+    const base = {
+      now: PERIOD,
+      piTick: true,
+      measurement: { w: 1000, atMs: PERIOD - 100 },
+      socPct: 50,
+      reservePct: 10,
+      maxDischargeW: 5000,
+      batteryPowerW: 0,
+      applied: undefined,
+      appliedAtMs: undefined,
+    };
+    const planned = { target: { kind: 'self_consumption' as const }, reason: 'plan' };
+    expect(
+      dr.decide(
+        { ...base, directive: { mode: 'ongoing', eventId: 'x', eventEndMs: 1, importSetpointW: NaN } },
+        planned,
+      ),
+    ).toEqual({ kind: 'plan', reason: 'event x: no valid import setpoint, following the plan' });
+    expect(
+      dr.decide({ ...base, directive: { mode: 'post_event', eventId: 'x', untilMs: 1, rampWPerMin: -5 } }, planned),
+    ).toEqual({ kind: 'plan', reason: 'after event x: no valid ramp, back on the plan' });
+  });
+});

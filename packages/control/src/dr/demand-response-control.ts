@@ -60,6 +60,8 @@ export interface DemandResponseContext {
 export interface PlannedTarget {
   readonly target: ControlTarget | null;
   readonly reason: string;
+  /** false when no plan is being followed (fallback, goal self-consumption): nothing charges for an event. */
+  readonly following?: boolean;
 }
 
 export type DemandResponseDecision =
@@ -153,10 +155,13 @@ export class DemandResponseControl {
       this.pi = null;
       this.piEvent = null;
       if (d.mode === 'normal') this.ramp = null;
+      const at = d.mode === 'upcoming' ? `event ${d.eventId} at ${new Date(d.eventStartMs).toISOString()}` : '';
       this.reason =
         d.mode === 'normal'
           ? 'no event'
-          : `event ${d.eventId} at ${new Date(d.eventStartMs).toISOString()}: the plan charges to ${d.targetSocPct} % by its start`;
+          : planned.following === false
+            ? `${at}: no plan is being followed (${planned.reason}), so nothing charges for it`
+            : `${at}: the plan charges to ${d.targetSocPct} % by its start`;
       return { kind: 'plan' };
     }
     if (d.mode === 'ongoing') return this.ongoing(ctx, d);
@@ -194,7 +199,10 @@ export class DemandResponseControl {
       targetSocPct: d.mode === 'upcoming' ? d.targetSocPct : null,
       targetShortfallKwh: d.mode === 'upcoming' ? this.shortfallKwh : null,
       pi: d.mode === 'ongoing' || d.mode === 'post_event' ? this.pi : null,
-      reason: this.reason,
+      reason:
+        d.mode === 'upcoming' && this.shortfallKwh !== null && this.shortfallKwh > 0
+          ? `${this.reason}; it cannot: ${this.shortfallKwh.toFixed(2)} kWh short`
+          : this.reason,
       curtailment: this.o.curtailment ? this.o.curtailment.status() : null,
     };
   }
@@ -209,6 +217,11 @@ export class DemandResponseControl {
     d: Extract<DemandResponseDirective, { mode: 'ongoing' }>,
   ): DemandResponseDecision {
     this.ramp = null;
+    if (!Number.isFinite(d.importSetpointW)) {
+      // The port validates its events; should one still slip through, the plan is the safe thing.
+      this.reason = `event ${d.eventId}: no valid import setpoint, following the plan`;
+      return { kind: 'plan', reason: this.reason };
+    }
     const fresh = this.piEvent !== d.eventId || this.pi === null;
     if (fresh) {
       // The event starts from the discharge in force (a plan's EXPORT), so the first period is no jump.
@@ -249,6 +262,10 @@ export class DemandResponseControl {
     d: Extract<DemandResponseDirective, { mode: 'post_event' }>,
     planned: PlannedTarget,
   ): DemandResponseDecision {
+    if (!Number.isFinite(d.rampWPerMin) || d.rampWPerMin <= 0) {
+      this.reason = `after event ${d.eventId}: no valid ramp, back on the plan`;
+      return { kind: 'plan', reason: this.reason };
+    }
     if (!this.ramp || this.ramp.eventId !== d.eventId) {
       const importW = ctx.measurement?.w ?? this.pi?.measuredW ?? 0;
       this.ramp = { eventId: d.eventId, atMs: ctx.now, importW };
