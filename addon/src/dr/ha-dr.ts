@@ -97,7 +97,13 @@ function drEntities(): BridgeEntity[] {
       deviceClass: 'connectivity',
       icon: 'mdi:lan-connect',
     },
-    { key: KEYS.sharing, platform: 'select', name: 'Sharing level', options: SHARING_LEVELS, icon: 'mdi:share-variant' },
+    {
+      key: KEYS.sharing,
+      platform: 'select',
+      name: 'Sharing level',
+      options: SHARING_LEVELS,
+      icon: 'mdi:share-variant',
+    },
     { key: KEYS.optOut, platform: 'switch', name: 'Opt out of DR event', icon: 'mdi:calendar-remove' },
   ];
 }
