@@ -261,7 +261,7 @@ export class AddonRuntime {
       await http.listen({ host, port });
     } catch (err) {
       await http.close().catch(() => undefined);
-      await dr?.stop().catch(() => undefined);
+      if (dr) await withinBudget(dr.stop(), DR_STOP_BUDGET_MS).catch(() => undefined);
       await archive.close();
       throw err;
     }
