@@ -11,6 +11,8 @@ export interface DrPerformanceSource {
   performance(event: DrEvent): DrEventPerformance | null;
   /** Every event's avoided energy, persisted (a `total_increasing` sensor). */
   totalAvoidedKwh(): number;
+  /** The event's baseline by hour before it has measured anything (the upcoming display). */
+  baselineHours?(event: DrEvent): readonly { readonly hourStartMs: number; readonly baselineKw: number }[];
   /** The event's goal fixed with its baseline (a share goal resolved on the baseline's average). */
   eventGoalKw?(event: DrEvent): number | null;
 }

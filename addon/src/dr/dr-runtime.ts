@@ -298,12 +298,19 @@ export class DrRuntime implements DemandResponsePort {
       total_avoided_kwh: round3(this.o.performance?.totalAvoidedKwh() ?? 0),
       monthly_value: performance?.monthlyValue ?? null,
       baseline_method: performance?.baselineMethod ?? null,
-      hours: (performance?.hours ?? []).map((h) => ({
-        start: iso(h.hourStartMs),
-        baseline_kw: round3(h.baselineKw),
-        actual_kw: h.actualKw === null ? null : round3(h.actualKw),
-        avoided_kwh: h.avoidedKwh === null ? null : round3(h.avoidedKwh),
-      })),
+      hours: performance
+        ? performance.hours.map((h) => ({
+            start: iso(h.hourStartMs),
+            baseline_kw: round3(h.baselineKw),
+            actual_kw: h.actualKw === null ? null : round3(h.actualKw),
+            avoided_kwh: h.avoidedKwh === null ? null : round3(h.avoidedKwh),
+          }))
+        : this.plannedHours(event).map((h) => ({
+            start: iso(h.hourStartMs),
+            baseline_kw: round3(h.baselineKw),
+            actual_kw: null,
+            avoided_kwh: null,
+          })),
       pi: this.o.controllerDr?.() ?? null,
       outbox_detail: outbox
         ? {
@@ -336,6 +343,17 @@ export class DrRuntime implements DemandResponsePort {
     } catch (err) {
       this.log.warn({ err }, 'baseline unavailable');
       return null;
+    }
+  }
+
+  /** Before an event has measured anything: its baseline hours, for the panel's chart. */
+  private plannedHours(event: DrEvent | null): readonly { hourStartMs: number; baselineKw: number }[] {
+    if (!event) return [];
+    try {
+      return this.o.performance?.baselineHours?.(event) ?? [];
+    } catch (err) {
+      this.log.warn({ err }, 'baseline hours unavailable');
+      return [];
     }
   }
 

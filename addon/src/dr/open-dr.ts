@@ -113,6 +113,7 @@ export function openDrRuntime(o: OpenDrOptions): DrRuntime {
       },
       totalAvoidedKwh: () => tracker.totalAvoidedKwh(),
       eventGoalKw: (event) => baselines.goalKw(event),
+      baselineHours: (event) => baselines.hours(event),
     };
     const sharingSource: DrSharingSource = {
       level: () => sharing.level(),
@@ -265,6 +266,15 @@ class EventBaselines {
     if (index < 0) index = atMs < event.startMs ? 0 : cbl.hourlyKw.length - 1;
     const kw = cbl.hourlyKw[index];
     return kw === undefined ? null : kw * 1000;
+  }
+
+  hours(event: DrEvent): { hourStartMs: number; baselineKw: number }[] {
+    const cbl = this.prepare(event);
+    if (!cbl || cbl.reason !== null) return [];
+    return cbl.hourStartMs.flatMap((hourStartMs, i) => {
+      const kw = cbl.hourlyKw[i];
+      return kw === undefined ? [] : [{ hourStartMs, baselineKw: kw }];
+    });
   }
 
   goalKw(event: DrEvent): number | null {

@@ -36,6 +36,7 @@ function setup(overrides: Partial<DrSettings> = {}, sunny = false) {
       baselineW: () => 3000,
       performance: () => null,
       totalAvoidedKwh: () => 1.25,
+      baselineHours: (event) => [{ hourStartMs: event.startMs, baselineKw: 3 }],
     },
     solarForecast: () => [{ start: 0, end: Number.MAX_SAFE_INTEGER, kw: sunny ? 2 : 0 }],
     onDirectiveChanged: () => replans.push(clock.now()),
@@ -130,6 +131,8 @@ describe('DrRuntime', () => {
       outbox: { pending: 0, dropped: 0 },
       broker: { connected: true },
       grid_meter: 'battery',
+      // Before the event: its baseline hours, nothing measured yet.
+      hours: [{ start: '2026-12-04T17:00:00-05:00', baseline_kw: 3, actual_kw: null, avoided_kwh: null }],
     });
   });
 });
