@@ -64,7 +64,7 @@
     return 'No event scheduled.';
   }
 
-  function drawHours(hours) {
+  function drawHours(hours, goalKw) {
     const svg = hoursFigure.querySelector('svg');
     svg.replaceChildren();
     if (!hours || hours.length === 0) {
@@ -73,38 +73,49 @@
     }
     hoursFigure.hidden = false;
     const width = 600;
-    const height = 140;
-    const pad = { l: 8, r: 8, t: 10, b: 20 };
+    const height = 150;
+    const pad = { l: 8, r: 8, t: 16, b: 20 };
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
     const max = Math.max(0.1, ...hours.flatMap((h) => [h.baseline_kw, h.actual_kw || 0]));
-    const slot = (width - pad.l - pad.r) / hours.length;
+    // One slot per event hour, at most 120 px wide, centred: a one-hour event is not one huge bar.
+    const slot = Math.min(120, (width - pad.l - pad.r) / hours.length);
+    const x0 = (width - slot * hours.length) / 2;
     const y = (v) => height - pad.b - (v / max) * (height - pad.t - pad.b);
-    const el = (name, attrs) => {
+    const el = (name, attrs, text) => {
       const node = document.createElementNS(SVG, name);
       for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      if (text !== undefined) node.textContent = text;
       return node;
     };
+    svg.append(el('line', { class: 'axis-line', x1: pad.l, x2: width - pad.r, y1: y(0), y2: y(0) }));
     hours.forEach((h, i) => {
-      const x = pad.l + i * slot;
-      const bw = Math.max(2, slot * 0.38);
+      const x = x0 + i * slot;
+      const bw = slot * 0.38;
+      const bx = x + slot * 0.1;
       svg.append(
-        el('rect', {
-          class: 'bar-baseline',
-          x: x + slot * 0.1,
-          y: y(h.baseline_kw),
-          width: bw,
-          height: y(0) - y(h.baseline_kw),
-        }),
+        el('rect', { class: 'bar-baseline', x: bx, y: y(h.baseline_kw), width: bw, height: y(0) - y(h.baseline_kw) }),
       );
+      svg.append(
+        el(
+          'text',
+          { class: 'axis', x: bx + bw / 2, y: y(h.baseline_kw) - 3, 'text-anchor': 'middle' },
+          h.baseline_kw.toFixed(2),
+        ),
+      );
+      if (typeof goalKw === 'number' && goalKw > 0) {
+        // What the event holds the import to: baseline − goal.
+        const target = Math.max(0, h.baseline_kw - goalKw);
+        svg.append(el('line', { class: 'goal-line', x1: bx, x2: bx + 2 * bw, y1: y(target), y2: y(target) }));
+      }
       if (typeof h.actual_kw === 'number') {
         const a = Math.max(0, h.actual_kw);
         svg.append(
-          el('rect', { class: 'bar-actual', x: x + slot * 0.1 + bw, y: y(a), width: bw, height: y(0) - y(a) }),
+          el('rect', { class: 'bar-actual', x: bx + bw, y: y(a), width: bw, height: Math.max(1, y(0) - y(a)) }),
         );
+        svg.append(el('text', { class: 'axis', x: bx + bw * 1.5, y: y(a) - 3, 'text-anchor': 'middle' }, a.toFixed(2)));
       }
-      const label = el('text', { class: 'axis', x: x + slot / 2, y: height - 6, 'text-anchor': 'middle' });
-      label.textContent = new Date(h.start).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-      svg.append(label);
+      const label = new Date(h.start).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+      svg.append(el('text', { class: 'axis', x: x + slot / 2, y: height - 6, 'text-anchor': 'middle' }, label));
     });
   }
 
@@ -117,7 +128,7 @@
       eventEl.textContent = 'Demand response is off: fill in the aggregator section of the options to take part.';
       countdownEl.textContent = '';
       tilesEl.replaceChildren();
-      drawHours([]);
+      drawHours([], null);
       linkEl.textContent = '';
       return;
     }
@@ -158,7 +169,7 @@
       ),
       ...(ctl ? [tile('Controller', ctlValue, ctl.reason || '')] : []),
     );
-    drawHours(s.hours);
+    drawHours(s.hours, (s.event || s.next || {}).goal_kw);
     linkEl.textContent = s.signals && s.signals.rejected ? `${s.signals.rejected} malformed messages rejected` : '';
   }
 
