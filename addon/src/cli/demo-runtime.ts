@@ -45,6 +45,8 @@ export interface DemoOptions {
    * the aggregator section pointed at it, and one event published a few minutes ahead.
    */
   readonly demandResponse?: boolean;
+  /** The Mosquitto binary (default Debian's, then PATH); tests name a missing one. */
+  readonly mosquittoBinary?: string;
 }
 
 /** The demo's DR event: it starts this long after the demo, and lasts this long. */
@@ -97,7 +99,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   let drNote = 'demand response off in this demo';
   if (options.demandResponse) {
     try {
-      broker = await startMosquitto();
+      broker = await startMosquitto(options.mosquittoBinary === undefined ? {} : { binary: options.mosquittoBinary });
     } catch (err) {
       if (!(err instanceof MosquittoMissingError)) {
         await kit.stop();
