@@ -159,7 +159,8 @@ export class DrRuntime implements DemandResponsePort {
         this.events.emit('updated', undefined);
       }),
       signals.on('connection', (connection) => {
-        this.log.info({ connected: connection.connected, error: connection.lastError }, 'aggregator broker');
+        // DrSignals logs the link's changes; the views only need refreshing.
+        this.log.debug({ connected: connection.connected }, 'aggregator broker: refreshing the views');
         this.events.emit('updated', undefined);
       }),
     );
