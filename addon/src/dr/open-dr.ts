@@ -130,7 +130,12 @@ export function openDrRuntime(o: OpenDrOptions): DrRuntime {
       if (typeof w === 'number' && Number.isFinite(w)) tracker.recordGrid(readings.timestamp, w);
     });
     const onChange = (change: DrChange): void => {
-      sharing.noteChange(change);
+      try {
+        sharing.noteChange(change);
+      } catch (err) {
+        // Sharing must never stop the event's own handling (the baseline, the measurement).
+        log.error({ err }, 'sharing: the change could not be noted');
+      }
       const event = change.event;
       switch (change.kind) {
         case 'received':
