@@ -2,15 +2,17 @@ import type { Position } from '@sps/core';
 import type { UserSafetyLimits } from '@sps/control';
 import { z } from 'zod';
 import type { DriverLookup } from './driver-types.js';
-import type { TariffConfig } from '@sps/tariffs';
+import { TariffConfigError, type TariffConfig } from '@sps/tariffs';
 import {
   ForecastOptionError,
   forecastOptionsSchema,
   toForecastSettings,
   type ForecastSettings,
 } from './pricing/forecast-options.js';
-import { TariffOptionError, tariffOptionsSchema, toTariffConfig } from './pricing/tariff-options.js';
+import { localTimeZone, TariffOptionError, tariffOptionsSchema, toTariffConfig } from './pricing/tariff-options.js';
 import { MemberReferenceError, resolveMemberReferences } from './device-members.js';
+import { DrOptionError, drOptionsSchema, toDrSettings, type DrSettings } from './dr/dr-options.js';
+import { dailyCycleTariff } from './dr/daily-cycle.js';
 import { optimizerOptionsSchema, toOptimizerSettings, type OptimizerSettings } from './optimizer/optimizer-options.js';
 import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
 
@@ -56,6 +58,7 @@ export const addonOptionsSchema = z.strictObject(
     tariff: tariffOptionsSchema.default({}),
     forecast: forecastOptionsSchema.default({}),
     optimizer: optimizerOptionsSchema.default({}),
+    aggregator: drOptionsSchema.default({}),
   },
   { error: expecting('expected a mapping of options') },
 );
@@ -88,6 +91,8 @@ export interface AddonConfig {
   readonly forecast: ForecastSettings;
   /** The battery plan (runs only with a tariff). */
   readonly optimizer: OptimizerSettings;
+  /** Demand response with an aggregator; absent (the section empty): off, nothing connects. */
+  readonly aggregator?: DrSettings;
 }
 
 /** Options that fail validation; `message` is `field: what is wrong`. */
@@ -154,16 +159,21 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
   });
 
   const { safety, store } = options;
-  const pricing = parsePricing(options, devices);
+  // Demand response without a tariff: the seed's daily cycle as a stand-in tariff (DOCS.md), so the
+  // optimiser (and with it the event's upcoming charge and the ramp) runs.
+  const drOn = Object.values(options.aggregator).some((v) => v !== undefined);
+  const pricing = parsePricing(options, devices, drOn);
   const optimizer = toOptimizerSettings(options.optimizer, deviceSlug);
   if (optimizer.batteryDevice !== undefined && !devices.some((d) => d.id === optimizer.batteryDevice)) {
     throw new OptionsError(
       `optimizer.battery_device: no configured device is named "${options.optimizer.battery_device}"`,
     );
   }
+  const aggregator = parseAggregator(options, pricing.forecast, devices);
   return {
     ...pricing,
     optimizer,
+    ...(aggregator === undefined ? {} : { aggregator }),
     logLevel: options.log_level,
     httpPort: options.http_port,
     devices,
@@ -184,6 +194,7 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
 function parsePricing(
   options: z.output<typeof addonOptionsSchema>,
   devices: readonly DeviceConfig[],
+  drOn: boolean,
 ): { tariff?: TariffConfig; forecast: ForecastSettings } {
   let tariff: TariffConfig | undefined;
   try {
@@ -191,6 +202,14 @@ function parsePricing(
   } catch (err) {
     if (err instanceof TariffOptionError) throw new OptionsError(`tariff.${err.message}`);
     throw err;
+  }
+  if (tariff === undefined && drOn) {
+    try {
+      tariff = dailyCycleTariff(options.forecast.time_zone ?? localTimeZone());
+    } catch (err) {
+      if (err instanceof TariffConfigError) throw new OptionsError(`forecast.time_zone: ${err.message}`);
+      throw err;
+    }
   }
   try {
     const forecast = toForecastSettings(options.forecast, deviceSlug, tariff !== undefined);
@@ -203,6 +222,24 @@ function parsePricing(
     return { ...(tariff === undefined ? {} : { tariff }), forecast };
   } catch (err) {
     if (err instanceof ForecastOptionError) throw new OptionsError(`forecast.${err.message}`);
+    throw err;
+  }
+}
+
+/** The `aggregator` section; errors name the option (`aggregator.ca: cannot read …`). */
+function parseAggregator(
+  options: z.output<typeof addonOptionsSchema>,
+  forecast: ForecastSettings,
+  devices: readonly DeviceConfig[],
+): DrSettings | undefined {
+  try {
+    return toDrSettings(options.aggregator, {
+      timeZone: forecast.load.source === 'store' ? forecast.load.timeZone : localTimeZone(),
+      deviceId: deviceSlug,
+      deviceIds: devices.map((d) => d.id),
+    });
+  } catch (err) {
+    if (err instanceof DrOptionError) throw new OptionsError(`aggregator.${err.message}`);
     throw err;
   }
 }

@@ -25,9 +25,14 @@ import { PricingRuntime } from './pricing/pricing-runtime.js';
 import { localTimeZone } from './pricing/tariff-options.js';
 import { OptimizerHaDevice } from './optimizer/ha-optimizer.js';
 import { OptimizerRuntime } from './optimizer/optimizer-runtime.js';
+import { curtailableRelays } from './dr/curtailable-relays.js';
+import type { DrRuntime } from './dr/dr-runtime.js';
+import { DrHaDevice, drOffActions } from './dr/ha-dr.js';
+import { AGGREGATOR_DB_FILE, openDrRuntime } from './dr/open-dr.js';
 import type { ReadingArchive } from './reading-archive.js';
 import {
   DEVICE_CLOSE_BUDGET_MS,
+  DR_STOP_BUDGET_MS,
   HAND_BACK_BUDGET_MS,
   HTTP_CLOSE_BUDGET_MS,
   OPTIMIZER_STOP_BUDGET_MS,
@@ -105,6 +110,8 @@ export class AddonRuntime {
     readonly bridgeInstall: BridgeInstallResult,
     readonly pricing: PricingRuntime,
     readonly optimizer: OptimizerRuntime,
+    /** Demand response; undefined when the `aggregator` section is empty (DR off). */
+    readonly dr: DrRuntime | undefined,
     readonly problems: ProblemBoard,
     /** The token writes need (outside the Supervisor, bound beyond loopback or given); undefined: none. */
     readonly writeToken: WriteToken | undefined,
@@ -180,6 +187,30 @@ export class AddonRuntime {
       deviceIds: () => config.devices.map((d) => d.id),
       ha: () => haRef.link?.client,
     });
+    // Demand response (only with an `aggregator` section): its directive is the controller's DR port,
+    // each change re-plans. The optimiser is built next; the DR runtime reaches it lazily.
+    const optimizerRef: { runtime?: OptimizerRuntime } = {};
+    const drSettings = config.aggregator;
+    const dr = drSettings
+      ? openDrOrReport(problems, logger, () =>
+          openDrRuntime({
+            settings: drSettings,
+            dataDir: options.dataDir,
+            clock,
+            logger,
+            hub,
+            archive,
+            batteryDevice: () => optimizerRef.runtime?.view().batteryDevice ?? null,
+            solarForecast: () => pricing.solar?.current().points,
+            controllerDr: () => {
+              const status = optimizerRef.runtime?.view().status?.demandResponse;
+              return status ? { ...status } : null;
+            },
+            onDirectiveChanged: () => optimizerRef.runtime?.controller?.demandResponseChanged(),
+            addonVersion: addonVersion(),
+          }),
+        )
+      : undefined;
     // The battery plan: runs with a tariff, on the configured (or first force-chargeable) battery.
     const optimizer = new OptimizerRuntime({
       settings: config.optimizer,
@@ -192,7 +223,15 @@ export class AddonRuntime {
       state: stateStore,
       timeZone: config.forecast.load.source === 'store' ? config.forecast.load.timeZone : localTimeZone(),
       handBack,
+      ...(dr && config.aggregator
+        ? {
+            demandResponse: dr,
+            curtailableRelays: curtailableRelays(config.aggregator.allowCurtailment, config.devices, manager, hub),
+            allowShifting: config.aggregator.allowShifting,
+          }
+        : {}),
     });
+    optimizerRef.runtime = optimizer;
     const host = options.supervised ? '0.0.0.0' : (options.httpHost ?? '127.0.0.1');
     const port = options.supervised ? INGRESS_PORT : (options.httpPort ?? config.httpPort);
     const { beyondLoopback, writeToken } = planHttpExposure({
@@ -204,6 +243,7 @@ export class AddonRuntime {
     const http = buildHttpServer({
       pricing,
       optimizer,
+      ...(dr === undefined ? {} : { dr }),
       manager,
       hub,
       guard,
@@ -228,6 +268,7 @@ export class AddonRuntime {
       await http.listen({ host, port });
     } catch (err) {
       await http.close().catch(() => undefined);
+      if (dr) await withinBudget(dr.stop(), DR_STOP_BUDGET_MS).catch(() => undefined);
       await archive.close();
       throw err;
     }
@@ -248,6 +289,7 @@ export class AddonRuntime {
       new PricingHaDevice(pricing, clock, panelUrl),
       panelUrl,
     );
+    const drHa = dr ? new DrHaDevice(dr, clock, optimizerHa, panelUrl) : undefined;
     const ha = options.ha
       ? new HaLink({
           target: options.ha,
@@ -262,8 +304,8 @@ export class AddonRuntime {
           configurationUrl: options.supervised ? INGRESS_PANEL_URL : url,
           bridgeInstall,
           problems,
-          extraDevices: optimizerHa,
-          extraActions: (action) => optimizerHa.handle(action),
+          extraDevices: drHa ?? optimizerHa,
+          extraActions: (action) => (drHa ? drHa.handle(action) : drOffActions(action)) ?? optimizerHa.handle(action),
           ...(options.haClient === undefined ? {} : { client: options.haClient }),
         })
       : undefined;
@@ -283,6 +325,8 @@ export class AddonRuntime {
     handBack.resume();
     overrides.resume();
     pricing.start();
+    // Before the optimiser: its first plan already sees an event in force.
+    dr?.start();
     optimizer.start();
     logger.info({ url, devices: config.devices.length, ha: ha !== undefined }, 'Smart Power Station started');
     return new AddonRuntime(
@@ -295,6 +339,7 @@ export class AddonRuntime {
       bridgeInstall,
       pricing,
       optimizer,
+      dr,
       problems,
       writeToken,
       handBack,
@@ -309,7 +354,8 @@ export class AddonRuntime {
    * Shutdown, in the order that keeps a battery safe (DOCS.md "Stopping"), idempotent:
    * 1. HTTP first: the listener closes and every open connection (in-flight requests, live
    *    streams) is dropped, so no client can start a new force or keep the event loop busy;
-   * 2. timers: timed overrides, prices, the optimiser's loop (without its own hand-back), polling;
+   * 2. timers: timed overrides, prices, the optimiser's loop (without its own hand-back), demand
+   *    response (its broker link, sharing's outbox; bounded by DR_STOP_BUDGET_MS), polling;
    * 3. every device the add-on left forced is handed back, in parallel, within the hand-back
    *    budget (what is not back in its own mode by then stays recorded for the next start);
    * 4. the HA link, the devices' connections, and last the store.
@@ -319,9 +365,16 @@ export class AddonRuntime {
       await this.closeHttp();
       this.overrides.stop();
       this.pricing.stop();
-      await withinBudget(this.optimizer.stop({ handBack: false }), OPTIMIZER_STOP_BUDGET_MS).catch((err: unknown) =>
-        this.logger.warn({ err }, 'optimiser stop failed'),
-      );
+      await Promise.all([
+        withinBudget(this.optimizer.stop({ handBack: false }), OPTIMIZER_STOP_BUDGET_MS).catch((err: unknown) =>
+          this.logger.warn({ err }, 'optimiser stop failed'),
+        ),
+        this.dr
+          ? withinBudget(this.dr.stop(), DR_STOP_BUDGET_MS).catch((err: unknown) =>
+              this.logger.warn({ err }, 'demand response stop failed'),
+            )
+          : undefined,
+      ]);
       this.manager.quiesce();
       const outcomes = await this.handBack.handBackAll(this.handBackBudgetMs);
       this.handBack.stop();
@@ -350,6 +403,28 @@ export class AddonRuntime {
     this.http.server.closeAllConnections();
     setImmediate(() => this.http.server.closeAllConnections());
     await withinBudget(closing, HTTP_CLOSE_BUDGET_MS);
+  }
+}
+
+/** Problem id when demand response is configured but cannot run (its database cannot be opened). */
+export const DR_UNAVAILABLE_PROBLEM = 'dr_unavailable';
+
+/**
+ * Demand response is one feature among many: if it cannot start (aggregator.sqlite unwritable,
+ * a damaged file), the add-on runs on without it and says so on the board (health, panel).
+ */
+function openDrOrReport(problems: ProblemBoard, logger: Logger, open: () => DrRuntime): DrRuntime | undefined {
+  try {
+    return open();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    logger.error({ err }, 'demand response cannot start; running without it');
+    problems.raise({
+      id: DR_UNAVAILABLE_PROBLEM,
+      severity: 'error',
+      message: `Demand response is off: ${AGGREGATOR_DB_FILE} cannot be opened (${reason}). Check the data folder, then restart the add-on.`,
+    });
+    return undefined;
   }
 }
 

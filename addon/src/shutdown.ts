@@ -10,6 +10,11 @@ export const SUPERVISOR_STOP_TIMEOUT_S = 20;
 export const HTTP_CLOSE_BUDGET_MS = 1000;
 /** Waiting for the optimiser's cycle in progress, at most (its writes are serialised before the hand-back's). */
 export const OPTIMIZER_STOP_BUDGET_MS = 1000;
+/**
+ * Stopping demand response (the broker link, sharing's in-flight POST and its outbox, the
+ * aggregator database), at most; in parallel with the optimiser's stop, so it adds nothing.
+ */
+export const DR_STOP_BUDGET_MS = 1000;
 /** Handing every forced device back, in parallel. What misses it is handed back at the next start. */
 export const HAND_BACK_BUDGET_MS = 10_000;
 /** Closing the device connections, at most (a hand-back request still in flight to a hung device). */

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ensureBuilt, runSps, SpsProcess } from './support/addon-process';
+import { ensureBuilt, eventually, runSps, SpsProcess } from './support/addon-process';
 
 /**
  * `sps demo` (what `pnpm start` runs) as a new user meets it: a busy port gives one line that
@@ -45,6 +45,33 @@ describe('sps demo', () => {
         expect(code).toBe(0);
         expect(Object.keys((JSON.parse(stdout) as { readings: object }).readings).length).toBeGreaterThan(0);
       }
+      demo.child.kill('SIGTERM');
+      expect((await demo.exitWithin(30_000)).code).toBe(0);
+    } finally {
+      await demo.kill();
+    }
+  }, 120_000);
+
+  it('plays the aggregator on a local Mosquitto: one event a few minutes ahead, in real time', async () => {
+    const demo = new SpsProcess(['demo', '--port', '0', '--log-level', 'warning']);
+    try {
+      const url = await demo.url();
+      await demo.waitForOutput(/^ {2}data: .*$/m, 60_000);
+      const [, eventId] = await demo.waitForOutput(
+        /^ {2}demand response: a local Mosquitto at mqtt:\/\/127\.0\.0\.1:\d+ plays the aggregator; event (\S+) starts at/m,
+      );
+      expect(demo.stdout).toMatch(/real time, 20 min/);
+      expect(demo.stdout).toMatch(/the baseline averages 9 days of simulated grid import/);
+      // The broker has acknowledged the event; the add-on's own copy arrives a moment later.
+      const dr = await eventually(async () => {
+        const body = (await (await fetch(`${url}api/dr`)).json()) as {
+          mode: string;
+          event: { id: string } | null;
+          broker: { connected: boolean };
+        };
+        return body.mode === 'upcoming' ? body : undefined;
+      }, 'the demo event upcoming in /api/dr');
+      expect(dr).toMatchObject({ event: { id: eventId }, broker: { connected: true } });
       demo.child.kill('SIGTERM');
       expect((await demo.exitWithin(30_000)).code).toBe(0);
     } finally {

@@ -112,6 +112,28 @@ describeWithBrowser('the web panel on the demo', () => {
     await page.close();
   }, 90_000);
 
+  it("shows the demo's demand-response event with a countdown, the goal and the broker", async () => {
+    // `sps demo` starts a local Mosquitto and publishes an event a few minutes ahead.
+    const page = await openPanel({ width: 1280, height: 900 });
+    await page.waitForSelector('#dr:not([hidden]) .dr-mode.mode-upcoming', { timeout: 30_000 });
+    await expect(page.textContent('#dr .dr-mode')).resolves.toBe('event upcoming');
+    await expect(page.textContent('#dr .dr-event')).resolves.toMatch(/^DLRP contingency · /);
+    const first = await page.textContent('#dr .dr-countdown');
+    expect(first).toMatch(/^Starts in \d+ min \d{2} s: charging for it\.$/);
+    // The countdown ticks in the page, without a new status.
+    const deadline = Date.now() + 10_000;
+    while ((await page.textContent('#dr .dr-countdown')) === first) {
+      if (Date.now() > deadline) throw new Error('the countdown did not move in 10 s');
+      await page.waitForTimeout(200);
+    }
+    const tiles = await page.$$eval('#dr .tile', (els) => els.map((e) => e.textContent ?? ''));
+    expect(tiles.join('|')).toMatch(/Goal0\.20 kW/);
+    expect(tiles.join('|')).toMatch(/Aggregatorconnected/);
+    expect(tiles.join('|')).toMatch(/Sharingnone/);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'sps-panel-dr.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
   it('draws the optimiser 48-hour plan as inline SVG', async () => {
     // The demo's battery is the power station: its first plan comes once all its members have
     // answered (a few seconds); the page draws what exists when it opens and refreshes every minute.

@@ -1,4 +1,4 @@
-/* global document, fetch, EventSource, window */
+/* global document, fetch, EventSource, window, CustomEvent */
 // The web panel: lists devices, their availability and live readings, and sends commands.
 // Every URL is relative so the page works both at / and behind Home Assistant ingress.
 'use strict';
@@ -269,6 +269,10 @@ function connectStream() {
     setAvailability(entry, message);
     // Info, entities and capabilities are known once a device connects.
     if (message.available && (!wasAvailable || !entry.device.info)) loadDevices().catch(() => undefined);
+  });
+  // Demand response (dr.js draws it): the same stream carries its status on every change.
+  stream.addEventListener('dr', (event) => {
+    window.dispatchEvent(new CustomEvent('sps:dr', { detail: JSON.parse(event.data) }));
   });
 }
 

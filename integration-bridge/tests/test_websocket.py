@@ -88,6 +88,7 @@ async def test_a_token_that_lost_admin_rights_is_refused_and_raised_as_repair(
         ("action_result", {"request_id": "r1", "success": True}),
         ("heartbeat", {}),
         ("repairs", {"issues": []}),
+        ("fire_event", {"event_type": "smart_power_station_dr_event", "event_data": {}}),
     ],
 )
 async def test_every_command_refuses_a_non_admin(

@@ -1,5 +1,6 @@
 import type { CliCommand } from './command.js';
 import { demoCommand } from './demo.js';
+import { drCommand } from './dr.js';
 import { forecastCommand } from './forecast.js';
 import { planCommand } from './plan.js';
 import { pricesCommand } from './prices.js';
@@ -18,4 +19,5 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
   planCommand,
   pricesCommand,
   forecastCommand,
+  drCommand,
 ];

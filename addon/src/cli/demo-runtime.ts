@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Clock } from '@sps/core';
+import { MosquittoMissingError, publishOnce, startMosquitto, type RunningMosquitto } from '@sps/aggregator';
+import { systemClock, type Clock } from '@sps/core';
 import type { HaTarget } from '@sps/ha';
 import type { SimulatorHandle } from '../driver-types.js';
 import { builtInDrivers } from '../drivers.js';
@@ -10,6 +11,8 @@ import { parseOptions, type AddonConfig, type LogLevel } from '../options.js';
 import { AddonRuntime } from '../runtime.js';
 import { findDriver } from './connection-flags.js';
 import { KIT_NAMES, startDemoKit, type DemoKit } from './demo-kit.js';
+import { DEMO_HISTORY_DAYS, seedDemoGridHistory } from './demo-history.js';
+import { deviceSlug } from '../options.js';
 import type { HttpRuntimeOptions } from './http-flags.js';
 
 export const DEMO_DRIVER = 'sungrow-sh';
@@ -37,6 +40,27 @@ export interface DemoOptions {
   readonly clock?: Clock;
   /** The household's zone for the tariff and the load profile (default the system's). */
   readonly timeZone?: string;
+  /**
+   * Demand response on a local broker (`sps demo` turns it on): Mosquitto on a free loopback port,
+   * the aggregator section pointed at it, and one event published a few minutes ahead.
+   */
+  readonly demandResponse?: boolean;
+  /** The Mosquitto binary (default Debian's, then PATH); tests name a missing one. */
+  readonly mosquittoBinary?: string;
+}
+
+/** The demo's DR event: it starts this long after the demo, and lasts this long. */
+export const DEMO_EVENT_LEAD_MS = 4 * 60_000;
+export const DEMO_EVENT_MINUTES = 20;
+export const DEMO_DR_NETWORK = 'demo';
+
+/** What the demo's demand response is doing, for the banner. */
+export interface DemoDr {
+  /** Null when DR is off in this demo (with the reason in `note`). */
+  readonly brokerUrl: string | null;
+  readonly eventId: string | null;
+  readonly eventStartMs: number | null;
+  readonly note: string;
 }
 
 export interface Demo {
@@ -46,6 +70,7 @@ export interface Demo {
   readonly kit: DemoKit;
   readonly sungrowPort: number;
   readonly dataDir: string;
+  readonly dr: DemoDr;
   /** Stops the add-on, then the simulators; removes a temporary data folder. */
   stop(): Promise<void>;
 }
@@ -70,10 +95,25 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     await simulator.stop();
     throw err;
   }
+  let broker: RunningMosquitto | undefined;
+  let drNote = 'demand response off in this demo';
+  if (options.demandResponse) {
+    try {
+      broker = await startMosquitto(options.mosquittoBinary === undefined ? {} : { binary: options.mosquittoBinary });
+    } catch (err) {
+      if (!(err instanceof MosquittoMissingError)) {
+        await kit.stop();
+        await simulator.stop();
+        throw err;
+      }
+      drNote = `demand response off: ${err.message}`;
+    }
+  }
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sps-demo-'));
   const cleanUp = async (): Promise<void> => {
     await kit.stop();
     await simulator.stop();
+    await broker?.stop();
     if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   };
   let runtime: AddonRuntime;
@@ -99,9 +139,23 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         optimizer: { battery_device: KIT_NAMES.composite },
         tariff: { ...DEMO_TARIFF, ...zone },
         ...(options.timeZone === undefined ? {} : { forecast: zone }),
+        ...(broker === undefined
+          ? {}
+          : {
+              aggregator: {
+                broker_url: broker.url,
+                network: DEMO_DR_NETWORK,
+                participant: 'demo_station',
+                // The kit is a small station: a goal it can hold from its battery.
+                goal_kw: 0.2,
+                ...zone,
+              },
+            }),
       },
       builtInDrivers,
     );
+    // A baseline needs like days to average: a demo with DR gets simulated ones (the banner says so).
+    if (broker) seedDemoGridHistory(dataDir, deviceSlug(KIT_NAMES.composite), clock ?? systemClock);
     runtime = await AddonRuntime.start({
       config,
       dataDir,
@@ -117,15 +171,57 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     await cleanUp();
     throw err;
   }
+  let dr: DemoDr = { brokerUrl: null, eventId: null, eventStartMs: null, note: drNote };
+  if (broker) {
+    dr = await publishDemoEvent(broker, clock ?? systemClock).catch((err: unknown) => ({
+      brokerUrl: broker.url,
+      eventId: null,
+      eventStartMs: null,
+      note: `the demo's event could not be published: ${err instanceof Error ? err.message : String(err)}`,
+    }));
+  }
   return {
     runtime,
     config,
     kit,
     sungrowPort,
     dataDir,
+    dr,
     async stop() {
       await runtime.stop();
       await cleanUp();
     },
+  };
+}
+
+/**
+ * Plays the aggregator: one JSON event on the demo's broker, a few minutes ahead, as a real one
+ * would arrive (the add-on cannot tell the difference).
+ */
+async function publishDemoEvent(broker: RunningMosquitto, clock: Clock): Promise<DemoDr> {
+  const now = clock.now();
+  // On a whole minute, so the countdown reads well.
+  const startMs = Math.ceil((now + DEMO_EVENT_LEAD_MS) / 60_000) * 60_000;
+  const id = `demo-${new Date(startMs).toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
+  const payload = JSON.stringify({
+    id,
+    program: 'DLRP',
+    type: 'contingency',
+    start: new Date(startMs).toISOString(),
+    duration_minutes: DEMO_EVENT_MINUTES,
+    goal_kw: 0.2,
+    status: 'active',
+  });
+  await publishOnce(
+    { url: broker.url, clientId: 'sps-demo-aggregator' },
+    `OpenDemandResponse/Event/${DEMO_DR_NETWORK}`,
+    payload,
+    clock,
+  );
+  return {
+    brokerUrl: broker.url,
+    eventId: id,
+    eventStartMs: startMs,
+    note: `the baseline averages ${DEMO_HISTORY_DAYS} days of simulated grid import written into the demo's store`,
   };
 }

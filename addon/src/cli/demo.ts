@@ -5,7 +5,7 @@ import { exitOnSignals } from '../shutdown.js';
 import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliCommand } from './command.js';
 import { readLine } from './driver-help.js';
 import { KIT_NAMES } from './demo-kit.js';
-import { startDemo, type Demo } from './demo-runtime.js';
+import { DEMO_EVENT_MINUTES, startDemo, type Demo } from './demo-runtime.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
 import { HTTP_FLAGS, HTTP_USAGE, describeWriteToken, httpOptionsFromFlags } from './http-flags.js';
 import { startErrorLine } from './start-error.js';
@@ -39,6 +39,18 @@ function simulatorLines(devices: readonly DeviceConfig[]): string {
     return `${where}:\n      ${readLine(driver, fields)}`;
   });
   return `  simulators (read them from another terminal, prefix pnpm in a checkout):\n${lines.join('\n')}\n`;
+}
+
+/** What the demo's demand response shows, in real time (the clock is not accelerated). */
+function drLines(dr: Demo['dr']): string {
+  if (dr.brokerUrl === null || dr.eventStartMs === null) return `  ${dr.note}\n`;
+  const at = new Date(dr.eventStartMs).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return (
+    `  demand response: a local Mosquitto at ${dr.brokerUrl} plays the aggregator; event ${dr.eventId} starts at ${at}\n` +
+    `    (real time, ${DEMO_EVENT_MINUTES} min): the station charges for it, then holds the goal from its battery;\n` +
+    '    the Demand response card counts down and shows the avoided energy (pnpm exec sps dr send … publishes more);\n' +
+    `    ${dr.note}\n`
+  );
 }
 
 export const demoCommand: CliCommand = {
@@ -78,13 +90,14 @@ export const demoCommand: CliCommand = {
         logLevel: logLevel as LogLevel,
         httpPort,
         http,
+        demandResponse: true,
         ...(givenDataDir === undefined ? {} : { dataDir: givenDataDir }),
         ...(ha === undefined ? {} : { ha }),
       });
     } catch (err) {
       throw new CliError(`cannot start the demo: ${startErrorLine(err, httpPort)}`);
     }
-    const { runtime, config, dataDir } = demo;
+    const { runtime, config, dataDir, dr } = demo;
     // Handlers first: whoever reads the banner may send SIGTERM at once, and must get a clean stop.
     const stopped = exitOnSignals(() => demo.stop(), logger);
     io.stdout.write(
@@ -93,6 +106,7 @@ export const demoCommand: CliCommand = {
         '    it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the peak\n' +
         '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode (one optimiser, one battery)\n' +
         simulatorLines(config.devices) +
+        drLines(dr) +
         `  data: ${givenDataDir === undefined ? `${dataDir} (temporary, removed at exit; --data-dir DIR keeps it)` : dataDir}\n` +
         describeWriteToken(runtime.writeToken),
     );

@@ -5,12 +5,19 @@ import type { DeviceManager } from '../device-manager.js';
 import type { AvailabilityEvent, ReadingHub, ReadingsEvent } from '../hub.js';
 import { availabilityJson, readingsJson } from './presenters.js';
 
+/** Demand response as the stream needs it (DrRuntime fits): its status on every change. */
+export interface LiveDrSource {
+  readonly events: { on(event: 'updated', listener: () => void): () => void };
+  status(): unknown;
+}
+
 export const HEARTBEAT_MS = 15_000;
 /** A client that cannot keep up this far is dropped rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1_000_000;
 
 /**
- * GET /api/stream: server-sent events `readings` and `availability` as they happen.
+ * GET /api/stream: server-sent events `readings` and `availability` as they happen, and `dr` (the
+ * /api/dr body) on every demand-response change when DR is on.
  * A new client first gets the current snapshot, then live events; a comment line every
  * 15 s keeps proxies (HA ingress among them) from closing an idle stream.
  */
@@ -23,6 +30,7 @@ export class LiveStream {
     private readonly hub: ReadingHub,
     private readonly manager: DeviceManager,
     private readonly clock: Clock,
+    private readonly dr?: LiveDrSource,
   ) {}
 
   get clientCount(): number {
@@ -34,6 +42,8 @@ export class LiveStream {
       this.hub.on('readings', (event) => this.broadcast('readings', this.readingsData(event))),
       this.hub.on('availability', (event) => this.broadcast('availability', this.availabilityData(event))),
     );
+    const dr = this.dr;
+    if (dr) this.unsubscribe.push(dr.events.on('updated', () => this.broadcast('dr', dr.status())));
     this.heartbeat = this.clock.setInterval(() => this.broadcastRaw(': heartbeat\n\n'), HEARTBEAT_MS);
 
     app.get('/api/stream', (request, reply) => {
@@ -53,6 +63,7 @@ export class LiveStream {
         const latest = this.hub.latest(deviceId);
         if (latest) this.write(res, 'readings', this.readingsData({ deviceId, readings: latest }));
       }
+      if (this.dr) this.write(res, 'dr', this.dr.status());
       this.clients.add(res);
       const drop = (): void => {
         this.clients.delete(res);

@@ -16,6 +16,8 @@ import type { PricingRuntime } from '../pricing/pricing-runtime.js';
 import { registerPricingRoutes } from './pricing-routes.js';
 import type { OptimizerRuntime } from '../optimizer/optimizer-runtime.js';
 import { registerPlanRoutes } from './plan-routes.js';
+import type { DrRuntime } from '../dr/dr-runtime.js';
+import { registerDrRoutes } from './dr-routes.js';
 
 export interface HttpServerDeps {
   readonly manager: DeviceManager;
@@ -38,6 +40,8 @@ export interface HttpServerDeps {
   readonly pricing?: PricingRuntime;
   /** The battery plan (GET /api/plan, /api/plan.svg); absent in tests that do not need it. */
   readonly optimizer?: OptimizerRuntime;
+  /** Demand response (GET /api/dr and its writes); undefined: DR is off, /api/dr says so. */
+  readonly dr?: DrRuntime;
 }
 
 export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
@@ -81,11 +85,12 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
     reply.code(404).send({ error: `no route ${request.method} ${request.url}` }),
   );
 
-  const stream = new LiveStream(deps.hub, deps.manager, deps.clock);
+  const stream = new LiveStream(deps.hub, deps.manager, deps.clock, deps.dr);
   registerApiRoutes(app, { ...deps, streamClients: () => stream.clientCount });
   stream.register(app);
   if (deps.pricing) registerPricingRoutes(app, deps.pricing, deps.clock);
   if (deps.optimizer) registerPlanRoutes(app, deps.optimizer);
+  registerDrRoutes(app, deps.dr, deps.clock);
   registerWebRoutes(app);
   return app;
 }

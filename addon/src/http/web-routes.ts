@@ -11,6 +11,7 @@ const ASSETS: readonly { route: string; file: string; type: string }[] = [
   { route: '/app.js', file: 'app.js', type: 'text/javascript; charset=utf-8' },
   { route: '/outlook.js', file: 'outlook.js', type: 'text/javascript; charset=utf-8' },
   { route: '/plan.js', file: 'plan.js', type: 'text/javascript; charset=utf-8' },
+  { route: '/dr.js', file: 'dr.js', type: 'text/javascript; charset=utf-8' },
   { route: '/style.css', file: 'style.css', type: 'text/css; charset=utf-8' },
   { route: '/icon.svg', file: 'icon.svg', type: 'image/svg+xml' },
 ];

@@ -1,5 +1,8 @@
 import {
   Controller,
+  DEFAULT_SWITCHED_DISCHARGE,
+  type CurtailableRelay,
+  type DemandResponsePort,
   type ControllerGoal,
   type ControllerStatus,
   type ForecastPoint,
@@ -52,6 +55,12 @@ export interface OptimizerRuntimeOptions {
   readonly scheduler?: () => Promise<Scheduler>;
   /** The add-on's persistent hand-back; without it restore_normal is one plain write. */
   readonly handBack?: BatteryHandBack;
+  /** Demand response (issue 11): the aggregator's calendar as the controller's directive. */
+  readonly demandResponse?: DemandResponsePort;
+  /** Relays the user allows to be switched off at the battery's floor during an event. */
+  readonly curtailableRelays?: readonly CurtailableRelay[];
+  /** aggregator.allow_shifting: deferrable loads are kept out of the event's window. */
+  readonly allowShifting?: boolean;
 }
 
 /** What HA, the API and the page show: the controller's status, or why there is none. */
@@ -229,6 +238,11 @@ export class OptimizerRuntime {
         },
         timeZone: this.o.timeZone,
         onListenerError: (err) => this.log.error({ err }, 'an optimiser listener failed'),
+        ...(this.o.demandResponse ? { demandResponse: this.o.demandResponse } : {}),
+        // The station's discharge is its transfer switch: the event's PI output is quantised on/off.
+        ...(station ? { switchedDischarge: DEFAULT_SWITCHED_DISCHARGE } : {}),
+        ...(this.o.curtailableRelays ? { curtailableRelays: this.o.curtailableRelays } : {}),
+        ...(this.o.allowShifting === undefined ? {} : { allowShifting: this.o.allowShifting }),
       });
       controller.events.on('status', () => this.changed());
       controller.events.on('command', ({ command, reason }) => this.log.info({ command, reason }, 'plan command'));

@@ -13,6 +13,10 @@ PROTOCOL_VERSION: Final = 1
 # Bus event fired when the bridge (re)loads or unloads, so the add-on re-declares.
 EVENT_BRIDGE: Final = f"{DOMAIN}_bridge"
 
+# Bus event the add-on fires (through smart_power_station/fire_event) on each demand-response change.
+EVENT_DR: Final = f"{DOMAIN}_dr_event"
+DR_CHANGE_KINDS: Final = ("received", "started", "ended", "cancelled", "opted_out")
+
 # Heartbeat: the add-on sends one every HEARTBEAT_INTERVAL; missing them for
 # HEARTBEAT_TIMEOUT marks every entity unavailable (the issue asks for < 5 s).
 HEARTBEAT_INTERVAL_S: Final = 1.5
@@ -41,6 +45,8 @@ SERVICES: Final = (
     "sync_now",
     "optimize_now",
     "hold_soc",
+    "opt_out_event",
+    "simulate_event",
 )
 
 ISSUE_PROTOCOL_MISMATCH: Final = "protocol_mismatch"

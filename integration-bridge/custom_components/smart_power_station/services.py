@@ -3,6 +3,7 @@ validates again with zod), and failed with the device's reason when it refuses."
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import voluptuous as vol
@@ -10,6 +11,7 @@ import voluptuous as vol
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
 
 from .bridge import SpsBridge
 from .const import DOMAIN
@@ -26,10 +28,21 @@ _BASE: dict[vol.Marker, Any] = {
     vol.Optional("floor_id"): cv.match_all,
     vol.Optional("label_id"): cv.match_all,
 }
+def _iso(value: datetime) -> str:
+    """A start time as the add-on takes it: ISO 8601 with an offset (a naive time is HA's local time)."""
+    return dt_util.as_local(value).isoformat() if value.tzinfo is None else value.isoformat()
+
+
+def _start_or_minutes(data: dict[str, Any]) -> dict[str, Any]:
+    if "start" in data and "minutes_from_now" in data:
+        raise vol.Invalid("give start or minutes_from_now, not both", path=["start"])
+    return data
+
+
 _KW = vol.All(vol.Coerce(float), vol.Range(min=0, max=1000))
 _MINUTES = vol.All(vol.Coerce(int), vol.Range(min=1, max=24 * 60))
 
-SERVICE_SCHEMAS: dict[str, vol.Schema] = {
+SERVICE_SCHEMAS: dict[str, vol.Schema | vol.All] = {
     "force_charge": vol.Schema({**_BASE, vol.Required("duration_minutes"): _MINUTES, vol.Optional("power_kw"): _KW}),
     "force_discharge": vol.Schema(
         {**_BASE, vol.Required("duration_minutes"): _MINUTES, vol.Optional("power_kw"): _KW}
@@ -54,10 +67,26 @@ SERVICE_SCHEMAS: dict[str, vol.Schema] = {
             vol.Required("duration_minutes"): _MINUTES,
         }
     ),
+    # Demand response: they act on the add-on's DR calendar, so no device.
+    "opt_out_event": vol.Schema({**_BASE, vol.Optional("event_id"): vol.All(cv.string, vol.Length(min=1, max=256))}),
+    "simulate_event": vol.All(
+        vol.Schema(
+            {
+                **_BASE,
+                vol.Optional("start"): vol.All(cv.datetime, _iso),
+                vol.Optional("minutes_from_now"): vol.All(vol.Coerce(float), vol.Range(min=0, max=7 * 24 * 60)),
+                vol.Optional("duration_minutes"): _MINUTES,
+                vol.Optional("program"): vol.In(["DLRP", "CSRP"]),
+                vol.Optional("type"): vol.In(["contingency", "immediate"]),
+                vol.Optional("goal_kw"): vol.All(vol.Coerce(float), vol.Range(min=0.01, max=10000)),
+            }
+        ),
+        _start_or_minutes,
+    ),
 }
 
-# sync_now without a device means "every device"; the optimiser services mean "the optimised battery".
-_DEVICE_OPTIONAL = {"sync_now", "optimize_now", "hold_soc"}
+# sync_now without a device means "every device"; the optimiser and DR services mean the add-on itself.
+_DEVICE_OPTIONAL = {"sync_now", "optimize_now", "hold_soc", "opt_out_event", "simulate_event"}
 _FORWARD_IGNORED = {"device_id", "device", "entity_id", "area_id", "floor_id", "label_id"}
 
 

@@ -26,6 +26,8 @@ from .const import (
     ADDON_REPAIR_PLACEHOLDERS,
     BRIDGE_FEATURES,
     DOMAIN,
+    DR_CHANGE_KINDS,
+    EVENT_DR,
     ISSUE_PROTOCOL_MISMATCH,
     ISSUE_RESTART_REQUIRED,
     ISSUE_TOKEN_NOT_ADMIN,
@@ -58,6 +60,7 @@ def async_register_commands(hass: HomeAssistant) -> None:
         ws_action_result,
         ws_heartbeat,
         ws_repairs,
+        ws_fire_event,
     ):
         async_register_command(hass, handler)
 
@@ -364,6 +367,56 @@ def ws_repairs(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
             translation_placeholders=issue["placeholders"],
         )
     connection.send_result(msg["id"], {"raised": sorted(wanted), "cleared": sorted(stale)})
+
+
+_TEXT = vol.All(str, vol.Length(max=256))
+_OPTIONAL_TEXT = vol.Any(None, _TEXT)
+
+# The data of smart_power_station_dr_event: the change and the event's fields (docs/bridge-protocol.md).
+DR_EVENT_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Required("kind"): vol.In(DR_CHANGE_KINDS),
+        vol.Required("event_id"): vol.All(str, vol.Length(min=1, max=256)),
+        vol.Required("program"): vol.In(["DLRP", "CSRP"]),
+        vol.Required("type"): vol.In(["contingency", "immediate"]),
+        vol.Required("start"): _TEXT,
+        vol.Required("end"): _TEXT,
+        vol.Required("goal_kw"): vol.Any(None, vol.All(vol.Coerce(float), vol.Range(min=0, max=100000))),
+        vol.Optional("goal_pct"): vol.Any(None, vol.All(vol.Coerce(float), vol.Range(min=0, max=100))),
+        vol.Required("status"): vol.In(["active", "cancelled"]),
+        vol.Required("opted_out"): bool,
+        vol.Required("simulated"): bool,
+        vol.Optional("sent_at"): _OPTIONAL_TEXT,
+        vol.Optional("at"): _OPTIONAL_TEXT,
+    }
+)
+
+
+@websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/fire_event",
+        vol.Required("event_type"): str,
+        vol.Required("event_data"): dict,
+    }
+)
+@require_admin
+@callback
+def ws_fire_event(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    """Fire the add-on's one bus event, smart_power_station_dr_event, for automations to react to.
+
+    Only that event type is allowed (the add-on's token is admin, but this command must not become a way
+    to fire arbitrary events), and its data is validated so automations can rely on the fields.
+    """
+    if msg["event_type"] != EVENT_DR:
+        connection.send_error(msg["id"], ERR_INVALID, f"event_type: only {EVENT_DR} may be fired")
+        return
+    try:
+        data = DR_EVENT_DATA_SCHEMA(msg["event_data"])
+    except vol.Invalid as err:
+        connection.send_error(msg["id"], ERR_INVALID, f"event_data.{humanize(err)}")
+        return
+    hass.bus.async_fire(EVENT_DR, data)
+    connection.send_result(msg["id"], {"fired": EVENT_DR})
 
 
 def humanize(err: vol.Invalid) -> str:

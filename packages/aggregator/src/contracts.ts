@@ -121,6 +121,11 @@ export interface DrSignalsApi {
   publish(topic: string, payload: string): Promise<void>;
   on(event: 'change', listener: (change: DrChange) => void): () => void;
   on(event: 'connection', listener: (connection: BrokerConnection) => void): () => void;
+  /**
+   * Added by the signals part: the state whenever it changes, including changes no DrChange marks
+   * (post_event → normal, an updated event, the next event). For the HA mode sensor and re-planning.
+   */
+  on(event: 'state', listener: (state: DrState) => void): () => void;
 }
 
 /** A request the user can fix (opt out with no event, a bad simulate input). */

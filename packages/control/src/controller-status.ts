@@ -1,6 +1,7 @@
 import type { Command, CommandOutcome } from '@sps/core';
 import type { Plan, PlanAction } from '@sps/scheduler';
 import type { DayCosts } from './daily-costs.js';
+import type { DemandResponseStatus } from './dr/demand-response-control.js';
 import type { ManualOverride } from './manual-override.js';
 
 export const CONTROLLER_GOALS = ['cost', 'self_consumption', 'off'] as const;
@@ -12,9 +13,10 @@ export type ControllerGoal = (typeof CONTROLLER_GOALS)[number];
  * - `override`: a manual override is in force;
  * - `fallback`: the watchdog handed the battery to its own self-consumption mode (see `fallbackReason`);
  * - `self_consumption`: the goal is self-consumption;
- * - `off`: optimisation disabled or goal off (the controller writes nothing).
+ * - `off`: optimisation disabled or goal off (the controller writes nothing);
+ * - `demand_response`: an event's feedback loop (or the ramp after it) drives the battery.
  */
-export type ControllerMode = 'optimising' | 'override' | 'fallback' | 'self_consumption' | 'off';
+export type ControllerMode = 'optimising' | 'override' | 'fallback' | 'self_consumption' | 'off' | 'demand_response';
 
 /** The plan's action vocabulary, plus OFF when the controller leaves the device alone. */
 export type ControllerAction = PlanAction | 'OFF';
@@ -43,6 +45,8 @@ export interface ControllerStatus {
   /** Why the watchdog fell back to self-consumption, null while the plan runs. */
   readonly fallbackReason: string | null;
   readonly lastError: { readonly message: string; readonly at: string } | null;
+  /** Demand response (mode, event, setpoint, the PI's state); null when the controller has no DR port. */
+  readonly demandResponse: DemandResponseStatus | null;
   readonly updatedAt: string;
 }
 

@@ -27,6 +27,14 @@ import {
   type ControllerStatus,
 } from './controller-status.js';
 import { DailyCostLedger, intervalCosts } from './daily-costs.js';
+import type { DemandResponseDirective, DemandResponsePort } from './demand-response.js';
+import { LoadCurtailment, type CurtailableRelay } from './dr/curtailment.js';
+import {
+  DemandResponseControl,
+  type DemandResponseContext,
+  type DemandResponseStatus,
+} from './dr/demand-response-control.js';
+import type { GridPiOptions, SwitchedDischargeOptions } from './dr/grid-pi.js';
 import {
   describeOverride,
   OverrideStore,
@@ -87,12 +95,27 @@ export interface ControllerOptions {
   readonly planOptions?: Omit<PlanOptions, 'now' | 'timeZone'>;
   /** Errors thrown by event listeners (never propagated). */
   readonly onListenerError?: (err: unknown) => void;
+  /**
+   * Demand response (issue 11): the event calendar as a directive. `upcoming` adds an energy target
+   * to the plan, `ongoing` runs the grid PI, `post_event` ramps back. Without it: prices only.
+   */
+  readonly demandResponse?: DemandResponsePort;
+  /** Tuning of the event's PI loop (period 15 s, gains, dead band, minimum change). */
+  readonly gridPi?: Partial<GridPiOptions>;
+  /** The battery's discharge is a relay (the power station): the PI's output is quantised on/off. */
+  readonly switchedDischarge?: SwitchedDischargeOptions;
+  /** Relays the user allows to be switched off when the battery reaches its floor in an event. */
+  readonly curtailableRelays?: readonly CurtailableRelay[];
+  /** allow_shifting: the plan keeps deferrable loads out of the event's window. */
+  readonly allowShifting?: boolean;
 }
 
 interface Trigger {
   readonly replan: boolean;
   /** A safety-relevant change: skip the minimum action hold time. */
   readonly urgent: boolean;
+  /** A control period of the demand-response loop (its own timer). */
+  readonly piTick?: boolean;
 }
 
 interface Decision {
@@ -103,6 +126,8 @@ interface Decision {
   readonly urgent: boolean;
   /** Start of the plan interval the target comes from (hysteresis keeps its power for the interval). */
   readonly intervalStart?: number;
+  /** The DR loop decided (its own minimum change applies, not the plan's hysteresis). */
+  readonly loop?: boolean;
 }
 
 interface AppliedCommand extends AppliedTarget {
@@ -150,6 +175,12 @@ export class Controller {
   /** Fires when the plan in force is `replanEveryMs` old, so a plan made between ticks is not kept a tick longer. */
   private replanTimer: TimerHandle | null = null;
   private running = false;
+  /** The demand-response layer (null without a port). */
+  private readonly dr: DemandResponseControl | null;
+  private directiveValue: DemandResponseDirective = { mode: 'normal' };
+  private directiveKey = 'normal';
+  /** The DR loop's own timer, running while an event is ongoing or ramping. */
+  private piTimer: TimerHandle | null = null;
 
   constructor(options: ControllerOptions) {
     const goal = options.goal ?? 'cost';
@@ -162,6 +193,20 @@ export class Controller {
     this.events = new TypedEmitter<ControllerEvents>(options.onListenerError);
     this.overrides = new OverrideStore(options.state, options.device.id);
     this.ledger = new DailyCostLedger(this.timeZone);
+    this.dr = options.demandResponse
+      ? new DemandResponseControl({
+          ...(options.gridPi ? { pi: options.gridPi } : {}),
+          ...(options.switchedDischarge ? { switchedDischarge: options.switchedDischarge } : {}),
+          ...(options.curtailableRelays && options.curtailableRelays.length > 0
+            ? {
+                curtailment: new LoadCurtailment({
+                  relays: options.curtailableRelays,
+                  ...(options.state ? { state: options.state } : {}),
+                }),
+              }
+            : {}),
+        })
+      : null;
   }
 
   // ─── lifecycle ────────────────────────────────────────────────────────────
@@ -185,8 +230,15 @@ export class Controller {
     this.debounce?.cancel();
     this.overrideTimer?.cancel();
     this.replanTimer?.cancel();
-    this.ticker = this.debounce = this.overrideTimer = this.replanTimer = null;
+    this.piTimer?.cancel();
+    this.ticker = this.debounce = this.overrideTimer = this.replanTimer = this.piTimer = null;
     await this.queue;
+    // Relays switched off for an event go back on with the battery (a restart finds any refused).
+    if ((options.handBack ?? true) && this.dr?.curtailment?.pending) {
+      await this.dr.curtailment
+        .restore()
+        .catch((err: unknown) => this.noteError(err, 'switching relays back on failed'));
+    }
     if ((options.handBack ?? true) && this.applied && this.applied.target.kind !== 'self_consumption') {
       const caps = this.capabilitiesOrNull();
       if (caps) {
@@ -211,6 +263,14 @@ export class Controller {
   }
 
   /**
+   * The demand-response calendar changed (an event received, started, ended, cancelled, opted
+   * out): re-plan soon (debounced). Mode changes are also seen at every cycle from the directive.
+   */
+  demandResponseChanged(): void {
+    this.requestReplan();
+  }
+
+  /**
    * New readings arrived (the add-on calls this after each poll). Re-plans when the device came
    * back or went away, or when the SOC strays from what the plan expected.
    */
@@ -221,6 +281,8 @@ export class Controller {
       this.requestReplan();
       return;
     }
+    // During an event the battery follows the meter, not the plan: its SOC is expected to stray.
+    if (this.directiveValue.mode === 'ongoing' || this.directiveValue.mode === 'post_event') return;
     const soc = socOf(this.o.device.latestReadings());
     const expected = this.expectedSoc(this.clock.now());
     if (soc !== undefined && expected !== undefined) {
@@ -311,8 +373,16 @@ export class Controller {
       override: this.override,
       fallbackReason: this.fallbackReason,
       lastError: this.lastError,
+      demandResponse: this.demandResponseStatus(),
       updatedAt: new Date(now).toISOString(),
     };
+  }
+
+  private demandResponseStatus(): DemandResponseStatus | null {
+    if (!this.dr) return null;
+    const s = this.dr.status();
+    if (this.override && s.mode !== 'normal') return { ...s, reason: `manual override in force (${s.reason})` };
+    return s;
   }
 
   // ─── the loop ─────────────────────────────────────────────────────────────
@@ -351,6 +421,17 @@ export class Controller {
     if (!this.running) return;
     const now = this.clock.now();
     let urgent = trigger.urgent;
+    let replanNow = trigger.replan;
+    if (this.dr) {
+      this.directiveValue = this.readDirective(now);
+      const key = directiveKey(this.directiveValue);
+      if (key !== this.directiveKey) {
+        // A new mode or event changes the plan (target, exclusions) and the target at once.
+        this.directiveKey = key;
+        replanNow = true;
+        urgent = true;
+      }
+    }
     if (this.override && Date.parse(this.override.until) <= now) {
       this.overrides.save(null);
       this.setOverride(null);
@@ -375,7 +456,7 @@ export class Controller {
       const coverage = this.o.prices.coverage(now);
       if (coverage.fallback) pricesMissing = coverage.reason ?? 'no price covers now';
       const due =
-        trigger.replan ||
+        replanNow ||
         this.planAt === null ||
         now - this.planAt >= (this.o.replanEveryMs ?? 5 * MINUTE) ||
         this.mode === 'fallback';
@@ -389,7 +470,7 @@ export class Controller {
       this.ledger.clearAhead();
     }
 
-    const decision = this.decide(now, {
+    const planned = this.decide(now, {
       deviceProblem,
       pricesMissing: pricesMissing ?? (this.inputsMissing?.kind === 'prices' ? this.inputsMissing.reason : null),
       forecastsMissing: this.inputsMissing && this.inputsMissing.kind !== 'prices' ? this.inputsMissing.reason : null,
@@ -397,6 +478,11 @@ export class Controller {
       limits,
       readings,
     });
+    const drContext =
+      this.dr && deviceProblem === null && limits
+        ? this.drContext(now, trigger.piTick === true, soc, limits, readings)
+        : null;
+    const decision = drContext ? this.withDemandResponse(planned, drContext) : planned;
     const modeChanged = decision.mode !== this.mode;
     if (modeChanged) this.powerSettledFor = null;
     this.noteFallback(decision.mode === 'fallback' ? decision.reason.replace(/^fallback: /, '') : null, now);
@@ -417,9 +503,116 @@ export class Controller {
         urgent || decision.urgent || modeChanged,
         decision.reason,
         decision.intervalStart,
+        decision.loop ? this.loopHysteresis() : undefined,
       );
     }
+    if (this.dr) await this.afterDemandResponse(drContext);
     this.publish();
+  }
+
+  // ─── demand response ──────────────────────────────────────────────────────
+
+  private readDirective(now: number): DemandResponseDirective {
+    try {
+      return this.o.demandResponse?.directive(now) ?? { mode: 'normal' };
+    } catch (err) {
+      // A broken calendar must not stop the battery plan: no event, and the error is shown.
+      this.noteError(err, 'demand-response directive failed');
+      return { mode: 'normal' };
+    }
+  }
+
+  private drContext(
+    now: number,
+    piTick: boolean,
+    soc: number | undefined,
+    limits: EffectiveLimits,
+    readings: ReadingSet | undefined,
+  ): DemandResponseContext {
+    let measurement: ReturnType<DemandResponsePort['gridImport']>;
+    try {
+      measurement = this.o.demandResponse?.gridImport();
+    } catch (err) {
+      this.noteError(err, 'grid measurement failed');
+      measurement = undefined;
+    }
+    const caps = [limits.maxDischargeW, this.o.battery?.maxDischargeW, this.exportCapW(limits, readings)];
+    const maxDischargeW = Math.max(0, Math.min(...caps.filter((v): v is number => v !== undefined)));
+    return {
+      now,
+      directive: this.directiveValue,
+      piTick,
+      measurement:
+        measurement && Number.isFinite(measurement.w) && Number.isFinite(measurement.atMs) ? measurement : undefined,
+      socPct: soc,
+      reservePct: limits.backupReservePct,
+      maxDischargeW: Number.isFinite(maxDischargeW) ? maxDischargeW : 0,
+      batteryPowerW: numberOf(readings, 'battery_power'),
+      applied: this.applied?.target,
+      appliedAtMs: this.applied?.since,
+    };
+  }
+
+  /**
+   * The DR layer over the plan's decision. Manual overrides, the optimisation switch/goal off and
+   * a device that does not answer win; so does the plan when the grid measurement is stale.
+   */
+  private withDemandResponse(planned: Decision, ctx: DemandResponseContext): Decision {
+    const dr = this.dr!;
+    if (planned.mode === 'override' || planned.mode === 'off') {
+      dr.suspend(ctx.directive, planned.mode === 'override' ? 'a manual override wins' : planned.reason);
+      return planned;
+    }
+    const out = dr.decide(ctx, {
+      target: planned.target,
+      reason: planned.reason,
+      following: planned.mode === 'optimising',
+    });
+    if (out.kind === 'plan') {
+      return out.reason ? { ...planned, reason: `${out.reason}: ${planned.reason}` } : planned;
+    }
+    // The export limit holds for the loop's discharge as for the plan's (the guard cannot see the load).
+    return { mode: 'demand_response', target: out.target, reason: out.reason, urgent: false, loop: true };
+  }
+
+  /** The loop writes what it decided: its own minimum change, no plan-interval hold. */
+  private loopHysteresis(): HysteresisOptions {
+    return { minPowerChangeW: 1, minPowerChangeShare: 0, minActionHoldMs: 0 };
+  }
+
+  /** After the write: the loop's timer, curtailment at the floor, switching back after the event. */
+  private async afterDemandResponse(ctx: DemandResponseContext | null): Promise<void> {
+    const dr = this.dr!;
+    const mode = this.directiveValue.mode;
+    const looping = this.running && (mode === 'ongoing' || mode === 'post_event') && this.override === null;
+    if (looping && !this.piTimer) {
+      this.piTimer = this.clock.setInterval(
+        () => void this.enqueue({ replan: false, urgent: false, piTick: true }),
+        dr.periodMs,
+      );
+    } else if (!looping && this.piTimer) {
+      this.piTimer.cancel();
+      this.piTimer = null;
+    }
+    const curtailment = dr.curtailment;
+    if (!curtailment) return;
+    const d = this.directiveValue;
+    if (d.mode === 'ongoing' && this.override === null) {
+      curtailment.watch();
+      if (ctx && ctx.piTick && dr.needsCurtailment(ctx)) await curtailment.curtailOne(d.eventId);
+    } else if (curtailment.pending) {
+      // The event is over (or opted out, or a restart found it over): exactly ours back on.
+      await curtailment.restore();
+    }
+  }
+
+  /** Most the battery may discharge without the site exporting above the export limit, W. */
+  private exportCapW(limits: EffectiveLimits | null, readings: ReadingSet | undefined): number | undefined {
+    const limit = [limits?.maxExportW, this.o.grid?.maxExportW].filter((v): v is number => v !== undefined);
+    if (limit.length === 0) return undefined;
+    const load = numberOf(readings, 'load_power') ?? 0;
+    const pv = numberOf(readings, 'pv_power') ?? 0;
+    return Math.max(0, Math.min(...limit) + load - pv);
   }
 
   private decide(
@@ -540,6 +733,15 @@ export class Controller {
       return;
     }
     this.inputsMissing = null;
+    if (this.dr) {
+      const stepMs = (this.o.intervalMinutes ?? 5) * MINUTE;
+      const additions = this.dr.planningAdditions(
+        this.directiveValue,
+        { fromMs: Math.floor(now / stepMs) * stepMs, stepMs, intervals: inputs.intervals },
+        this.o.allowShifting ?? false,
+      );
+      Object.assign(inputs.scenario, additions);
+    }
     let plan: Plan;
     try {
       plan = this.o.scheduler.plan(inputs.scenario, {
@@ -556,6 +758,7 @@ export class Controller {
     this.plan = plan;
     this.planAt = now;
     this.planStartSoc = soc;
+    this.dr?.notePlanShortfall(plan.energy_targets?.[0]?.shortfall_kwh ?? null);
     this.replanTimer?.cancel();
     this.replanTimer = this.running
       ? this.clock.setTimeout(
@@ -581,10 +784,14 @@ export class Controller {
     urgent: boolean,
     reason: string,
     intervalStart?: number,
+    hysteresisOverride?: HysteresisOptions,
   ): Promise<void> {
     const now = this.clock.now();
     // "Keep an action for at least one interval": the plan's own interval length.
-    const hysteresis = { minActionHoldMs: (this.o.intervalMinutes ?? 5) * MINUTE, ...this.o.hysteresis };
+    const hysteresis = hysteresisOverride ?? {
+      minActionHoldMs: (this.o.intervalMinutes ?? 5) * MINUTE,
+      ...this.o.hysteresis,
+    };
     const powerSettled = intervalStart !== undefined && this.powerSettledFor === intervalStart;
     if (intervalStart !== undefined) this.powerSettledFor = intervalStart;
     const decision = decideWrite(this.applied, target, now, urgent, hysteresis, powerSettled);
@@ -713,6 +920,20 @@ export class Controller {
     if (key === this.lastStatusKey) return;
     this.lastStatusKey = key;
     this.events.emit('status', status);
+  }
+}
+
+/** Mode and event: a change re-plans at once. */
+function directiveKey(d: DemandResponseDirective): string {
+  switch (d.mode) {
+    case 'normal':
+      return 'normal';
+    case 'upcoming':
+      return `upcoming/${d.eventId}/${d.eventStartMs}/${d.targetSocPct}/${d.eventEndMs ?? ''}`;
+    case 'ongoing':
+      return `ongoing/${d.eventId}`;
+    case 'post_event':
+      return `post_event/${d.eventId}`;
   }
 }
 

@@ -24,6 +24,8 @@ export type DemandResponseDirective =
       readonly eventId: string;
       readonly eventStartMs: number;
       readonly targetSocPct: number;
+      /** The event's end, when known: with shifting allowed, deferrable loads are kept out of [start, end). */
+      readonly eventEndMs?: number;
     }
   /**
    * Hold the site's grid import at or below `importSetpointW` (baseline − goal) until

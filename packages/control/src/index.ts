@@ -16,3 +16,6 @@ export * from './planning-inputs.js';
 export * from './daily-costs.js';
 export * from './tracked-device.js';
 export * from './demand-response.js';
+export * from './dr/grid-pi.js';
+export * from './dr/curtailment.js';
+export * from './dr/demand-response-control.js';

@@ -183,6 +183,19 @@ export const ENTITY_TRANSLATIONS = {
     export_price_forecast: { name: 'Export price forecast', icon: 'mdi:chart-line' },
     solar_forecast: { name: 'Solar forecast', icon: ENERGY_ICON.pv },
     load_forecast: { name: 'Load forecast', icon: ENERGY_ICON.load },
+    // Demand response (the add-on's own device).
+    dr_mode: {
+      name: 'DR mode',
+      icon: 'mdi:transmission-tower',
+      states: { normal: 'Normal', upcoming: 'Event upcoming', ongoing: 'Event ongoing', post_event: 'After the event' },
+    },
+    dr_next_event_start: { name: 'Next DR event', icon: 'mdi:calendar-clock' },
+    dr_program: { name: 'DR programme', icon: 'mdi:card-account-details-outline' },
+    dr_goal: { name: 'DR goal', icon: 'mdi:target' },
+    dr_baseline: { name: 'DR baseline now', icon: 'mdi:chart-bell-curve' },
+    dr_avoided_energy_event: { name: 'Avoided energy this event', icon: 'mdi:lightning-bolt-outline' },
+    dr_avoided_energy_total: { name: 'Avoided energy total', icon: 'mdi:lightning-bolt' },
+    dr_performance: { name: 'DR performance', icon: 'mdi:percent' },
   },
   binary_sensor: {
     pv_generating: { name: 'PV generating', icon: ENERGY_ICON.pv },
@@ -197,6 +210,7 @@ export const ENTITY_TRANSLATIONS = {
     price_spike: { name: 'Price spike', icon: 'mdi:flash-alert' },
     prices_available: { name: 'Prices available', icon: 'mdi:cash-check' },
     storm_mode_active: { name: 'Storm watch active', icon: 'mdi:weather-lightning' },
+    dr_broker_connected: { name: 'Aggregator connected', icon: 'mdi:lan-connect' },
   },
   switch: {
     ac_output_on: { name: 'AC output', icon: 'mdi:power-socket' },
@@ -206,6 +220,7 @@ export const ENTITY_TRANSLATIONS = {
     relay: { name: 'Relay', icon: 'mdi:electric-switch' },
     relay_channel: { name: 'Relay (channel {channel})', icon: 'mdi:electric-switch' },
     optimization: { name: 'Optimisation', icon: 'mdi:robot' },
+    dr_opt_out: { name: 'Opt out of DR event', icon: 'mdi:calendar-remove' },
   },
   number: {
     backup_reserve: { name: 'Backup reserve (min SOC)', icon: 'mdi:battery-lock' },
@@ -248,6 +263,11 @@ export const ENTITY_TRANSLATIONS = {
       name: 'Grid charging',
       icon: 'mdi:transmission-tower-import',
       states: { grid_charging_allowed: 'Allowed', grid_charging_blocked: 'Blocked' },
+    },
+    dr_sharing: {
+      name: 'Sharing level',
+      icon: 'mdi:share-variant',
+      states: { none: 'Nothing', events: 'Events only', aggregate: '15-minute averages', full: 'Every reading' },
     },
     optimization_goal: {
       name: 'Goal',

@@ -186,6 +186,31 @@ export class HaBridgeClient {
     if (conn && this.currentStatus === 'ready') void this.sendRepairs(conn);
   }
 
+  /**
+   * Fire one HA bus event through the bridge (only `smart_power_station_dr_event` is allowed).
+   * Sent when the session is ready; otherwise dropped with a warning (an event is about now: a
+   * stale one replayed later would mislead automations). Never rejects.
+   */
+  async fireEvent(eventType: string, data: Record<string, unknown>): Promise<boolean> {
+    const conn = this.conn;
+    if (!conn || this.currentStatus !== 'ready') {
+      this.log.warn(`HA event ${eventType} not fired: HA is not connected`);
+      return false;
+    }
+    try {
+      await conn.sendMessagePromise({ type: MessageType.fireEvent, event_type: eventType, event_data: data });
+      return true;
+    } catch (err) {
+      const code = HaCommandError.safeParse(err);
+      if (code.success && code.data.code === 'unknown_command') {
+        this.log.warn('this bridge cannot fire events (update the integration)');
+      } else {
+        this.log.warn(`HA event ${eventType} not fired: ${describeError(err)}`);
+      }
+      return false;
+    }
+  }
+
   publishReadings(deviceId: string, readings: ReadingSet): void {
     const device = this.devices.get(deviceId);
     if (!device) return;

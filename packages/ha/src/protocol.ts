@@ -17,7 +17,14 @@ export const MessageType = {
   actionResult: `${DOMAIN}/action_result`,
   heartbeat: `${DOMAIN}/heartbeat`,
   repairs: `${DOMAIN}/repairs`,
+  fireEvent: `${DOMAIN}/fire_event`,
 } as const;
+
+/**
+ * The one HA bus event the add-on may fire through the bridge (`smart_power_station/fire_event`,
+ * added in bridge 0.1.2 with protocol 1 unchanged): a change of the demand-response calendar.
+ */
+export const DR_EVENT_TYPE = `${DOMAIN}_dr_event`;
 
 /**
  * One HA repair issue the add-on wants shown (added in bridge 0.1.2; protocol 1 is unchanged: an older

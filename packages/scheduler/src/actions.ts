@@ -71,6 +71,8 @@ export function explainActions(
   stored: number[][],
   actions: readonly PlanAction[],
   timeZone: string,
+  /** [target]: kWh each energy target is missed by (evaluateDispatch). */
+  shortfallKwh: readonly number[] = [],
 ): string[] {
   const price = (v: number): string => formatPrice(v, p.currency);
   const at = (t: number): string => formatClock(p.startMs + t * p.intervalMinutes * 60_000, timeZone);
@@ -104,6 +106,22 @@ export function explainActions(
     }
     return best;
   };
+  /**
+   * The first energy target after interval t that the plan's stored energy just meets (or misses):
+   * charging before it is for the target, whatever the prices say.
+   */
+  const bindingTarget = (from: number): string | null => {
+    for (const [i, target] of p.energyTargets.entries()) {
+      if (target.index <= from || target.minKwh <= 0) continue;
+      let planned = 0;
+      for (const k of target.batteries) planned += stored[k]?.[target.index - 1] ?? 0;
+      if ((shortfallKwh[i] ?? 0) > 1e-6 || planned <= target.minKwh + 0.01) {
+        const short = (shortfallKwh[i] ?? 0) > 1e-6 ? `, ${(shortfallKwh[i] ?? 0).toFixed(2)} kWh short` : '';
+        return `${target.label}: ${target.minKwh.toFixed(2)} kWh stored by ${at(target.index)}${short}`;
+      }
+    }
+    return null;
+  };
   const keepValue = (): string => `${price(p.terminalValuePerKwh)} value of energy kept past the horizon`;
 
   return actions.map((action, t) => {
@@ -112,6 +130,8 @@ export function explainActions(
     switch (action) {
       case 'CHARGE': {
         if (ip < 0) return `charging: paid ${price(-ip)} to import now`;
+        const target = bindingTarget(t);
+        if (target) return `charging for ${target} (${price(ip)} now)`;
         const use = laterUse(t);
         return use
           ? `charging: ${price(ip)} now vs ${price(use.price)} at ${at(use.t)}`

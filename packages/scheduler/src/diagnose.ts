@@ -28,9 +28,11 @@ export function obviousInfeasibility(p: PlanningProblem, timeZone: string): stri
     }
   }
   for (const [k, d] of p.deferrables.entries()) {
-    const window = d.endIndex - d.startIndex;
+    let window = 0;
+    for (let t = d.startIndex; t < d.endIndex; t++) if (!p.deferrableBlocked[t]) window += 1;
     if (d.runIntervals > window) {
-      return `deferrable_loads[${k}]: "${d.name}" must run ${d.runIntervals} intervals but its window has only ${window}`;
+      const excluded = window < d.endIndex - d.startIndex ? ' outside deferrable_exclusions' : '';
+      return `deferrable_loads[${k}]: "${d.name}" must run ${d.runIntervals} intervals but its window has only ${window}${excluded}`;
     }
   }
   for (const [k, b] of p.batteries.entries()) {

@@ -48,6 +48,27 @@ export interface DispatchValue {
   /** cost − terminal value·(stored energy at the end − stored energy now). */
   readonly objective: number;
   readonly storedKwh: number[][];
+  /** [target]: kWh each energy target is missed by (0 when met). */
+  readonly shortfallKwh: number[];
+  /** Σ shortfall × its penalty: not part of `objective` or `cost` (no money changes hands). */
+  readonly shortfallPenalty: number;
+}
+
+/** kWh each of the problem's energy targets is missed by, from the stored energy per interval. */
+export function targetShortfalls(p: PlanningProblem, storedKwh: readonly (readonly number[])[]): number[] {
+  return p.energyTargets.map((target) => {
+    let stored = 0;
+    for (const k of target.batteries) {
+      stored += target.index === 0 ? (p.batteries[k]?.initialKwh ?? 0) : (storedKwh[k]?.[target.index - 1] ?? 0);
+    }
+    return Math.max(0, target.minKwh - stored);
+  });
+}
+
+/** What the optimiser minimises: the contract objective plus the energy targets' shortfall penalty. */
+export function penalisedObjective(p: PlanningProblem, d: Dispatch): number {
+  const value = evaluateDispatch(p, d);
+  return value.objective + value.shortfallPenalty;
 }
 
 export function evaluateDispatch(p: PlanningProblem, d: Dispatch): DispatchValue {
@@ -63,7 +84,19 @@ export function evaluateDispatch(p: PlanningProblem, d: Dispatch): DispatchValue
   const storedKwh = storedEnergy(p, d);
   let delta = 0;
   p.batteries.forEach((b, k) => (delta += (storedKwh[k]![p.n - 1] ?? b.initialKwh) - b.initialKwh));
-  return { cost, demandChargeCost, objective: cost - p.terminalValuePerKwh * delta, storedKwh };
+  const shortfallKwh = targetShortfalls(p, storedKwh);
+  const shortfallPenalty = shortfallKwh.reduce(
+    (sum, kwh, i) => sum + kwh * (p.energyTargets[i]?.penaltyPerKwh ?? 0),
+    0,
+  );
+  return {
+    cost,
+    demandChargeCost,
+    objective: cost - p.terminalValuePerKwh * delta,
+    storedKwh,
+    shortfallKwh,
+    shortfallPenalty,
+  };
 }
 
 /** Tolerance for the model's own checks: 1 W in kW, with room for solver round-off. */
@@ -138,6 +171,8 @@ export function firstLimitViolation(p: PlanningProblem, d: Dispatch): string | n
       const inside = t >= def.startIndex && t < def.endIndex;
       if (Math.abs(v) <= tol) continue;
       if (!inside || Math.abs(v - def.powerKw) > tol) return `deferrable_loads[${k}]: wrong power at interval ${t}`;
+      if (p.deferrableBlocked[t])
+        return `deferrable_loads[${k}]: runs at interval ${t}, which deferrable_exclusions excludes`;
       runs += 1;
     }
     if (runs !== def.runIntervals) return `deferrable_loads[${k}]: runs ${runs} intervals, needs ${def.runIntervals}`;

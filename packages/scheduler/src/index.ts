@@ -7,10 +7,17 @@ export { formatPlanTable } from './format-table.js';
 export type { PlanAction } from './actions.js';
 export { ACTIONS } from './actions.js';
 // Building blocks, for benchmarks and tests.
-export { toProblem, type PlanningProblem, type BatteryParams, type StationParams } from './problem.js';
+export {
+  toProblem,
+  defaultShortfallPenalty,
+  type PlanningProblem,
+  type BatteryParams,
+  type StationParams,
+  type EnergyTargetParams,
+} from './problem.js';
 export { buildBatteryLpModel, type BatteryLpModel, type LpVariables, type ModelOptions } from './lp-model.js';
 export type { SparseLp } from './lp-builder.js';
-export { evaluateDispatch, firstLimitViolation, storedEnergy, type Dispatch } from './dispatch.js';
+export { evaluateDispatch, firstLimitViolation, storedEnergy, targetShortfalls, type Dispatch } from './dispatch.js';
 export { optimiseDispatch, type OptimiseResult, MIP_GAP, SMOOTHING_TOLERANCE } from './optimise.js';
 export { selfConsumptionDispatch } from './self-consumption.js';
 export { greedyDispatch } from './greedy.js';

@@ -23,6 +23,8 @@ export interface LpVariables {
   /** [deferrable][t], -1 outside the window. */
   readonly deferrableOn: number[][];
   readonly peak: number;
+  /** [target]: kWh the energy target is missed by (penalised in the objective). */
+  readonly shortfall: number[];
 }
 
 export interface ModelOptions {
@@ -89,6 +91,7 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
     importMode: [],
     deferrableOn: p.deferrables.map(() => []),
     peak: -1,
+    shortfall: [],
   };
 
   let offset = 0;
@@ -161,7 +164,14 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
 
     p.deferrables.forEach((d, k) => {
       if (t >= d.startIndex && t < d.endIndex) {
-        const on = col(`def${k}_${t}`, 0, 1, 0, options.deferrableInteger[k]?.[t] ?? false);
+        // An excluded interval (a demand-response event) keeps the column, fixed off.
+        const on = col(
+          `def${k}_${t}`,
+          0,
+          p.deferrableBlocked[t] ? 0 : 1,
+          0,
+          options.deferrableInteger[k]?.[t] ?? false,
+        );
         vars.deferrableOn[k]!.push(on);
         bCols.push(on);
         bCoefs.push(-d.powerKw);
@@ -205,6 +215,19 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
       cols.map(() => 1),
     );
   });
+
+  // Σ stored at the start of `index` + shortfall ≥ min; index 0 is the energy stored now (a constant).
+  for (const [i, target] of p.energyTargets.entries()) {
+    const s = col(`short${i}`, 0, INF, target.penaltyPerKwh);
+    vars.shortfall.push(s);
+    if (target.index === 0) {
+      const now = target.batteries.reduce((sum, k) => sum + (p.batteries[k]?.initialKwh ?? 0), 0);
+      lp.addRow(target.minKwh - now, INF, [s], [1]);
+    } else {
+      const cols = target.batteries.map((k) => vars.stored[k]![target.index - 1]!);
+      lp.addRow(target.minKwh, INF, [...cols, s], [...cols.map(() => 1), 1]);
+    }
+  }
 
   let peak = -1;
   if (p.demandCharge) {

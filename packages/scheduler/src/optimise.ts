@@ -1,5 +1,5 @@
 import type { Highs } from 'highs';
-import { emptyDispatch, evaluateDispatch, type Dispatch } from './dispatch.js';
+import { emptyDispatch, penalisedObjective, type Dispatch } from './dispatch.js';
 import { HighsSession, type LpOutcome, type LpSolveOptions } from './highs-session.js';
 import { buildBatteryLpModel, type BatteryLpModel, type LpVariables } from './lp-model.js';
 import { netSimultaneousFlows } from './netting.js';
@@ -28,6 +28,7 @@ export type OptimiseResult =
   | {
       readonly kind: 'optimal';
       readonly dispatch: Dispatch;
+      /** The contract objective plus any energy target's shortfall penalty (what the LP minimises). */
       readonly objective: number;
       /** A proved lower bound on the true optimum. */
       readonly lowerBound: number;
@@ -132,7 +133,10 @@ function decisionsOf(p: PlanningProblem, m: BatteryLpModel, x: Float64Array, evR
   });
   p.deferrables.forEach((d, k) => {
     // The run_intervals most-on intervals, cheaper first on ties.
-    const cols = m.vars.deferrableOn[k]!.map((c, t) => ({ c, t })).filter(({ c }) => c >= 0);
+    const all = m.vars.deferrableOn[k]!.map((c, t) => ({ c, t })).filter(({ c }) => c >= 0);
+    // Intervals a demand-response event excludes stay off whatever the relaxation's ties say.
+    for (const { c, t } of all) if (p.deferrableBlocked[t]) bounds.set(c, [0, 0]);
+    const cols = all.filter(({ t }) => !p.deferrableBlocked[t]);
     cols.sort((a, b) => (x[b.c] ?? 0) - (x[a.c] ?? 0) || (p.importPrice[a.t] ?? 0) - (p.importPrice[b.t] ?? 0));
     cols.forEach(({ c }, rank) => bounds.set(c, rank < d.runIntervals ? [1, 1] : [0, 0]));
   });
@@ -166,8 +170,8 @@ function onOffDecisions(p: PlanningProblem, m: BatteryLpModel): OnOffDecision[] 
     });
   }
   for (const row of m.vars.deferrableOn) {
-    for (const c of row) {
-      if (c < 0) continue;
+    for (const [t, c] of row.entries()) {
+      if (c < 0 || p.deferrableBlocked[t]) continue;
       const share = (x: Float64Array): number => {
         const on = x[c] ?? 0;
         return on <= FRACTION_TOLERANCE ? 0 : on >= 1 - FRACTION_TOLERANCE ? 1 : on;
@@ -244,7 +248,7 @@ function optimiseWith(
     const dispatch = extractDispatch(p, model.vars, out.x);
     const netting = netSimultaneousFlows(p, dispatch);
     if (netting.unresolvedChargeDischarge.length > 0 || netting.unresolvedImportExport.length > 0) return null;
-    return { model, session, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
+    return { model, session, out, dispatch, objective: penalisedObjective(p, dispatch) };
   };
 
   let best: Candidate | null = null;
@@ -282,7 +286,7 @@ function optimiseWith(
     }
     const gaps = onOffGaps(p, model.vars, out.x);
     if (gaps.ev.length === 0 && gaps.def.every((g) => g.length === 0)) {
-      best = { model, session, out, dispatch, objective: evaluateDispatch(p, dispatch).objective };
+      best = { model, session, out, dispatch, objective: penalisedObjective(p, dispatch) };
       method = fullMip ? 'mip' : 'lp';
       break;
     }
@@ -300,7 +304,7 @@ function optimiseWith(
       if (found) {
         const searched = extractDispatch(p, model.vars, found.x);
         const clean = netSimultaneousFlows(p, searched);
-        const objective = evaluateDispatch(p, searched).objective;
+        const objective = penalisedObjective(p, searched);
         if (
           clean.unresolvedChargeDischarge.length === 0 &&
           clean.unresolvedImportExport.length === 0 &&
@@ -378,7 +382,7 @@ function optimiseWith(
       solves += 1;
       const smooth = extractDispatch(p, smoothFrom.model.vars, x);
       const netting = netSimultaneousFlows(p, smooth);
-      const objective = evaluateDispatch(p, smooth).objective;
+      const objective = penalisedObjective(p, smooth);
       const clean = netting.unresolvedChargeDischarge.length === 0 && netting.unresolvedImportExport.length === 0;
       return clean && objective <= cap + 1e-6 ? { ...smoothFrom, dispatch: smooth, objective } : null;
     },

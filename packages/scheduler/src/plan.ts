@@ -56,6 +56,21 @@ export const Plan = z.object({
   /** Why the plan is not optimal, or why there is none. */
   reason: z.string().nullable(),
   intervals: z.array(PlanInterval),
+  /** The scenario's energy targets and how the plan meets them (present when there are any). */
+  energy_targets: z
+    .array(
+      z.object({
+        label: z.string(),
+        index: z.number(),
+        /** The moment the energy must be stored: the start of interval `index` (UTC). */
+        at: z.string(),
+        min_kwh: z.number(),
+        planned_kwh: z.number(),
+        /** > 0: the target cannot be met (not enough time, power or capacity before `at`). */
+        shortfall_kwh: z.number(),
+      }),
+    )
+    .optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 
@@ -76,7 +91,7 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
   const value = evaluateDispatch(p, d);
   const base = evaluateDispatch(p, baseline);
   const actions = labelActions(p, d, value.storedKwh);
-  const reasons = explainActions(p, d, value.storedKwh, actions, meta.timeZone);
+  const reasons = explainActions(p, d, value.storedKwh, actions, meta.timeZone, value.shortfallKwh);
   const totalCapacity = p.batteries.reduce((s, b) => s + b.capacityKwh, 0);
   const intervals: PlanInterval[] = [];
   for (let t = 0; t < p.n; t++) {
@@ -129,7 +144,22 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
     savings: money(base.objective - value.objective),
     reason: meta.reason,
     intervals,
+    ...(p.energyTargets.length > 0 ? { energy_targets: targetReport(p, value.shortfallKwh) } : {}),
   };
+}
+
+function targetReport(p: PlanningProblem, shortfallKwh: readonly number[]): NonNullable<Plan['energy_targets']> {
+  return p.energyTargets.map((target, i) => {
+    const shortfall = shortfallKwh[i] ?? 0;
+    return {
+      label: target.label,
+      index: target.index,
+      at: new Date(p.startMs + target.index * p.intervalMinutes * 60_000).toISOString(),
+      min_kwh: kw(target.minKwh),
+      planned_kwh: kw(target.minKwh - shortfall),
+      shortfall_kwh: kw(shortfall),
+    };
+  });
 }
 
 export function infeasiblePlan(p: PlanningProblem, reason: string, solver: string, solveMs: number): Plan {

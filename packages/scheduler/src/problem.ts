@@ -1,4 +1,4 @@
-import type { BatterySpec, DemandChargeSpec, Scenario, StationSpec } from './scenario.js';
+import type { BatterySpec, DemandChargeSpec, EnergyTargetSpec, Scenario, StationSpec } from './scenario.js';
 
 /** What makes a battery a power station behind a transfer switch (see StationSpec). */
 export interface StationParams {
@@ -43,6 +43,16 @@ export interface DeferrableParams {
   readonly runIntervals: number;
 }
 
+/** A minimum stored energy at the start of interval `index` (see EnergyTargetSpec), kWh. */
+export interface EnergyTargetParams {
+  readonly index: number;
+  readonly minKwh: number;
+  /** Indices into `batteries` whose stored energy counts. */
+  readonly batteries: readonly number[];
+  readonly penaltyPerKwh: number;
+  readonly label: string;
+}
+
 /** A validated scenario with defaults applied, ready for the model builder, fallbacks and baseline. */
 export interface PlanningProblem {
   readonly n: number;
@@ -66,6 +76,9 @@ export interface PlanningProblem {
   readonly ev: EvParams | null;
   readonly deferrables: readonly DeferrableParams[];
   readonly demandCharge: { readonly costPerKw: number; readonly peakSoFarKw: number; readonly mask: boolean[] } | null;
+  readonly energyTargets: readonly EnergyTargetParams[];
+  /** [t]: no deferrable load may run in interval t. */
+  readonly deferrableBlocked: readonly boolean[];
 }
 
 function battery(spec: BatterySpec, i: number): BatteryParams {
@@ -127,10 +140,79 @@ export function floorToInterval(ms: number, intervalMinutes: number): number {
   return Math.floor(ms / step) * step;
 }
 
+/**
+ * The default shortfall penalty per kWh: a kWh kept out of the battery can at best save its
+ * dearest import (or earn its best export) once, divided by the round trip, plus its cycle cost,
+ * its terminal value and a demand charge on one interval. A hundred times that (and at least 100
+ * per kWh) makes a shortfall never pay while a charge can still prevent it, yet keeps the LP's
+ * coefficients within a few orders of magnitude of the prices (HiGHS stays well conditioned).
+ */
+export function defaultShortfallPenalty(
+  s: Pick<PlanningProblem, 'importPrice' | 'exportPrice' | 'terminalValuePerKwh' | 'hours' | 'demandCharge'>,
+  batteries: readonly BatteryParams[],
+): number {
+  let price = 0;
+  for (const v of s.importPrice) price = Math.max(price, Math.abs(v));
+  for (const v of s.exportPrice) price = Math.max(price, Math.abs(v));
+  let worstRoundTrip = 1;
+  let cycle = 0;
+  for (const b of batteries) {
+    worstRoundTrip = Math.min(worstRoundTrip, b.chargeEfficiency * b.dischargeEfficiency);
+    cycle = Math.max(cycle, b.cycleCostPerKwh);
+  }
+  const demand = s.demandCharge ? s.demandCharge.costPerKw / s.hours : 0;
+  const perKwh = (2 * price + cycle + Math.abs(s.terminalValuePerKwh) + demand) / worstRoundTrip;
+  return Math.max(100, 100 * perKwh);
+}
+
+function energyTarget(
+  spec: EnergyTargetSpec,
+  i: number,
+  batteries: readonly BatteryParams[],
+  penalty: () => number,
+): EnergyTargetParams {
+  const chosen = batteries.flatMap((b, k) => (spec.battery === undefined || b.name === spec.battery ? [k] : []));
+  const capacity = chosen.reduce((sum, k) => sum + (batteries[k]?.capacityKwh ?? 0), 0);
+  return {
+    index: spec.index,
+    minKwh: spec.min_kwh ?? ((spec.min_soc_pct ?? 0) / 100) * capacity,
+    batteries: chosen,
+    penaltyPerKwh: spec.shortfall_penalty_per_kwh ?? penalty(),
+    label: spec.label ?? `energy_targets[${i}]`,
+  };
+}
+
+function blockedIntervals(s: Scenario, n: number): boolean[] {
+  const blocked = new Array<boolean>(n).fill(false);
+  for (const w of s.deferrable_exclusions)
+    for (let t = w.start_index; t < Math.min(n, w.end_index); t++) blocked[t] = true;
+  return blocked;
+}
+
 export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
   const n = s.prices.import.length;
   const hours = s.interval_minutes / 60;
   const specs = s.battery === undefined ? [] : Array.isArray(s.battery) ? s.battery : [s.battery];
+  // The station goes last, so battery indices of the scenario's `battery` list stay as they were.
+  const batteries = [...specs.map(battery), ...(s.station ? [station(s.station, n)] : [])];
+  const demandCharge = s.demand_charge
+    ? {
+        costPerKw: s.demand_charge.cost_per_kw,
+        peakSoFarKw: s.demand_charge.peak_so_far_kw,
+        mask: demandMask(s.demand_charge, n),
+      }
+    : null;
+  const penalty = (): number =>
+    defaultShortfallPenalty(
+      {
+        importPrice: s.prices.import,
+        exportPrice: s.prices.export,
+        terminalValuePerKwh: s.terminal_energy_value_per_kwh,
+        hours,
+        demandCharge,
+      },
+      batteries,
+    );
   return {
     n,
     intervalMinutes: s.interval_minutes,
@@ -141,8 +223,7 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
     exportPrice: s.prices.export,
     solarKw: s.solar_kw,
     loadKw: s.load_kw,
-    // The station goes last, so battery indices of the scenario's `battery` list stay as they were.
-    batteries: [...specs.map(battery), ...(s.station ? [station(s.station, n)] : [])],
+    batteries,
     maxImportKw: s.grid.max_import_kw,
     maxExportKw: s.grid.max_export_kw,
     terminalValuePerKwh: s.terminal_energy_value_per_kwh,
@@ -170,13 +251,9 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
           : (d.energy_kwh ?? 0) / (d.power_kw * hours)) - 1e-9,
       ),
     })),
-    demandCharge: s.demand_charge
-      ? {
-          costPerKw: s.demand_charge.cost_per_kw,
-          peakSoFarKw: s.demand_charge.peak_so_far_kw,
-          mask: demandMask(s.demand_charge, n),
-        }
-      : null,
+    demandCharge,
+    energyTargets: s.energy_targets.map((t, i) => energyTarget(t, i, batteries, penalty)),
+    deferrableBlocked: blockedIntervals(s, n),
   };
 }
 

@@ -99,6 +99,39 @@ export const StationSpec = z.object({
 });
 export type StationSpec = z.infer<typeof StationSpec>;
 
+/**
+ * A minimum stored energy at the START of interval `index` (i.e. at the end of interval index − 1;
+ * index 0 is the energy stored now): a demand-response event that must find the battery charged
+ * (issue 11). In the model it is soft: `stored + shortfall ≥ min` with the shortfall penalised per
+ * kWh, so a target that cannot be reached still gives a plan (its shortfall reported in the plan).
+ * The penalty's default is far above anything price arbitrage can earn per kWh (see problem.ts), so
+ * the target is met whenever it physically can be, at the cheapest intervals that still meet it.
+ */
+export const EnergyTargetSpec = z
+  .object({
+    index: index,
+    min_kwh: nonNegative.optional(),
+    /** Of the named battery's capacity (or of all batteries' capacity together). */
+    min_soc_pct: percent.optional(),
+    /** One battery (its `name`, or the station's); default: all batteries together. */
+    battery: z.string().min(1).optional(),
+    shortfall_penalty_per_kwh: positive.optional(),
+    /** Shown in the plan's reasons (e.g. `DR event dlrp-2026-01-15`). */
+    label: z.string().min(1).max(80).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if ((t.min_kwh === undefined) === (t.min_soc_pct === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['min_kwh'], message: 'give exactly one of min_kwh or min_soc_pct' });
+    }
+  });
+export type EnergyTargetSpec = z.infer<typeof EnergyTargetSpec>;
+
+/** Intervals no deferrable load may run in (a demand-response event with shifting allowed). */
+export const IndexWindow = z
+  .object({ start_index: index, end_index: index })
+  .refine((w) => w.end_index > w.start_index, { message: 'must be greater than start_index', path: ['end_index'] });
+export type IndexWindow = z.infer<typeof IndexWindow>;
+
 const utcTimestamp = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/, 'must be a UTC ISO 8601 timestamp ending in Z')
@@ -134,6 +167,8 @@ const ScenarioObject = z.object({
   ev: EvSpec.optional(),
   deferrable_loads: z.array(DeferrableLoadSpec).default([]),
   demand_charge: DemandChargeSpec.optional(),
+  energy_targets: z.array(EnergyTargetSpec).default([]),
+  deferrable_exclusions: z.array(IndexWindow).default([]),
 });
 
 /** Cross-field rules: equal lengths, SOC ordering, indices inside the horizon. */
@@ -196,6 +231,28 @@ export const Scenario = ScenarioObject.superRefine((s, ctx) => {
       ctx.addIssue({
         code: 'custom',
         path: ['deferrable_loads', i, 'end_index'],
+        message: `must be ≤ ${n} (the horizon)`,
+      });
+    }
+  });
+  const names = [...batteries.map((b, i) => b.name ?? `battery ${i + 1}`), ...(s.station ? [s.station.name] : [])];
+  s.energy_targets.forEach((t, i) => {
+    if (t.index > n) {
+      ctx.addIssue({ code: 'custom', path: ['energy_targets', i, 'index'], message: `must be ≤ ${n} (the horizon)` });
+    }
+    if (t.battery !== undefined && !names.includes(t.battery)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['energy_targets', i, 'battery'],
+        message: `"${t.battery}" is not a battery of this scenario (${names.join(', ') || 'none'})`,
+      });
+    }
+  });
+  s.deferrable_exclusions.forEach((w, i) => {
+    if (w.end_index > n) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deferrable_exclusions', i, 'end_index'],
         message: `must be ≤ ${n} (the horizon)`,
       });
     }

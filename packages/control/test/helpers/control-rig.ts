@@ -137,10 +137,17 @@ export interface ControlRig {
 
 export async function startControlRig(
   scheduler: Scheduler,
-  options: { start?: number; controller?: Partial<ControllerOptions>; prices?: PriceSource } = {},
+  options: {
+    start?: number;
+    controller?: Partial<ControllerOptions>;
+    prices?: PriceSource;
+    /** Replaces the rig's winter-day physics (the forecasts follow it). */
+    physics?: Partial<SungrowPhysicsConfig>;
+  } = {},
 ): Promise<ControlRig> {
   const clock = new ManualClock(options.start ?? DAY_START);
-  const sim = new SungrowSimulator({ clock, physics: PHYSICS });
+  const physics = options.physics ?? PHYSICS;
+  const sim = new SungrowSimulator({ clock, physics });
   const port = await sim.start({ host: '127.0.0.1', port: 0 });
   const adapter = new SungrowShAdapter({
     id: 'inverter',
@@ -163,8 +170,8 @@ export async function startControlRig(
       guard,
       scheduler: breakable,
       prices: options.prices ?? prices,
-      solar: physicsForecast('solar', PHYSICS),
-      load: physicsForecast('load', PHYSICS),
+      solar: physicsForecast('solar', physics),
+      load: physicsForecast('load', physics),
       currency: 'AUD',
       battery: { chargeEfficiency: 0.96, dischargeEfficiency: 0.96 },
       clock,
