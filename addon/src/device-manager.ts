@@ -56,12 +56,19 @@ export class DeviceManager {
     const shared = new Map<string, SharedDevice>();
     const built = new Map<string, DeviceRunner>();
     for (const config of membersFirst(devices)) {
-      const device = createConfiguredDevice(config, deps.drivers, deps.clock, (memberId, field) => {
-        const member = shared.get(memberId);
-        if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
-        // The composite's writes to a member pass the guard under the member's id, like direct ones.
-        return new GatedDevice(member.handle(), deps.guard, memberId);
-      });
+      const deviceLog = deps.logger.child({ device: config.id });
+      const device = createConfiguredDevice(
+        config,
+        deps.drivers,
+        deps.clock,
+        (memberId, field) => {
+          const member = shared.get(memberId);
+          if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
+          // The composite's writes to a member pass the guard under the member's id, like direct ones.
+          return new GatedDevice(member.handle(), deps.guard, memberId);
+        },
+        (level, details, message) => deviceLog[level](details, message),
+      );
       holdSwitchedRelays(config, deps);
       let polled: Device = device;
       if (named.has(config.id)) {

@@ -1,5 +1,5 @@
 import type { Clock, Device } from '@sps/core';
-import type { DriverLookup } from './driver-types.js';
+import type { DriverLog, DriverLookup } from './driver-types.js';
 import type { DeviceConfig } from './options.js';
 
 /** One device entry as the member check sees it. */
@@ -105,6 +105,7 @@ export function createConfiguredDevice(
   drivers: DriverLookup,
   clock: Clock,
   memberDevice: (memberId: string, field: string) => Device,
+  log?: DriverLog,
 ): Device {
   const driver = drivers.get(config.driver);
   if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
@@ -112,5 +113,9 @@ export function createConfiguredDevice(
   for (const [field, memberId] of Object.entries(config.members ?? {})) {
     members.set(field, memberDevice(memberId, field));
   }
-  return driver.create(config.id, config.fields, { clock, ...(members.size > 0 ? { members } : {}) });
+  return driver.create(config.id, config.fields, {
+    clock,
+    ...(members.size > 0 ? { members } : {}),
+    ...(log === undefined ? {} : { log }),
+  });
 }
