@@ -81,6 +81,7 @@ export class SigenergyAdapter implements Device {
   private readonly missingBlocks = new Set<PlantBlockName>();
   private readonly invertersWithoutPv = new Set<number>();
   private pvQuirkActive = false;
+  private commandQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: SigenergyAdapterOptions) {
     this.id = options.id;
@@ -142,7 +143,17 @@ export class SigenergyAdapter implements Device {
     }
   }
 
-  async execute(input: Command): Promise<CommandOutcome> {
+  /**
+   * Commands run one after another: each is a read-compare-write sequence, and two interleaved
+   * (a force and a restore at once) could each skip a write the other was about to undo.
+   */
+  execute(input: Command): Promise<CommandOutcome> {
+    const run = this.commandQueue.then(() => this.executeNow(input));
+    this.commandQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async executeNow(input: Command): Promise<CommandOutcome> {
     this.assertConnected();
     const command = parseDeviceCommand(input);
     const plan = planCommand(command, this.describe().capabilities.limits);

@@ -1,4 +1,4 @@
-import type { DeviceError} from '@sps/core';
+import type { DeviceError } from '@sps/core';
 import { type Availability } from '@sps/core';
 import { ModbusExceptionError, SigenergyAdapter, SigenergyModbusClient } from '@sps/device-sigenergy';
 import { num, startRig, stopRigs } from './helpers';
@@ -76,14 +76,28 @@ describe('faults: reported as DeviceError, and the adapter recovers', () => {
   });
 
   it('a firmware without 40046 answers set_backup_reserve as unsupported', async () => {
-    const { adapter, sim } = await startRig();
-    sim.setHoldingRegister(40046, 100);
-    // Remove the register from the plant's map: reads of it now get exception 02.
-    (sim as unknown as { holding: Map<number, number> }).holding.delete(40046);
+    const { adapter, sim } = await startRig({ sim: { firmware: { withoutBackupSoc: true } } });
+    const r = await adapter.read();
+    expect(r.values).not.toHaveProperty('backup_reserve');
+    expect(num(r, 'battery_soc')).toBeGreaterThan(0);
+    const writes = sim.writeCount;
     await expect(adapter.execute({ type: 'set_backup_reserve', percent: 20 })).rejects.toMatchObject({
       kind: 'unsupported',
       message: expect.stringContaining('40046'),
     });
+    expect(sim.writeCount).toBe(writes);
+  });
+
+  it('two commands at once run one after the other: the last one asked wins', async () => {
+    const { adapter, sim } = await startRig();
+    const [forced, restored] = await Promise.all([
+      adapter.execute({ type: 'force_discharge', power_w: 3000 }),
+      adapter.execute({ type: 'restore_normal' }),
+    ]);
+    expect(forced.writes).toBe(3);
+    expect(restored.writes).toBe(1);
+    expect(sim.holdingRegisters.get(40029)).toBe(0);
+    expect(sim.appliedWrites.map((w) => w.register)).toEqual([40034, 40031, 40029, 40029]);
   });
 });
 

@@ -24,6 +24,8 @@ export interface SimulatedFirmware {
   readonly plantPvReadsZero: boolean;
   /** Before protocol v2.7: no energy counters (30088.., 30200..) and no load block (30284..). */
   readonly withoutV27Registers: boolean;
+  /** No backup SOC register (40046): reading or writing it gets exception 02. */
+  readonly withoutBackupSoc: boolean;
 }
 
 const put = (regs: Map<number, number>, start: number, words: number[]): void =>

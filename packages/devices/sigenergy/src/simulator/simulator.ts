@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { ServerTCP } from 'modbus-serial';
 import { systemClock, type Clock, type TimerHandle } from '@sps/core';
+import { PLANT_HOLDING } from '../registers.js';
 import { SigenergyPhysics, type SigenergyPhysicalState, type SigenergyPhysicsConfig } from './physics.js';
 import {
   controlsFrom,
@@ -89,7 +90,12 @@ export class SigenergySimulator {
       serial: `SIMSIG${String(i + 1).padStart(4, '0')}`,
       firmware: 'V100R001C22SPC112',
     }));
-    this.firmwareState = { plantPvReadsZero: false, withoutV27Registers: false, ...options.firmware };
+    this.firmwareState = {
+      plantPvReadsZero: false,
+      withoutV27Registers: false,
+      withoutBackupSoc: false,
+      ...options.firmware,
+    };
     this.physics = new SigenergyPhysics(this.clock.now(), options.physics);
     this.holding = initialPlantHolding(this.physics.config);
   }
@@ -193,6 +199,14 @@ export class SigenergySimulator {
     this.holding.set(register, value);
   }
 
+  /** The holding registers this firmware has. */
+  private visibleHolding(): ReadonlyMap<number, number> {
+    if (!this.firmwareState.withoutBackupSoc) return this.holding;
+    const regs = new Map(this.holding);
+    regs.delete(PLANT_HOLDING.BACKUP_SOC);
+    return regs;
+  }
+
   private advance(): void {
     this.physics.advanceTo(this.clock.now(), controlsFrom(this.holding));
   }
@@ -241,7 +255,7 @@ export class SigenergySimulator {
     if (table === 'holding') {
       if (target.kind !== 'plant') throw exception(ILLEGAL_ADDRESS, 'inverter holding registers are not simulated');
       this.advance();
-      regs = this.holding;
+      regs = this.visibleHolding();
     } else {
       regs = target.kind === 'plant' ? this.plantInputRegisters() : this.inverterInputRegisters(target.index);
     }
@@ -269,8 +283,9 @@ export class SigenergySimulator {
       this.faultState = { ...this.faultState, cutAfterWrites: cutAfterWrites - 1 };
     }
     // Validate the whole request first, so a refused FC16 leaves no trace.
+    const visible = this.visibleHolding();
     values.forEach((value, i) => {
-      const accepts = WRITABLE_PLANT_HOLDING.get(start + i);
+      const accepts = visible.has(start + i) ? WRITABLE_PLANT_HOLDING.get(start + i) : undefined;
       if (!accepts) throw exception(ILLEGAL_ADDRESS, `register ${start + i} is not writable`);
       if (!accepts(value)) throw exception(ILLEGAL_VALUE, `register ${start + i} does not accept ${value}`);
     });
