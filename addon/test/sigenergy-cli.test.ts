@@ -74,7 +74,9 @@ describe('sps simulate / read / write sigenergy', () => {
       const write = await runSps(['write', 'sigenergy', 'force_discharge', '--power-w', '2500', ...target, '--json']);
       expect(write.stderr).toBe('');
       expect(write.code).toBe(0);
-      expect(JSON.parse(write.stdout)).toMatchObject({ applied: { power_w: 2500, ems_mode: 'discharge_ess_first' } });
+      expect(JSON.parse(write.stdout)).toMatchObject({
+        applied: { power_w: 2500, ems_mode: 'forced', remote_ems_mode: 'discharge_ess_first' },
+      });
       expect(sim.holdingRegisters.get(40029)).toBe(1);
       expect(sim.state.batteryPowerW).toBe(2500);
 

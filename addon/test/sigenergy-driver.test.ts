@@ -1,3 +1,4 @@
+import { commandForTarget } from '@sps/control';
 import { ManualClock } from '@sps/core';
 import { SigenergySimulator } from '@sps/device-sigenergy';
 import { sigenergyDriver } from '../src/drivers/sigenergy';
@@ -16,6 +17,26 @@ describe('sigenergy driver', () => {
     });
     expect(sigenergyDriver.pollIntervals(fields)).toEqual({ defaultMs: 5000, minMs: 2000 });
     expect(sigenergyDriver.fields.safeParse({ host: 'h', unit_id: 1 }).success).toBe(false);
+  });
+
+  it("the controller's idle interval becomes remote EMS standby (hold), not a 0 W forced charge", async () => {
+    const clock = new ManualClock('2026-01-15T12:00:00Z');
+    const sim = new SigenergySimulator({ clock });
+    const port = await sim.start();
+    const device = sigenergyDriver.create('sigenstor', sigenergyDriver.fields.parse({ host: '127.0.0.1', port }), {
+      clock,
+    });
+    try {
+      await device.connect();
+      const command = commandForTarget({ kind: 'hold' }, device.describe().capabilities);
+      expect(command).toEqual({ type: 'set_operating_mode', mode: 'hold' });
+      await device.execute(command);
+      expect(sim.state.batteryPowerW).toBe(0);
+      expect((await device.read()).values).toMatchObject({ ems_mode: 'hold' });
+    } finally {
+      await device.close();
+      await sim.stop();
+    }
   });
 
   it('logs the PV-reads-0 firmware once as a warning, on the device log it is given', async () => {

@@ -89,6 +89,16 @@ describe('the add-on drives a SigenStor through remote EMS and hands it back', (
     expect(rig.addon.stdout + rig.addon.stderr).not.toMatch(/unhandled rejection/i);
   }, 120_000);
 
+  it('hold (remote EMS standby) counts as forced: SIGTERM hands it back too', async () => {
+    const rig = await startRig('hold');
+    expect(await postCommand(rig.base, { type: 'set_operating_mode', mode: 'hold' })).toBe(200);
+    expect(remoteEms(rig.sim)).toBe(1);
+    expect(rig.sim.holdingRegisters.get(PLANT_HOLDING.REMOTE_EMS_MODE)).toBe(1);
+    rig.addon.child.kill('SIGTERM');
+    expect(await rig.addon.exitWithin(60_000)).toEqual({ code: 0, signal: null });
+    expect(remoteEms(rig.sim)).toBe(0);
+  }, 120_000);
+
   it('a plant busy (exception 6) at the end of a timed override is retried until remote EMS is off', async () => {
     const rig = await startRig('busy');
     const until = new Date(Date.now() + 5000).toISOString();

@@ -1,6 +1,6 @@
 import { DeviceError, type Command, type DeviceLimits } from '@sps/core';
 import { encode } from './codec/register-block.js';
-import { OPERATING_MODE_TO_REMOTE, SIGENERGY_OPERATING_MODES, type SigenergyOperatingMode } from './codec/states.js';
+import { SIGENERGY_OPERATING_MODES, type SigenergyOperatingMode } from './codec/states.js';
 import { PLANT_HOLDING, REMOTE_EMS_MODE_CODE } from './registers.js';
 
 /** One holding-register write on the plant: one word (FC6) or a U32's two words (FC16). */
@@ -44,15 +44,16 @@ export function planCommand(command: Command, limits: DeviceLimits): CommandPlan
       const charging = command.type === 'force_charge';
       const watts = checkedWatts(command.power_w, charging ? limits.maxChargeW : limits.maxDischargeW);
       const mode = charging ? ('charge_grid_first' as const) : ('discharge_ess_first' as const);
+      const code = REMOTE_EMS_MODE_CODE[mode];
       return {
         writes: [
           {
             register: charging ? PLANT_HOLDING.ESS_MAX_CHARGE_LIMIT : PLANT_HOLDING.ESS_MAX_DISCHARGE_LIMIT,
             words: encode.u32(watts),
           },
-          ...enableMode(mode),
+          ...enableRemote(code),
         ],
-        applied: { power_w: watts, remote_ems_enabled: true, ems_mode: mode },
+        applied: { power_w: watts, remote_ems_enabled: true, ems_mode: 'forced', remote_ems_mode: mode },
       };
     }
     case 'restore_normal':
@@ -94,7 +95,7 @@ export function planCommand(command: Command, limits: DeviceLimits): CommandPlan
         );
       }
       if (mode === 'self_consumption') return { writes: HAND_BACK.writes, applied: { mode } };
-      return { writes: enableMode(mode), applied: { mode } };
+      return { writes: enableRemote(REMOTE_EMS_MODE_CODE.standby), applied: { mode, remote_ems_mode: 'standby' } };
     }
     case 'set_relay':
       throw new DeviceError('unsupported', 'set_relay: a Sigenergy plant has no relay to switch');
@@ -106,9 +107,9 @@ function isOperatingMode(mode: string): mode is SigenergyOperatingMode {
 }
 
 /** 40031 ← the mode, then 40029 ← 1. */
-function enableMode(mode: Exclude<SigenergyOperatingMode, 'self_consumption'>): RegisterWrite[] {
+function enableRemote(code: number): RegisterWrite[] {
   return [
-    { register: MODE, words: [REMOTE_EMS_MODE_CODE[OPERATING_MODE_TO_REMOTE[mode]]] },
+    { register: MODE, words: [code] },
     { register: ENABLE, words: [1] },
   ];
 }

@@ -2,6 +2,7 @@ import { canonicalSensor, type CanonicalReadingKey, type DeviceLimits, type Enti
 import {
   EMS_WORK_MODE_OPTIONS,
   GRID_STATE_OPTIONS,
+  REMOTE_EMS_MODE_OPTIONS,
   RUNNING_STATE_OPTIONS,
   SIGENERGY_OPERATING_MODES,
 } from './codec/states.js';
@@ -118,6 +119,7 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
     },
     power('pv_power_limit', 'PV power limit', { entityCategory: 'diagnostic' }),
     power('import_limit', 'Grid import limit', { entityCategory: 'diagnostic' }),
+    enumSensor('remote_ems_mode', 'Remote EMS mode', REMOTE_EMS_MODE_OPTIONS, 'mdi:remote'),
     {
       key: 'ems_mode',
       platform: 'select',

@@ -147,7 +147,10 @@ describe('remote EMS commands write the plant registers as the vendor map says',
     const { adapter, sim, clock } = await startRig({ start: '2026-01-15T02:00:00Z' });
     const socBefore = sim.state.socPct;
     const outcome = await adapter.execute({ type: 'force_charge', power_w: 3000 });
-    expect(outcome).toMatchObject({ writes: 3, applied: { power_w: 3000, ems_mode: 'charge_grid_first' } });
+    expect(outcome).toMatchObject({
+      writes: 3,
+      applied: { power_w: 3000, ems_mode: 'forced', remote_ems_mode: 'charge_grid_first' },
+    });
     expect(sim.appliedWrites).toEqual([
       { register: 40032, words: [0, 3000] },
       { register: 40031, words: [3] },
@@ -164,7 +167,8 @@ describe('remote EMS commands write the plant registers as the vendor map says',
     expect(num(r, 'grid_power')).toBeGreaterThan(2000);
     expect(r.values).toMatchObject({
       remote_ems_enabled: true,
-      ems_mode: 'charge_grid_first',
+      ems_mode: 'forced',
+      remote_ems_mode: 'charge_grid_first',
       ems_work_mode: 'remote_ems',
     });
     expect(sim.state.socPct).toBeCloseTo(socBefore + (2000 * 0.96 * 100) / 16_000, 0);
@@ -184,7 +188,7 @@ describe('remote EMS commands write the plant registers as the vendor map says',
     expect(sim.holdingRegisters.get(H.REMOTE_EMS_MODE)).toBe(6);
     const r = await adapter.read();
     expect(num(r, 'battery_power')).toBe(4000);
-    expect(r.values.ems_mode).toBe('discharge_ess_first');
+    expect(r.values).toMatchObject({ ems_mode: 'forced', remote_ems_mode: 'discharge_ess_first' });
   });
 
   it('restore_normal is one write, remote EMS off; again costs nothing', async () => {
@@ -205,8 +209,9 @@ describe('remote EMS commands write the plant registers as the vendor map says',
     expect((await adapter.execute({ type: 'set_discharge_limit', power_w: 1200 })).writes).toBe(1);
     expect((await adapter.execute({ type: 'set_discharge_limit', power_w: 1200 })).writes).toBe(0);
     expect([sim.holdingRegisters.get(40032), sim.holdingRegisters.get(40033)]).toEqual([0, 1500]);
-    await adapter.execute({ type: 'set_operating_mode', mode: 'remote_self_consumption' });
-    expect([sim.holdingRegisters.get(40031), sim.holdingRegisters.get(40029)]).toEqual([2, 1]);
+    // They bind while remote EMS is on, e.g. in its self-consumption mode set by another EMS.
+    sim.setHoldingRegister(40031, 2);
+    sim.setHoldingRegister(40029, 1);
     const r = await adapter.read();
     // Noon surplus is well above 1.5 kW: the charge is held at the limit.
     expect(num(r, 'battery_power')).toBe(-1500);
@@ -240,22 +245,26 @@ describe('remote EMS commands write the plant registers as the vendor map says',
     expect(num(r, 'battery_power')).toBe(0);
   });
 
-  it('set_operating_mode: each mode writes 40031 then 40029; self_consumption is remote EMS off', async () => {
-    const { adapter, sim } = await startRig();
-    for (const [mode, code] of [
-      ['standby', 1],
-      ['charge_pv_first', 4],
-      ['discharge_pv_first', 5],
-    ] as const) {
-      await adapter.execute({ type: 'set_operating_mode', mode });
-      expect([sim.holdingRegisters.get(40031), sim.holdingRegisters.get(40029)]).toEqual([code, 1]);
-      expect((await adapter.read()).values.ems_mode).toBe(mode);
-    }
-    await adapter.execute({ type: 'set_operating_mode', mode: 'self_consumption' });
-    expect(sim.holdingRegisters.get(40029)).toBe(0);
-    await expect(adapter.execute({ type: 'set_operating_mode', mode: 'v2g' })).rejects.toMatchObject({
-      kind: 'unsupported',
+  it('set_operating_mode: hold = remote EMS standby (40031←1, then 40029←1); self_consumption = remote EMS off', async () => {
+    const { adapter, sim } = await startRig({ start: '2026-01-15T12:00:00Z' });
+    expect(adapter.describe().capabilities.operatingModes).toEqual(['self_consumption', 'hold']);
+    expect(await adapter.execute({ type: 'set_operating_mode', mode: 'hold' })).toMatchObject({ writes: 2 });
+    expect(sim.appliedWrites).toEqual([
+      { register: 40031, words: [1] },
+      { register: 40029, words: [1] },
+    ]);
+    const held = await adapter.read();
+    expect(held.values).toMatchObject({ ems_mode: 'hold', remote_ems_mode: 'standby', battery_power: 0 });
+    expect(await adapter.execute({ type: 'set_operating_mode', mode: 'self_consumption' })).toMatchObject({
+      writes: 1,
     });
+    expect(sim.holdingRegisters.get(40029)).toBe(0);
+    // Remote EMS modes the hand-back would not know as forced are not offered.
+    for (const mode of ['charge_pv_first', 'discharge_pv_first', 'standby', 'v2g']) {
+      await expect(adapter.execute({ type: 'set_operating_mode', mode })).rejects.toMatchObject({
+        kind: 'unsupported',
+      });
+    }
   });
 
   it('refuses what the plant cannot do, without writing', async () => {

@@ -3,6 +3,7 @@ import { DecodeError } from '@sps/core';
 import {
   decodeInverterIdentity,
   decodeOperatingMode,
+  decodeRemoteEmsMode,
   decodePlantReadings,
   encode,
   INVERTER_IDENTITY_BLOCK,
@@ -107,17 +108,21 @@ describe('decodePlantReadings', () => {
       pv_energy: 12_345_670,
       load_energy_today: 12_340,
       remote_ems_enabled: true,
-      ems_mode: 'charge_grid_first',
+      ems_mode: 'forced',
+      remote_ems_mode: 'charge_grid_first',
       max_charge_power: 5000,
       export_limit: null,
     });
   });
 
-  it('names the mode: remote EMS off is self_consumption whatever 40031 holds; 8 (V2G) is unknown', () => {
+  it('names the mode: remote EMS off is self_consumption whatever 40031 holds, standby is hold, the rest forced', () => {
     expect(decodeOperatingMode(0, 6)).toBe('self_consumption');
-    expect(decodeOperatingMode(1, 2)).toBe('remote_self_consumption');
-    expect(decodeOperatingMode(1, 8)).toBe('unknown');
+    expect(decodeOperatingMode(1, 1)).toBe('hold');
+    expect(decodeOperatingMode(1, 2)).toBe('forced');
+    expect(decodeOperatingMode(1, 8)).toBe('forced');
     expect(decodeOperatingMode(null, 2)).toBeNull();
+    expect(decodeRemoteEmsMode(4)).toBe('charge_pv_first');
+    expect(decodeRemoteEmsMode(8)).toBe('unknown');
   });
 
   it('throws DecodeError for a missing or short required block', () => {

@@ -2,7 +2,13 @@ import { DecodeError, type ReadingValue } from '@sps/core';
 import { PLANT, PLANT_BLOCKS, PLANT_HOLDING, type PlantBlockName } from '../registers.js';
 import { resolvePvPower } from './pv-quirk.js';
 import { fromGain, type RegisterBlock } from './register-block.js';
-import { decodeEmsWorkMode, decodeGridState, decodeOperatingMode, decodeRunningState } from './states.js';
+import {
+  decodeEmsWorkMode,
+  decodeGridState,
+  decodeOperatingMode,
+  decodeRemoteEmsMode,
+  decodeRunningState,
+} from './states.js';
 
 export type PlantBlocks = Partial<Record<PlantBlockName, RegisterBlock>>;
 export type SigenergyReadingValues = Record<string, ReadingValue | null>;
@@ -125,7 +131,9 @@ export function decodePlantReadings(
   // Remote EMS state (holding registers).
   const enable = remote.u16(PLANT_HOLDING.REMOTE_EMS_ENABLE);
   values.remote_ems_enabled = enable === null ? null : enable !== 0;
-  values.ems_mode = decodeOperatingMode(enable, remote.u16(PLANT_HOLDING.REMOTE_EMS_MODE));
+  const remoteMode = remote.u16(PLANT_HOLDING.REMOTE_EMS_MODE);
+  values.ems_mode = decodeOperatingMode(enable, remoteMode);
+  values.remote_ems_mode = decodeRemoteEmsMode(remoteMode);
   values.max_charge_power = watts(remote.u32(PLANT_HOLDING.ESS_MAX_CHARGE_LIMIT));
   values.max_discharge_power = watts(remote.u32(PLANT_HOLDING.ESS_MAX_DISCHARGE_LIMIT));
   values.pv_power_limit = watts(remote.u32(PLANT_HOLDING.PV_MAX_POWER_LIMIT));

@@ -1,4 +1,4 @@
-import { REMOTE_EMS_MODE_CODE, type RemoteEmsModeName } from '../registers.js';
+import { REMOTE_EMS_MODE_CODE } from '../registers.js';
 
 /** Enumerations of the plant registers (vendor protocol appendices, device-protocols.md §5.2). */
 const RUNNING_STATES: ReadonlyMap<number, string> = new Map([
@@ -39,38 +39,28 @@ export const decodeEmsWorkMode = lookup(EMS_WORK_MODES);
 export const decodeGridState = lookup(GRID_STATES);
 
 /**
- * The operating modes the adapter offers (`set_operating_mode`, the HA select). `self_consumption`
- * is the device's own mode: remote EMS off. The others are remote EMS on with that 40031 mode.
+ * The operating modes `set_operating_mode` (and the HA select) offers, in the project's vocabulary so
+ * the controller and the hand-back understand them: `self_consumption` is the plant's own mode
+ * (remote EMS off); `hold` is remote EMS on in standby (the battery neither charges nor discharges),
+ * which the controller uses for an idle interval and the hand-back counts as forced. Forced charge
+ * and discharge are their own commands. The other remote EMS modes are shown (`remote_ems_mode`) but
+ * not offered: a mode the hand-back did not know as forced could outlive the add-on.
  */
-export const SIGENERGY_OPERATING_MODES = [
-  'self_consumption',
-  'remote_self_consumption',
-  'standby',
-  'charge_grid_first',
-  'charge_pv_first',
-  'discharge_pv_first',
-  'discharge_ess_first',
-] as const;
+export const SIGENERGY_OPERATING_MODES = ['self_consumption', 'hold'] as const;
 
 export type SigenergyOperatingMode = (typeof SIGENERGY_OPERATING_MODES)[number];
 
-/** The remote EMS mode (40031) each operating mode other than `self_consumption` selects. */
-export const OPERATING_MODE_TO_REMOTE: Readonly<
-  Record<Exclude<SigenergyOperatingMode, 'self_consumption'>, RemoteEmsModeName>
-> = {
-  remote_self_consumption: 'self_consumption',
-  standby: 'standby',
-  charge_grid_first: 'charge_grid_first',
-  charge_pv_first: 'charge_pv_first',
-  discharge_pv_first: 'discharge_pv_first',
-  discharge_ess_first: 'discharge_ess_first',
-};
-
-/** 40029 + 40031 → the operating mode shown in HA; `unknown` for a 40031 code we do not offer (0 PCS, 8 V2G…). */
+/** 40029 + 40031 → `self_consumption` (remote EMS off), `hold` (standby) or `forced` (any other remote EMS mode). */
 export function decodeOperatingMode(enable: number | null, remoteMode: number | null): string | null {
   if (enable === null) return null;
   if (enable === 0) return 'self_consumption';
-  const remote = Object.entries(REMOTE_EMS_MODE_CODE).find(([, code]) => code === remoteMode)?.[0];
-  const offered = Object.entries(OPERATING_MODE_TO_REMOTE).find(([, r]) => r === remote)?.[0];
-  return offered ?? 'unknown';
+  return remoteMode === REMOTE_EMS_MODE_CODE.standby ? 'hold' : 'forced';
+}
+
+export const REMOTE_EMS_MODE_OPTIONS: readonly string[] = [...Object.keys(REMOTE_EMS_MODE_CODE), 'unknown'];
+
+/** 40031 → its name (`charge_grid_first`, …), `unknown` for codes this map lacks (8 V2G…). */
+export function decodeRemoteEmsMode(code: number | null): string | null {
+  if (code === null) return null;
+  return Object.entries(REMOTE_EMS_MODE_CODE).find(([, c]) => c === code)?.[0] ?? 'unknown';
 }
