@@ -48,8 +48,8 @@ export function inverterUnitIds(c: SigenergyConnection): number[] {
 
 /**
  * One request after another with a short gap: the plant's Modbus server is also the system's
- * gateway and EMS, so it is spared bursts; a poll (about nine requests) more often than every 2 s
- * would gain nothing for a battery plan that works in minutes.
+ * gateway and EMS, so it is spared bursts. A poll is eight requests with one inverter (seven plant
+ * blocks and its PV); polling more often than every 2 s gains nothing for a plan that works in minutes.
  */
 export const SIGENERGY_INTER_MESSAGE_DELAY_MS = 5;
 export const SIGENERGY_MIN_POLL_INTERVAL_MS = 2000;
