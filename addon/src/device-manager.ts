@@ -58,6 +58,7 @@ export class DeviceManager {
     const shared = new Map<string, SharedDevice>();
     const built = new Map<string, DeviceRunner>();
     for (const config of membersFirst(devices)) {
+      const deviceLog = deps.logger.child({ device: config.id });
       const device = createConfiguredDevice(
         config,
         deps.drivers,
@@ -69,6 +70,7 @@ export class DeviceManager {
           return new GatedDevice(member.handle(), deps.guard, memberId);
         },
         deps.dataDir,
+        (level, details, message) => deviceLog[level](details, message),
       );
       holdSwitchedRelays(config, deps);
       let polled: Device = device;

@@ -1,5 +1,5 @@
 import type { Clock, Device } from '@sps/core';
-import type { DriverLookup } from './driver-types.js';
+import type { DriverLog, DriverLookup } from './driver-types.js';
 import type { DeviceConfig } from './options.js';
 
 /** One device entry as the member check sees it. */
@@ -106,6 +106,7 @@ export function createConfiguredDevice(
   clock: Clock,
   memberDevice: (memberId: string, field: string) => Device,
   dataDir?: string,
+  log?: DriverLog,
 ): Device {
   const driver = drivers.get(config.driver);
   if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
@@ -117,5 +118,6 @@ export function createConfiguredDevice(
     clock,
     ...(members.size > 0 ? { members } : {}),
     ...(dataDir === undefined ? {} : { dataDir }),
+    ...(log === undefined ? {} : { log }),
   });
 }

@@ -29,7 +29,14 @@ export interface DriverContext {
    * user's own Powerwall settings while the add-on forces it). Absent for a one-off CLI device.
    */
   readonly dataDir?: string;
+  /**
+   * The add-on's log for this device (absent in one-shot CLI use). For what a driver notices that
+   * is no error, e.g. a firmware quirk it works around (Sigenergy's PV register reading 0).
+   */
+  readonly log?: DriverLog;
 }
+
+export type DriverLog = (level: 'info' | 'warn', details: Readonly<Record<string, unknown>>, message: string) => void;
 
 /** A field of a device entry that names another configured device (by its name). */
 export interface MemberReference {

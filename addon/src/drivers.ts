@@ -3,6 +3,7 @@ import { bluettiDriver } from './drivers/bluetti.js';
 import { ina260Driver } from './drivers/ina260.js';
 import { kasaDriver } from './drivers/kasa.js';
 import { shellyDriver } from './drivers/shelly.js';
+import { sigenergyDriver } from './drivers/sigenergy.js';
 import { stationDriver } from './drivers/station.js';
 import { sungrowShDriver } from './drivers/sungrow-sh.js';
 import { teslemetryDriver } from './drivers/teslemetry.js';
@@ -10,6 +11,7 @@ import { teslemetryDriver } from './drivers/teslemetry.js';
 export type {
   DriverContext,
   DriverDefinition,
+  DriverLog,
   DriverLookup,
   MemberReference,
   PollIntervals,
@@ -41,6 +43,7 @@ export class DriverRegistry implements DriverLookup {
 
 export const builtInDrivers = new DriverRegistry([
   sungrowShDriver,
+  sigenergyDriver,
   shellyDriver,
   kasaDriver,
   bluettiDriver,
