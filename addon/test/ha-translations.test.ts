@@ -12,6 +12,7 @@ import { SUPPORTED_MODEL_NAMES, bluettiEntities, findModel } from '@sps/device-b
 import { ina260Entities } from '@sps/device-ina260';
 import { kasaEntities, type PlugSnapshot } from '@sps/device-kasa';
 import { shellyEntities, type ShellyState, type SwitchChannel } from '@sps/device-shelly';
+import { sigenergyEntities } from '@sps/device-sigenergy';
 import { sungrowEntities } from '@sps/device-sungrow';
 
 /**
@@ -84,6 +85,7 @@ const catalogues: [string, EntityDescriptor[]][] = [
     bluettiEntities(findModel(name)!),
   ]),
   ['Sungrow SH', sungrowEntities({})],
+  ['Sigenergy SigenStor', sigenergyEntities({})],
   ['Kasa plug with a meter', kasaEntities(plug)],
   ['INA260', ina260Entities()],
   ...shellyStates.map(([what, state, channels]): [string, EntityDescriptor[]] => [

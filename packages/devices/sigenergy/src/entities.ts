@@ -1,4 +1,10 @@
-import { canonicalSensor, type CanonicalReadingKey, type DeviceLimits, type EntityDescriptor } from '@sps/core';
+import {
+  canonicalSensor,
+  type CanonicalReadingKey,
+  type DeviceLimits,
+  type EntityDescriptor,
+  type PlatformTranslationKey,
+} from '@sps/core';
 import {
   EMS_WORK_MODE_OPTIONS,
   GRID_STATE_OPTIONS,
@@ -23,9 +29,12 @@ const CANONICAL_SENSORS: readonly CanonicalReadingKey[] = [
   'load_energy',
 ];
 
-const power = (key: string, name: string, extra: Partial<EntityDescriptor> = {}): EntityDescriptor => ({
+type SensorKey = PlatformTranslationKey<'sensor'>;
+
+const power = (key: SensorKey, name: string, extra: Partial<EntityDescriptor> = {}): EntityDescriptor => ({
   key,
   platform: 'sensor',
+  translationKey: key,
   name,
   deviceClass: 'power',
   stateClass: 'measurement',
@@ -33,27 +42,37 @@ const power = (key: string, name: string, extra: Partial<EntityDescriptor> = {})
   ...extra,
 });
 
-const energyStorage = (key: string, name: string): EntityDescriptor => ({
+const energyStorage = (key: SensorKey, name: string): EntityDescriptor => ({
   key,
   platform: 'sensor',
+  translationKey: key,
   name,
   deviceClass: 'energy_storage',
   stateClass: 'measurement',
   unit: 'Wh',
 });
 
-const enumSensor = (key: string, name: string, options: readonly string[], icon: string): EntityDescriptor => ({
+/** `translationKey` differs from `key` where another device's key of the same name has other states. */
+const enumSensor = (
+  key: string,
+  translationKey: SensorKey,
+  name: string,
+  options: readonly string[],
+  icon: string,
+): EntityDescriptor => ({
   key,
   platform: 'sensor',
+  translationKey,
   name,
   deviceClass: 'enum',
   options,
   icon,
 });
 
-const percentSensor = (key: string, name: string): EntityDescriptor => ({
+const percentSensor = (key: SensorKey, name: string): EntityDescriptor => ({
   key,
   platform: 'sensor',
+  translationKey: key,
   name,
   unit: '%',
   stateClass: 'measurement',
@@ -70,6 +89,7 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'load_energy_today',
       platform: 'sensor',
+      translationKey: 'load_energy_today',
       name: 'Load energy today',
       deviceClass: 'energy',
       // Resets at midnight; HA's total_increasing treats that drop as a new cycle.
@@ -83,19 +103,21 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
     { ...energyStorage('battery_capacity', 'Battery capacity'), entityCategory: 'diagnostic' },
     percentSensor('charge_cut_off_soc', 'Charge cut-off SOC'),
     percentSensor('discharge_cut_off_soc', 'Discharge cut-off SOC'),
-    enumSensor('running_state', 'Running state', RUNNING_STATE_OPTIONS, 'mdi:state-machine'),
+    enumSensor('running_state', 'plant_running_state', 'Running state', RUNNING_STATE_OPTIONS, 'mdi:state-machine'),
     {
       key: 'running_state_code',
       platform: 'sensor',
+      translationKey: 'running_state_code',
       name: 'Running state code',
       entityCategory: 'diagnostic',
       enabledByDefault: false,
     },
-    enumSensor('ems_work_mode', 'EMS work mode', EMS_WORK_MODE_OPTIONS, 'mdi:cog-transfer'),
-    enumSensor('grid_state', 'Grid connection', GRID_STATE_OPTIONS, 'mdi:transmission-tower'),
+    enumSensor('ems_work_mode', 'ems_work_mode', 'EMS work mode', EMS_WORK_MODE_OPTIONS, 'mdi:cog-transfer'),
+    enumSensor('grid_state', 'grid_state', 'Grid connection', GRID_STATE_OPTIONS, 'mdi:transmission-tower'),
     {
       key: 'grid_sensor_connected',
       platform: 'binary_sensor',
+      translationKey: 'grid_sensor_connected',
       name: 'Grid sensor connected',
       deviceClass: 'connectivity',
       entityCategory: 'diagnostic',
@@ -103,6 +125,7 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'remote_ems_enabled',
       platform: 'binary_sensor',
+      translationKey: 'remote_ems_enabled',
       name: 'Remote EMS enabled',
       icon: 'mdi:remote',
       entityCategory: 'diagnostic',
@@ -110,19 +133,26 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
     power('plant_pv_power', 'Plant PV power (as reported)', { entityCategory: 'diagnostic', enabledByDefault: false }),
     power('inverter_pv_power', 'Inverter PV power', { entityCategory: 'diagnostic', enabledByDefault: false }),
     {
-      ...enumSensor('pv_power_source', 'PV power source', ['plant', 'inverters'], 'mdi:solar-power'),
+      ...enumSensor('pv_power_source', 'pv_power_source', 'PV power source', ['plant', 'inverters'], 'mdi:solar-power'),
       entityCategory: 'diagnostic',
     },
     {
-      ...enumSensor('firmware_quirk', 'Firmware quirk', ['none', 'plant_pv_reads_zero'], 'mdi:bug-outline'),
+      ...enumSensor(
+        'firmware_quirk',
+        'firmware_quirk',
+        'Firmware quirk',
+        ['none', 'plant_pv_reads_zero'],
+        'mdi:bug-outline',
+      ),
       entityCategory: 'diagnostic',
     },
     power('pv_power_limit', 'PV power limit', { entityCategory: 'diagnostic' }),
     power('import_limit', 'Grid import limit', { entityCategory: 'diagnostic' }),
-    enumSensor('remote_ems_mode', 'Remote EMS mode', REMOTE_EMS_MODE_OPTIONS, 'mdi:remote'),
+    enumSensor('remote_ems_mode', 'remote_ems_mode', 'Remote EMS mode', REMOTE_EMS_MODE_OPTIONS, 'mdi:remote'),
     {
       key: 'ems_mode',
       platform: 'select',
+      translationKey: 'ems_mode',
       name: 'EMS mode',
       options: SIGENERGY_OPERATING_MODES,
       icon: 'mdi:cog-transfer',
@@ -132,7 +162,8 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
     {
       key: 'backup_reserve',
       platform: 'number',
-      name: 'Backup reserve (backup SOC)',
+      translationKey: 'backup_reserve',
+      name: 'Backup reserve (min SOC)',
       unit: '%',
       min: limits.minBackupReservePct ?? 0,
       max: limits.maxBackupReservePct ?? 100,
@@ -142,12 +173,13 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
       entityCategory: 'config',
       command: { command: 'set_backup_reserve', field: 'percent' },
     },
-    controlPower('max_charge_power', 'ESS max charge power (remote EMS)', maxCharge, 'set_charge_limit'),
-    controlPower('max_discharge_power', 'ESS max discharge power (remote EMS)', maxDischarge, 'set_discharge_limit'),
-    controlPower('export_limit', 'Grid export limit', maxExport, 'set_export_limit'),
+    controlPower('max_charge_power', 'Battery max charge power', maxCharge, 'set_charge_limit'),
+    controlPower('max_discharge_power', 'Battery max discharge power', maxDischarge, 'set_discharge_limit'),
+    controlPower('export_limit', 'Export power limit', maxExport, 'set_export_limit'),
     {
       key: 'restore_normal',
       platform: 'button',
+      translationKey: 'restore_normal',
       name: 'Restore normal operation',
       icon: 'mdi:restore',
       command: { command: 'restore_normal' },
@@ -156,7 +188,7 @@ export function sigenergyEntities(limits: DeviceLimits): EntityDescriptor[] {
 }
 
 function controlPower(
-  key: string,
+  key: PlatformTranslationKey<'number'>,
   name: string,
   max: number,
   command: 'set_charge_limit' | 'set_discharge_limit' | 'set_export_limit',
@@ -164,6 +196,7 @@ function controlPower(
   return {
     key,
     platform: 'number',
+    translationKey: key,
     name,
     deviceClass: 'power',
     unit: 'W',
