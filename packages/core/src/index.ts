@@ -8,3 +8,4 @@ export * from './clock.js';
 export * from './zoned-time.js';
 export * from './availability.js';
 export * from './listen.js';
+export * from './ha-entity-port.js';
