@@ -1,5 +1,5 @@
 import type { SafetyGuard } from '@sps/control';
-import { TypedEmitter, type Clock, type Command, type Device } from '@sps/core';
+import { TypedEmitter, type Clock, type Command, type Device, type HaEntityPort } from '@sps/core';
 import { createConfiguredDevice, membersFirst } from './device-members.js';
 import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
@@ -35,6 +35,8 @@ export interface DeviceManagerDeps {
   readonly guard: SafetyGuard;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** HA's entities for the drivers that map them; absent without HA. */
+  readonly ha?: HaEntityPort;
 }
 
 /**
@@ -56,12 +58,18 @@ export class DeviceManager {
     const shared = new Map<string, SharedDevice>();
     const built = new Map<string, DeviceRunner>();
     for (const config of membersFirst(devices)) {
-      const device = createConfiguredDevice(config, deps.drivers, deps.clock, (memberId, field) => {
-        const member = shared.get(memberId);
-        if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
-        // The composite's writes to a member pass the guard under the member's id, like direct ones.
-        return new GatedDevice(member.handle(), deps.guard, memberId);
-      });
+      const device = createConfiguredDevice(
+        config,
+        deps.drivers,
+        deps.clock,
+        (memberId, field) => {
+          const member = shared.get(memberId);
+          if (!member) throw new Error(`device ${config.id}: ${field}: no device with id "${memberId}"`);
+          // The composite's writes to a member pass the guard under the member's id, like direct ones.
+          return new GatedDevice(member.handle(), deps.guard, memberId);
+        },
+        deps.ha,
+      );
       holdSwitchedRelays(config, deps);
       let polled: Device = device;
       if (named.has(config.id)) {

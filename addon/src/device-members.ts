@@ -1,4 +1,4 @@
-import type { Clock, Device } from '@sps/core';
+import type { Clock, Device, HaEntityPort } from '@sps/core';
 import type { DriverLookup } from './driver-types.js';
 import type { DeviceConfig } from './options.js';
 
@@ -105,6 +105,7 @@ export function createConfiguredDevice(
   drivers: DriverLookup,
   clock: Clock,
   memberDevice: (memberId: string, field: string) => Device,
+  ha?: HaEntityPort,
 ): Device {
   const driver = drivers.get(config.driver);
   if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
@@ -112,5 +113,9 @@ export function createConfiguredDevice(
   for (const [field, memberId] of Object.entries(config.members ?? {})) {
     members.set(field, memberDevice(memberId, field));
   }
-  return driver.create(config.id, config.fields, { clock, ...(members.size > 0 ? { members } : {}) });
+  return driver.create(config.id, config.fields, {
+    clock,
+    ...(members.size > 0 ? { members } : {}),
+    ...(ha === undefined ? {} : { ha }),
+  });
 }

@@ -1,4 +1,4 @@
-import type { Clock, Device } from '@sps/core';
+import type { Clock, Device, HaEntityPort } from '@sps/core';
 import type { z } from 'zod';
 
 /** A device simulator that speaks the real protocol on loopback (`sps simulate`, the demo, tests). */
@@ -24,6 +24,11 @@ export interface DriverContext {
    * own, shared so that one physical device keeps one connection.
    */
   readonly members?: ReadonlyMap<string, Device>;
+  /**
+   * Home Assistant's entities over the add-on's one HA connection (drivers on HA entities:
+   * ha-battery, ha-ev-charger); undefined when the add-on runs without HA.
+   */
+  readonly ha?: HaEntityPort;
 }
 
 /** A field of a device entry that names another configured device (by its name). */

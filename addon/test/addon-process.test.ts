@@ -261,7 +261,7 @@ describe('sps read / write / simulate', () => {
     const unknownDriver = await runSps(['read', 'flux-capacitor']);
     expect(unknownDriver.code).toBe(2);
     expect(unknownDriver.stderr).toBe(
-      'sps read: unknown driver "flux-capacitor" (known: sungrow-sh, shelly, kasa, bluetti, ina260, station)\n',
+      'sps read: unknown driver "flux-capacitor" (known: sungrow-sh, shelly, kasa, bluetti, ina260, station, ha-battery, ha-ev-charger)\n',
     );
   });
 

@@ -79,7 +79,7 @@ describe('parseOptions', () => {
 
   it('lets the driver decide which device fields exist', () => {
     expect(optionsError({ devices: [{ ...sungrow, driver: 'tesla' }] })).toBe(
-      'invalid options: devices[0].driver: unknown driver "tesla" (known: sungrow-sh, shelly, kasa, bluetti, ina260, station)',
+      'invalid options: devices[0].driver: unknown driver "tesla" (known: sungrow-sh, shelly, kasa, bluetti, ina260, station, ha-battery, ha-ev-charger)',
     );
     expect(optionsError({ devices: [{ ...sungrow, baud: 9600 }] })).toBe(
       'invalid options: devices[0].baud: unknown field',
