@@ -289,6 +289,30 @@ describeE2e('batteries and EV chargers Home Assistant already controls', () => {
     await eventually(readingIs(ID.ev, 'ev_plugged', false), 'unplugged');
   });
 
+  it('while HA restarts the devices say there is no connection, then read and write again', async () => {
+    await hass.stop();
+    await eventually(
+      async () =>
+        (await device(ID.battery)).availability.reason?.includes('no Home Assistant connection') ? true : undefined,
+      'the battery without HA',
+      60_000,
+    );
+    // Same config dir and port: the add-on reconnects by itself and subscribes again.
+    hass = await startHass({ configDir: hass.configDir, port: hass.port });
+    await eventually(
+      async () => ((await device(ID.battery)).availability.available ? true : undefined),
+      'the battery back after the restart',
+      60_000,
+    );
+    // The helpers start again from their `initial` values.
+    await eventually(readingIs(ID.battery, 'battery_soc', 55), 'SOC read again');
+    expect((await command(ID.battery, { type: 'force_charge', power_w: 1200 })).status).toBe(200);
+    expect(await haState('input_select.batt_mode')).toBe('Force charge');
+    expect(Number(await haState('input_number.batt_charge_power'))).toBe(1200);
+    expect((await command(ID.battery, { type: 'restore_normal' })).status).toBe(200);
+    expect(await haState('input_select.batt_mode')).toBe('Self consumption');
+  }, 120_000);
+
   it('without Home Assistant the devices are unavailable: "no Home Assistant connection"', async () => {
     const optionsFile = path.join(tmp, 'no-ha.yaml');
     writeFileSync(optionsFile, stringify({ devices: [BATTERY, EV] }));

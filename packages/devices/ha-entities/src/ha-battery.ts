@@ -114,7 +114,6 @@ export class HaBatteryAdapter implements Device {
   private readonly availability: AvailabilityReporter;
   private readonly entityIds: readonly string[];
   private description: DeviceDescription | undefined;
-  private stopWatching: (() => void) | undefined;
   private connected = false;
   /** Push readings on HA's changes; off from a failed push until the runner's next connect. */
   private pushing = false;
@@ -124,8 +123,9 @@ export class HaBatteryAdapter implements Device {
   constructor(private readonly opts: HaBatteryAdapterOptions) {
     this.availability = new AvailabilityReporter(this.events, opts.clock);
     this.entityIds = haBatteryEntities(opts.options);
-    // Watched from the start, so HA's states are already here when the runner first connects.
-    this.stopWatching = opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
+    // Watched for the adapter's life: HA's states are here when the runner first connects, and the
+    // adapter can tell when they are back after a failure.
+    opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
   }
 
   get id(): string {
@@ -134,7 +134,6 @@ export class HaBatteryAdapter implements Device {
 
   async connect(): Promise<void> {
     try {
-      this.stopWatching ??= this.opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
       // Every mapped entity must exist and have a value; the first one that does not is named.
       for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
       this.description = this.buildDescription();
@@ -167,12 +166,23 @@ export class HaBatteryAdapter implements Device {
     return run;
   }
 
+  /**
+   * The runner closes a device after every failed poll and reconnects later; the entities stay
+   * watched, so the device can tell when they are back (see onEntitiesChanged).
+   */
   async close(): Promise<void> {
     this.connected = false;
     this.pushing = false;
-    this.stopWatching?.();
-    this.stopWatching = undefined;
     await this.queue;
+  }
+
+  private entitiesPresent(): boolean {
+    try {
+      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private readNow(): ReadingSet {
@@ -206,7 +216,11 @@ export class HaBatteryAdapter implements Device {
 
   /** HA pushed a change: show it now rather than at the next poll, or say which entity went away. */
   private onEntitiesChanged(): void {
-    if (!this.connected || !this.pushing) return;
+    if (!this.connected || !this.pushing) {
+      // Between the runner's attempts: say when every entity is back, so it retries now, not after its back-off.
+      if (this.entitiesPresent()) this.availability.report(true);
+      return;
+    }
     let readings: ReadingSet;
     try {
       readings = this.readNow();

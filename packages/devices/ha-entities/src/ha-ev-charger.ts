@@ -124,7 +124,6 @@ export class HaEvChargerAdapter implements Device {
   private readonly availability: AvailabilityReporter;
   private readonly entityIds: readonly string[];
   private description: DeviceDescription | undefined;
-  private stopWatching: (() => void) | undefined;
   private connected = false;
   /** Push readings on HA's changes; off from a failed push until the runner's next connect. */
   private pushing = false;
@@ -141,7 +140,7 @@ export class HaEvChargerAdapter implements Device {
       o.plug_entity,
       o.charger_power_entity,
     ].filter((id): id is string => id !== undefined);
-    this.stopWatching = opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
+    opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
   }
 
   get id(): string {
@@ -150,7 +149,6 @@ export class HaEvChargerAdapter implements Device {
 
   async connect(): Promise<void> {
     try {
-      this.stopWatching ??= this.opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
       for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
       this.description = this.buildDescription();
       this.connected = true;
@@ -182,12 +180,23 @@ export class HaEvChargerAdapter implements Device {
     return run;
   }
 
+  /**
+   * The runner closes a device after every failed poll and reconnects later; the entities stay
+   * watched, so the device can tell when they are back (see onEntitiesChanged).
+   */
   async close(): Promise<void> {
     this.connected = false;
     this.pushing = false;
-    this.stopWatching?.();
-    this.stopWatching = undefined;
     await this.queue;
+  }
+
+  private entitiesPresent(): boolean {
+    try {
+      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private readNow(): ReadingSet {
@@ -215,7 +224,11 @@ export class HaEvChargerAdapter implements Device {
   }
 
   private onEntitiesChanged(): void {
-    if (!this.connected || !this.pushing) return;
+    if (!this.connected || !this.pushing) {
+      // Between the runner's attempts: say when every entity is back, so it retries now, not after its back-off.
+      if (this.entitiesPresent()) this.availability.report(true);
+      return;
+    }
     let readings: ReadingSet;
     try {
       readings = this.readNow();

@@ -186,12 +186,19 @@ describe('HaBatteryAdapter', () => {
     expect(availability).toEqual([true]);
   });
 
-  it('stops listening to HA when closed', async () => {
+  it('after a failed attempt (closed by the runner) it says when every entity is back', async () => {
     const ha = household();
+    ha.remove('sensor.grid');
     const device = battery(ha);
-    expect(ha.watcherCount()).toBe(1);
+    const availability: string[] = [];
+    device.events.on('availability', (a) => availability.push(a.available ? 'up' : (a.reason ?? '')));
+    await expect(device.connect()).rejects.toThrow('sensor.grid does not exist in Home Assistant');
     await device.close();
-    expect(ha.watcherCount()).toBe(0);
+    ha.set('sensor.soc', '63');
+    expect(availability).toEqual(['bad response: sensor.grid does not exist in Home Assistant']);
+    ha.set('sensor.grid', '100', { unit_of_measurement: 'W' });
+    expect(availability.at(-1)).toBe('up');
+    // One watcher for the adapter's life: reconnecting adds none.
     await device.connect();
     expect(ha.watcherCount()).toBe(1);
   });
