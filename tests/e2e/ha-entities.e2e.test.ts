@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connectToHa } from '@sps/ha';
 import { stringify } from 'yaml';
 import { SpsProcess, ensureBuilt, eventually } from '../../addon/test/support/addon-process';
 import { startHass, venvAvailable, type HassInstance } from './harness/hass.cjs';
@@ -216,6 +217,39 @@ describeE2e('batteries and EV chargers Home Assistant already controls', () => {
     // A change in HA reaches the add-on (pushed by the subscription).
     await haCall('input_number', 'set_value', { entity_id: 'input_number.batt_power_kw', value: 2.25 });
     await eventually(readingIs(ID.battery, 'battery_power', -2250), 'battery power follows HA');
+  });
+
+  it('shows the HA battery and charger in HA as devices of the add-on, with their controls', async () => {
+    const observer = await connectToHa({ url: hass.wsUrl, token: hass.token });
+    try {
+      const ours = async () =>
+        (
+          await observer.sendMessagePromise<{ unique_id: string; entity_id: string; platform: string }[]>({
+            type: 'config/entity_registry/list',
+          })
+        ).filter((e) => e.platform === 'smart_power_station');
+      // unique ids are <serial>_<key>; the serial is `ha_` + the SOC entity (battery) or the switch (charger).
+      const soc = await eventually(
+        async () => (await ours()).find((e) => e.unique_id === 'ha_sensor.batt_soc_battery_soc'),
+        'the battery declared in HA',
+      );
+      await eventually(
+        async () => ((await haState(soc.entity_id)) === '55' ? true : undefined),
+        "the add-on's SOC entity in HA",
+      );
+      const keys = (await ours()).map((e) => e.unique_id);
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          'ha_sensor.batt_soc_backup_reserve',
+          'ha_sensor.batt_soc_restore_normal',
+          'ha_input_boolean.ev_switch_ev_charging',
+          'ha_input_boolean.ev_switch_ev_charge_limit',
+          'ha_input_boolean.ev_switch_ev_plugged',
+        ]),
+      );
+    } finally {
+      observer.close();
+    }
   });
 
   it('forces a charge, a discharge (through the script) and hands back, by service calls in HA', async () => {
