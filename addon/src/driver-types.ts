@@ -79,6 +79,11 @@ export interface DriverDefinition<Fields = unknown> {
   readonly exampleFields?: Readonly<Record<string, string | number>>;
   /** The command part of `sps write <driver> …`'s example (tests parse it); absent if the devices take none. */
   readonly exampleCommand?: string;
+  /**
+   * Drivers on Home Assistant entities (they use DriverContext.ha): `sps read|write` connect to HA
+   * for them (--ha-url and a token, or the Supervisor's proxy inside the add-on).
+   */
+  readonly readsHomeAssistant?: boolean;
   /** Remarks on how an entry is written, e.g. an old spelling that still works; the CLI prints them. */
   notes?(fields: Fields): readonly string[];
 }

@@ -323,6 +323,49 @@ describeE2e('batteries and EV chargers Home Assistant already controls', () => {
     await eventually(readingIs(ID.ev, 'ev_plugged', false), 'unplugged');
   });
 
+  it('sps read and sps write reach the same entities through HA (--ha-url, token in SPS_HA_TOKEN)', async () => {
+    const sps = async (args: string[], env: NodeJS.ProcessEnv = { SPS_HA_TOKEN: hass.token }) => {
+      const child = new SpsProcess(args, env);
+      try {
+        const { code } = await child.exitWithin(60_000);
+        return { code, stdout: child.stdout, stderr: child.stderr };
+      } finally {
+        await child.kill();
+      }
+    };
+    const flags = [
+      ...['--soc-entity', 'sensor.batt_soc', '--power-entity', 'sensor.batt_power'],
+      ...['--power-sign', 'positive_charge', '--mode-entity', 'input_select.batt_mode'],
+      ...['--mode-self-consumption', 'Self consumption', '--mode-force-charge', 'Force charge'],
+    ];
+    const read = await sps(['read', 'ha-battery', ...flags, '--ha-url', hass.wsUrl, '--json']);
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)).toMatchObject({
+      device: { driver: 'ha-battery', serial: 'ha_sensor.batt_soc' },
+      readings: { battery_soc: 55, operating_mode: 'Self consumption' },
+    });
+
+    const write = await sps([
+      'write',
+      'ha-battery',
+      'force_charge',
+      '--power-w',
+      '800',
+      ...flags,
+      '--ha-url',
+      hass.wsUrl,
+    ]);
+    expect(write.code).toBe(0);
+    expect(await haState('input_select.batt_mode')).toBe('Force charge');
+    expect((await sps(['write', 'ha-battery', 'restore_normal', ...flags, '--ha-url', hass.wsUrl])).code).toBe(0);
+    expect(await haState('input_select.batt_mode')).toBe('Self consumption');
+
+    // Without a Home Assistant to ask: one line naming the flag.
+    const alone = await sps(['read', 'ha-battery', ...flags], {});
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/^sps read: --ha-url: ha-battery reads Home Assistant's entities/m);
+  }, 120_000);
+
   it('while HA restarts the devices say there is no connection, then read and write again', async () => {
     await hass.stop();
     await eventually(

@@ -1,5 +1,5 @@
 import type { SafetyGuard } from '@sps/control';
-import { systemClock, type Device } from '@sps/core';
+import { systemClock, type Device, type HaEntityPort } from '@sps/core';
 import { createConfiguredDevice } from '../device-members.js';
 import { GatedDevice, holdSwitchedRelays } from '../gated-device.js';
 import type { DriverDefinition, DriverLookup } from '../driver-types.js';
@@ -32,7 +32,7 @@ export interface DeviceTarget {
    * A fresh, unconnected device (with its members, for a composite). With a guard, a composite's
    * writes to its members pass it under the members' ids, and the relays it switches are held.
    */
-  create(guard?: SafetyGuard): Device;
+  create(guard?: SafetyGuard, ha?: HaEntityPort): Device;
 }
 
 type FlagValues = Record<string, string | boolean | undefined>;
@@ -70,7 +70,7 @@ export function deviceTarget(
       id: driver.name,
       driver,
       ...(dataDir === undefined ? {} : { dataDir }),
-      create: () => driver.create(driver.name, fields, { clock: systemClock }),
+      create: (_guard, ha) => driver.create(driver.name, fields, { clock: systemClock, ...(ha ? { ha } : {}) }),
     };
   }
   const flag = Object.keys(CONNECTION_FLAGS).find((name) => stringFlag(values, name) !== undefined);
@@ -99,7 +99,7 @@ export function deviceTarget(
     id: entry.id,
     driver,
     dataDir: location.dataDir,
-    create: (guard) => buildWithMembers(entry, config.devices, drivers, guard),
+    create: (guard, ha) => buildWithMembers(entry, config.devices, drivers, guard, ha),
   };
 }
 
@@ -138,16 +138,23 @@ function buildWithMembers(
   all: readonly DeviceConfig[],
   drivers: DriverLookup,
   guard: SafetyGuard | undefined,
+  ha: HaEntityPort | undefined,
 ): Device {
   const built = new Map<string, Device>();
   const build = (config: DeviceConfig): Device => {
     const existing = built.get(config.id);
     if (existing) return existing;
     // parseOptions has already checked that every member exists and that there are no cycles.
-    const device = createConfiguredDevice(config, drivers, systemClock, (memberId) => {
-      const member = build(all.find((d) => d.id === memberId) as DeviceConfig);
-      return guard ? new GatedDevice(member, guard, memberId) : member;
-    });
+    const device = createConfiguredDevice(
+      config,
+      drivers,
+      systemClock,
+      (memberId) => {
+        const member = build(all.find((d) => d.id === memberId) as DeviceConfig);
+        return guard ? new GatedDevice(member, guard, memberId) : member;
+      },
+      ha,
+    );
     built.set(config.id, device);
     return device;
   };

@@ -103,6 +103,7 @@ export const haBatteryDriver = defineDriver<HaBatteryFields>({
   name: 'ha-battery',
   title: "Any battery Home Assistant already controls (its entities, over the add-on's HA connection)",
   fields: haBatteryFields,
+  readsHomeAssistant: true,
   // HA pushes every change to the device at once; the poll only re-checks the entities.
   pollIntervals: () => ({ defaultMs: 10_000, minMs: 1000 }),
   create: (id, fields, { clock, ha }) =>
@@ -115,7 +116,7 @@ export const haBatteryDriver = defineDriver<HaBatteryFields>({
   notes: (fields) => {
     const commands = haBatteryCommands(fields);
     return [
-      'Reads and writes through Home Assistant: it needs the add-on run with --ha-url (or under the Supervisor).',
+      'Reads and writes through Home Assistant: sps read/write and sps run need --ha-url and a token (--ha-token-file or env SPS_HA_TOKEN); inside the add-on nothing.',
       commands.length > 0 ? `Commands this mapping allows: ${commands.join(', ')}.` : 'This mapping only reads.',
     ];
   },

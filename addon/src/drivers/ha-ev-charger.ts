@@ -73,6 +73,7 @@ export const haEvChargerDriver = defineDriver<HaEvChargerFields>({
   name: 'ha-ev-charger',
   title: "An EV charger Home Assistant already controls (its entities, over the add-on's HA connection)",
   fields: haEvChargerFields,
+  readsHomeAssistant: true,
   pollIntervals: () => ({ defaultMs: 10_000, minMs: 1000 }),
   create: (id, fields, { clock, ha }) =>
     new HaEvChargerAdapter({
@@ -87,6 +88,6 @@ export const haEvChargerDriver = defineDriver<HaEvChargerFields>({
   },
   exampleCommand: 'set_relay --on true',
   notes: () => [
-    'Reads and writes through Home Assistant: it needs the add-on run with --ha-url (or under the Supervisor).',
+    'Reads and writes through Home Assistant: sps read/write and sps run need --ha-url and a token (--ha-token-file or env SPS_HA_TOKEN); inside the add-on nothing.',
   ],
 });

@@ -49,6 +49,7 @@ export class HaEntityStates implements HaEntityPort {
   private readonly watchers = new Set<Watcher>();
   private unsubscribe: (() => Promise<void>) | null = null;
   private detach: (() => void) | null = null;
+  private settledWaiters: (() => void)[] = [];
 
   constructor(private readonly log: HaLogger) {}
 
@@ -63,6 +64,15 @@ export class HaEntityStates implements HaEntityPort {
     this.detach?.();
     this.detach = null;
     this.onConnection(null);
+  }
+
+  /**
+   * Resolves once HA has reported on every watched entity over a live connection (present or
+   * missing): for a one-shot reader (`sps read`), which must not take "not yet" for "no HA".
+   */
+  settled(): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   lookup(entityId: string): HaEntityLookup {
@@ -174,6 +184,13 @@ export class HaEntityStates implements HaEntityPort {
       changed.add(entityId);
     }
     if (changed.size > 0) this.notify(changed);
+    if (this.settledWaiters.length > 0 && this.isSettled()) {
+      for (const resolve of this.settledWaiters.splice(0)) resolve();
+    }
+  }
+
+  private isSettled(): boolean {
+    return this.conn !== null && [...this.subscribed].every((id) => this.covered.has(id));
   }
 
   /** `null`: the connection changed, every watcher hears of it. */

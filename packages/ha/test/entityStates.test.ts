@@ -100,6 +100,19 @@ describe('HaEntityStates', () => {
     });
   });
 
+  it('settles once HA has reported on every watched entity (present or missing)', async () => {
+    states.watch(['sensor.soc', 'sensor.never'], () => undefined);
+    let settled = false;
+    const waiting = states.settled().then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+    client.start();
+    await waiting;
+    expect(states.lookup('sensor.soc').status).toBe('present');
+    expect(states.lookup('sensor.never').status).toBe('missing');
+    await expect(states.settled()).resolves.toBeUndefined();
+  });
+
   it('ignores a malformed message without losing the states it has', async () => {
     states.watch(['sensor.soc'], () => undefined);
     client.start();
