@@ -136,6 +136,7 @@ export class HaBatteryAdapter implements Device {
     try {
       // Every mapped entity must exist and have a value; the first one that does not is named.
       for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
+      this.checkModeOptions();
       this.description = this.buildDescription();
       this.connected = true;
       this.pushing = true;
@@ -174,6 +175,24 @@ export class HaBatteryAdapter implements Device {
     this.connected = false;
     this.pushing = false;
     await this.queue;
+  }
+
+  /** A mode option the select does not offer would fail at the first command: say so now, naming both. */
+  private checkModeOptions(): void {
+    const o = this.opts.options;
+    if (o.mode_entity === undefined) return;
+    const domain = domainOf(o.mode_entity);
+    if (domain !== 'select' && domain !== 'input_select') return;
+    const offered = requireState(this.opts.ha, o.mode_entity).attributes['options'];
+    if (!Array.isArray(offered)) return;
+    for (const option of [o.mode_self_consumption, o.mode_force_charge, o.mode_force_discharge]) {
+      if (option !== undefined && !offered.includes(option)) {
+        throw new DeviceError(
+          'bad_response',
+          `${o.mode_entity} has no option "${option}" (it offers: ${offered.map(String).join(', ')})`,
+        );
+      }
+    }
   }
 
   private entitiesPresent(): boolean {

@@ -17,7 +17,7 @@ import {
   type ReadingValue,
 } from '@sps/core';
 import { domainOf, isOn, requireState, setNumber, switchTo } from './entity-access.js';
-import { numericValue, toEntityUnit } from './units.js';
+import { numericValue, toEntityUnit, unitFactor } from './units.js';
 
 /**
  * Driver `ha-ev-charger`: an EV charger (and the car behind it) that Home Assistant already
@@ -256,9 +256,9 @@ export class HaEvChargerAdapter implements Device {
           return { command, applied: { on: command.on }, writes: 1 };
         }
         case 'set_charge_limit': {
-          const amps = currentForPower(o, command.power_w);
-          const applied = { current_a: amps, power_w: amps * o.phases * o.voltage };
           const state = requireState(ha, o.current_entity);
+          const amps = withinNumberRange(state, currentForPower(o, command.power_w));
+          const applied = { current_a: amps, power_w: amps * o.phases * o.voltage };
           if (numericValue(state, 'current') === amps) return { command, applied, writes: 0 };
           await setNumber(ha, o.current_entity, toEntityUnit(state, 'current', amps));
           return { command, applied, writes: 1 };
@@ -346,4 +346,19 @@ export class HaEvChargerAdapter implements Device {
 function isPlugged(state: HaEntityState, o: HaEvChargerOptions): boolean {
   if (domainOf(state.entityId) === 'binary_sensor' || domainOf(state.entityId) === 'input_boolean') return isOn(state);
   return o.plugged_states.includes(state.state.trim().toLowerCase());
+}
+
+/**
+ * Keep a current within the number entity's own range (its `min`/`max` attributes, in its unit)
+ * too: HA refuses a value outside it, and a car may allow less than max_current_a (Teslemetry's
+ * charge current number takes its max from the car).
+ */
+function withinNumberRange(state: HaEntityState, amps: number): number {
+  const factor = unitFactor(state, 'current');
+  const min = Number(state.attributes['min']) * factor;
+  const max = Number(state.attributes['max']) * factor;
+  let result = amps;
+  if (Number.isFinite(max) && max > 0) result = Math.min(result, Math.floor(max + 1e-9));
+  if (Number.isFinite(min) && min > 0) result = Math.max(result, Math.ceil(min - 1e-9));
+  return result;
 }

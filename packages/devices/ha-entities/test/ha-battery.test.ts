@@ -150,6 +150,14 @@ describe('HaBatteryAdapter', () => {
     await expect(device.read()).rejects.toThrow('number.reserve does not exist in Home Assistant');
   });
 
+  it('refuses to connect when the mode select does not offer a configured option, naming both', async () => {
+    const ha = household();
+    const device = battery(ha, { ...MAPPING, mode_force_charge: 'Force charge' });
+    await expect(device.connect()).rejects.toThrow(
+      'select.mode has no option "Force charge" (it offers: Self use, Charge)',
+    );
+  });
+
   it('an unknown unit is an error naming the entity', async () => {
     const ha = household();
     ha.set('sensor.batt_power', '3', { unit_of_measurement: 'kVA' });

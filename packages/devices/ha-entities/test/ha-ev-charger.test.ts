@@ -88,6 +88,17 @@ describe('HaEvChargerAdapter', () => {
     });
   });
 
+  it("keeps the current within the number's own range too (a car that allows less)", async () => {
+    const ha = garage();
+    ha.set('number.current', '10', { min: 5, max: 12 });
+    const device = charger(ha);
+    await device.connect();
+    expect(await device.execute({ type: 'set_charge_limit', power_w: 100_000 })).toMatchObject({
+      applied: { current_a: 12, power_w: 12 * 690 },
+    });
+    expect(ha.calls.at(-1)?.data).toEqual({ value: 12 });
+  });
+
   it('declares its commands, limits and planning profile', async () => {
     const device = charger(garage());
     await device.connect();
