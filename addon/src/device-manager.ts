@@ -1,5 +1,5 @@
 import type { SafetyGuard } from '@sps/control';
-import { TypedEmitter, type Clock, type Command, type Device } from '@sps/core';
+import { TypedEmitter, type Clock, type Command, type Device, type HaEntityPort } from '@sps/core';
 import { createConfiguredDevice, membersFirst } from './device-members.js';
 import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
@@ -37,6 +37,8 @@ export interface DeviceManagerDeps {
   readonly logger: Logger;
   /** Passed to drivers that keep a file across restarts (DriverContext.dataDir). */
   readonly dataDir?: string;
+  /** HA's entities for the drivers that map them; absent without HA. */
+  readonly ha?: HaEntityPort;
 }
 
 /**
@@ -69,8 +71,7 @@ export class DeviceManager {
           // The composite's writes to a member pass the guard under the member's id, like direct ones.
           return new GatedDevice(member.handle(), deps.guard, memberId);
         },
-        deps.dataDir,
-        (level, details, message) => deviceLog[level](details, message),
+        { dataDir: deps.dataDir, log: (level, details, message) => deviceLog[level](details, message), ha: deps.ha },
       );
       holdSwitchedRelays(config, deps);
       let polled: Device = device;

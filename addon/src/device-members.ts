@@ -1,4 +1,4 @@
-import type { Clock, Device } from '@sps/core';
+import type { Clock, Device, HaEntityPort } from '@sps/core';
 import type { DriverLog, DriverLookup } from './driver-types.js';
 import type { DeviceConfig } from './options.js';
 
@@ -96,6 +96,13 @@ export function membersFirst<T extends { readonly id: string; readonly members?:
   return ordered;
 }
 
+/** What a driver may get besides its options (see DriverContext); each absent where it does not apply. */
+export interface ConfiguredDeviceExtras {
+  readonly dataDir?: string | undefined;
+  readonly log?: DriverLog | undefined;
+  readonly ha?: HaEntityPort | undefined;
+}
+
 /**
  * A configured device built by its driver, with the devices a composite names (its members) from
  * `memberDevice(id, field)`: the add-on hands out handles on shared devices, the CLI plain ones.
@@ -105,9 +112,9 @@ export function createConfiguredDevice(
   drivers: DriverLookup,
   clock: Clock,
   memberDevice: (memberId: string, field: string) => Device,
-  dataDir?: string,
-  log?: DriverLog,
+  extras: ConfiguredDeviceExtras = {},
 ): Device {
+  const { dataDir, log, ha } = extras;
   const driver = drivers.get(config.driver);
   if (!driver) throw new Error(`device ${config.id}: unknown driver "${config.driver}"`);
   const members = new Map<string, Device>();
@@ -119,5 +126,6 @@ export function createConfiguredDevice(
     ...(members.size > 0 ? { members } : {}),
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(log === undefined ? {} : { log }),
+    ...(ha === undefined ? {} : { ha }),
   });
 }

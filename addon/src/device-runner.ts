@@ -81,6 +81,9 @@ export class DeviceRunner {
         if (!availability.available) {
           this.connected = false;
           this.setAvailability(false, availability.reason ?? 'connection lost');
+        } else if (!this.connected && this.timer !== undefined && !this.stopped && !this.quiet) {
+          // It saw the device come back while we wait out a back-off (HA's entities after HA restarted): try now.
+          this.schedule(0);
         }
       }),
     );

@@ -1,4 +1,4 @@
-import type { Clock, Device } from '@sps/core';
+import type { Clock, Device, HaEntityPort } from '@sps/core';
 import type { z } from 'zod';
 
 /** A device simulator that speaks the real protocol on loopback (`sps simulate`, the demo, tests). */
@@ -34,6 +34,11 @@ export interface DriverContext {
    * is no error, e.g. a firmware quirk it works around (Sigenergy's PV register reading 0).
    */
   readonly log?: DriverLog;
+  /**
+   * Home Assistant's entities over the add-on's one HA connection (drivers on HA entities:
+   * ha-battery, ha-ev-charger); undefined when the add-on runs without HA.
+   */
+  readonly ha?: HaEntityPort;
 }
 
 export type DriverLog = (level: 'info' | 'warn', details: Readonly<Record<string, unknown>>, message: string) => void;
@@ -86,6 +91,11 @@ export interface DriverDefinition<Fields = unknown> {
   readonly exampleFields?: Readonly<Record<string, string | number>>;
   /** The command part of `sps write <driver> …`'s example (tests parse it); absent if the devices take none. */
   readonly exampleCommand?: string;
+  /**
+   * Drivers on Home Assistant entities (they use DriverContext.ha): `sps read|write` connect to HA
+   * for them (--ha-url and a token, or the Supervisor's proxy inside the add-on).
+   */
+  readonly readsHomeAssistant?: boolean;
   /** Remarks on how an entry is written, e.g. an old spelling that still works; the CLI prints them. */
   notes?(fields: Fields): readonly string[];
 }

@@ -1,5 +1,7 @@
 import type { DriverDefinition, DriverLookup } from './driver-types.js';
 import { bluettiDriver } from './drivers/bluetti.js';
+import { haBatteryDriver } from './drivers/ha-battery.js';
+import { haEvChargerDriver } from './drivers/ha-ev-charger.js';
 import { ina260Driver } from './drivers/ina260.js';
 import { kasaDriver } from './drivers/kasa.js';
 import { shellyDriver } from './drivers/shelly.js';
@@ -50,4 +52,6 @@ export const builtInDrivers = new DriverRegistry([
   ina260Driver,
   stationDriver,
   teslemetryDriver,
+  haBatteryDriver,
+  haEvChargerDriver,
 ]);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SafetyGuard } from '@sps/control';
 import { systemClock, type Clock } from '@sps/core';
-import type { HaTarget } from '@sps/ha';
+import { HaEntityStates, type HaLogger, type HaTarget } from '@sps/ha';
 import type { FastifyInstance } from 'fastify';
 import { DeviceManager, UnknownDeviceError } from './device-manager.js';
 import { DeviceHandBack } from './hand-back.js';
@@ -144,6 +144,9 @@ export class AddonRuntime {
       logger.warn({ err }, 'write ledger unavailable; the write budget counts only this process'),
     );
     const guard = new SafetyGuard({ limits: config.safety, clock, ...(ledger ? { rateLimit: { ledger } } : {}) });
+    // The drivers on HA entities (ha-battery, ha-ev-charger) read and write through the HA link's
+    // connection once it exists (below); without HA they stay unavailable, saying so.
+    const haEntities = options.ha ? new HaEntityStates(haEntityLogger(logger)) : undefined;
     const manager = new DeviceManager(config.devices, {
       drivers: options.drivers,
       hub,
@@ -151,6 +154,7 @@ export class AddonRuntime {
       clock,
       logger,
       dataDir: options.dataDir,
+      ...(haEntities === undefined ? {} : { ha: haEntities }),
     });
     const stateStore = options.stateStore ?? (isStateStore(archive) ? archive : new MemoryStateStore());
     // The one persistent way back to a device's own mode: overrides, the optimiser and shutdown use it.
@@ -310,6 +314,7 @@ export class AddonRuntime {
         })
       : undefined;
     if (ha) haRef.link = ha;
+    if (ha) haEntities?.attach(ha.client);
     ha?.start();
     const supervisorToken = process.env['SUPERVISOR_TOKEN'];
     if (options.supervised && supervisorToken) {
@@ -433,4 +438,14 @@ function withinBudget(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+function haEntityLogger(logger: Logger): HaLogger {
+  const log = logger.child({ component: 'ha-entities' });
+  return {
+    debug: (m) => log.debug(m),
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
+  };
 }

@@ -261,7 +261,7 @@ describe('sps read / write / simulate', () => {
     const unknownDriver = await runSps(['read', 'flux-capacitor']);
     expect(unknownDriver.code).toBe(2);
     expect(unknownDriver.stderr).toBe(
-      'sps read: unknown driver "flux-capacitor" (known: sungrow-sh, sigenergy, shelly, kasa, bluetti, ina260, station, teslemetry)\n',
+      'sps read: unknown driver "flux-capacitor" (known: sungrow-sh, sigenergy, shelly, kasa, bluetti, ina260, station, teslemetry, ha-battery, ha-ev-charger)\n',
     );
   });
 

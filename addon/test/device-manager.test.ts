@@ -200,3 +200,32 @@ describe('DeviceManager', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('DeviceRunner and a device that says it is back', () => {
+  it('retries at once instead of waiting out the back-off, and only while waiting', async () => {
+    const { clock, manager, device } = setUp(['Inverter']);
+    const runner = manager.get('inverter');
+    manager.start();
+    await clock.advance(0);
+    const fake = device('inverter');
+    fake.failWith = new DeviceError('not_connected', 'no Home Assistant connection');
+    // Five failures in a row: the next attempt is 60 s away.
+    await clock.advance(5000 + 10_000 + 20_000 + 40_000 + 60_000);
+    const connects = fake.connects;
+    expect(runner?.availability.available).toBe(false);
+
+    fake.failWith = undefined;
+    fake.events.emit('availability', { available: true, since: clock.now() });
+    await clock.advance(0);
+    expect(fake.connects).toBe(connects + 1);
+    expect(runner?.availability.available).toBe(true);
+
+    // While connected the same news changes nothing: no extra connect, the cadence stays.
+    const reads = fake.reads;
+    fake.events.emit('availability', { available: true, since: clock.now() });
+    await clock.advance(0);
+    expect(fake.connects).toBe(connects + 1);
+    expect(fake.reads).toBe(reads);
+    await manager.stop();
+  });
+});

@@ -1,5 +1,5 @@
 import type { SafetyGuard } from '@sps/control';
-import { systemClock, type Device } from '@sps/core';
+import { systemClock, type Device, type HaEntityPort } from '@sps/core';
 import { createConfiguredDevice } from '../device-members.js';
 import { GatedDevice, holdSwitchedRelays } from '../gated-device.js';
 import type { DriverDefinition, DriverLookup } from '../driver-types.js';
@@ -32,7 +32,7 @@ export interface DeviceTarget {
    * A fresh, unconnected device (with its members, for a composite). With a guard, a composite's
    * writes to its members pass it under the members' ids, and the relays it switches are held.
    */
-  create(guard?: SafetyGuard): Device;
+  create(guard?: SafetyGuard, ha?: HaEntityPort): Device;
 }
 
 type FlagValues = Record<string, string | boolean | undefined>;
@@ -70,8 +70,12 @@ export function deviceTarget(
       id: driver.name,
       driver,
       ...(dataDir === undefined ? {} : { dataDir }),
-      create: () =>
-        driver.create(driver.name, fields, { clock: systemClock, ...(dataDir === undefined ? {} : { dataDir }) }),
+      create: (_guard, ha) =>
+        driver.create(driver.name, fields, {
+          clock: systemClock,
+          ...(dataDir === undefined ? {} : { dataDir }),
+          ...(ha ? { ha } : {}),
+        }),
     };
   }
   const flag = Object.keys(CONNECTION_FLAGS).find((name) => stringFlag(values, name) !== undefined);
@@ -100,7 +104,7 @@ export function deviceTarget(
     id: entry.id,
     driver,
     dataDir: location.dataDir,
-    create: (guard) => buildWithMembers(entry, config.devices, drivers, guard, location.dataDir),
+    create: (guard, ha) => buildWithMembers(entry, config.devices, drivers, guard, location.dataDir, ha),
   };
 }
 
@@ -140,6 +144,7 @@ function buildWithMembers(
   drivers: DriverLookup,
   guard: SafetyGuard | undefined,
   dataDir: string,
+  ha: HaEntityPort | undefined,
 ): Device {
   const built = new Map<string, Device>();
   const build = (config: DeviceConfig): Device => {
@@ -154,7 +159,7 @@ function buildWithMembers(
         const member = build(all.find((d) => d.id === memberId) as DeviceConfig);
         return guard ? new GatedDevice(member, guard, memberId) : member;
       },
-      dataDir,
+      { dataDir, ha },
     );
     built.set(config.id, device);
     return device;

@@ -8,7 +8,12 @@ const ONE_SHOT_DEADLINE_MS = 60_000;
  * Connect, do one thing, close: the shape of `sps read` and `sps write`. Any device
  * failure becomes a one-line CliError with the device's reason (`timeout: …`).
  */
-export async function withConnectedDevice<T>(create: () => Device, work: (device: Device) => Promise<T>): Promise<T> {
+export async function withConnectedDevice<T>(
+  create: () => Device,
+  work: (device: Device) => Promise<T>,
+  /** Runs after the device is built, before it connects, within the same deadline (HA's first states). */
+  beforeConnect?: () => Promise<void>,
+): Promise<T> {
   let device: Device;
   try {
     device = create();
@@ -26,6 +31,7 @@ export async function withConnectedDevice<T>(create: () => Device, work: (device
     });
     return await Promise.race([
       (async () => {
+        await beforeConnect?.();
         await device.connect();
         return work(device);
       })(),

@@ -1,3 +1,4 @@
+import type { Device, ReadingSet } from '@sps/core';
 import type { DriverDefinition } from '../driver-types.js';
 import { unitOf } from '../http/presenters.js';
 import { type CliCommand, parseFlags } from './command.js';
@@ -6,6 +7,8 @@ import { CONNECTION_FLAGS, findDriver } from './connection-flags.js';
 import { driverExamples, driverFlagTable, driverList } from './driver-help.js';
 import { deviceTarget, TARGET_FLAGS, TARGET_USAGE } from './device-target.js';
 import { withConnectedDevice } from './one-shot-device.js';
+import { openCliHaEntities } from './cli-ha-entities.js';
+import { HA_FLAGS } from './ha-flags.js';
 import { formatTable, formatValue } from './table.js';
 
 export const readCommand: CliCommand = {
@@ -26,14 +29,22 @@ export const readCommand: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parseFlags(
       args,
-      { ...CONNECTION_FLAGS, ...TARGET_FLAGS, json: { type: 'boolean' } },
+      { ...CONNECTION_FLAGS, ...TARGET_FLAGS, ...HA_FLAGS, json: { type: 'boolean' } },
       true,
     );
     const target = deviceTarget(positionals[0], values, io);
-    const { description, readings } = await withConnectedDevice(target.create, async (device) => ({
-      description: device.describe(),
-      readings: await device.read(),
-    }));
+    const ha = await openCliHaEntities(target.driver, values, io);
+    let result: { description: ReturnType<Device['describe']>; readings: ReadingSet };
+    try {
+      result = await withConnectedDevice(
+        () => target.create(undefined, ha?.port),
+        async (device) => ({ description: device.describe(), readings: await device.read() }),
+        ha?.settled,
+      );
+    } finally {
+      ha?.close();
+    }
+    const { description, readings } = result;
 
     if (values['json'] === true) {
       const output = {

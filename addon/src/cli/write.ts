@@ -9,6 +9,8 @@ import { deviceHelp } from './read.js';
 import { deviceTarget, TARGET_FLAGS, TARGET_USAGE } from './device-target.js';
 import { cliGuard, writeThroughGuard } from './guarded-write.js';
 import { withConnectedDevice } from './one-shot-device.js';
+import { openCliHaEntities } from './cli-ha-entities.js';
+import { HA_FLAGS } from './ha-flags.js';
 import { formatTable, formatValue } from './table.js';
 
 const COMMAND_FLAGS = {
@@ -127,6 +129,7 @@ export const writeCommand: CliCommand = {
       {
         ...CONNECTION_FLAGS,
         ...TARGET_FLAGS,
+        ...HA_FLAGS,
         ...COMMAND_FLAGS,
         'backup-reserve-pct': { type: 'string' },
         json: { type: 'boolean' },
@@ -144,8 +147,9 @@ export const writeCommand: CliCommand = {
       throw new CliError('--backup-reserve-pct: expected an integer between 0 and 100', EXIT_BAD_INPUT);
     const guard = cliGuard(target, safety.data.backup_reserve_pct);
 
+    const ha = await openCliHaEntities(target.driver, values, io);
     const outcome = await withConnectedDevice(
-      () => target.create(guard),
+      () => target.create(guard, ha?.port),
       async (device) => {
         const capabilities = device.describe().capabilities;
         const soc = command.type === 'force_discharge' ? (await device.read()).values['battery_soc'] : undefined;
@@ -157,7 +161,8 @@ export const writeCommand: CliCommand = {
           throw err;
         }
       },
-    );
+      ha?.settled,
+    ).finally(() => ha?.close());
 
     if (values['json'] === true) {
       io.stdout.write(JSON.stringify({ device: { id: target.id, driver: target.driver.name }, ...outcome }) + '\n');

@@ -254,6 +254,11 @@ export const ENTITY_TRANSLATIONS = {
     export_price_forecast: { name: 'Export price forecast', icon: 'mdi:chart-line' },
     solar_forecast: { name: 'Solar forecast', icon: ENERGY_ICON.pv },
     load_forecast: { name: 'Load forecast', icon: ENERGY_ICON.load },
+    // Batteries and EV chargers on Home Assistant entities.
+    battery_operating_mode: { name: 'Operating mode', icon: 'mdi:cog-transfer' },
+    ev_charge_current: { name: 'EV charging current', icon: 'mdi:current-ac' },
+    ev_charge_power: { name: 'EV charging power', icon: 'mdi:ev-station' },
+    ev_soc: { name: 'EV state of charge', icon: 'mdi:car-electric' },
     // Demand response (the add-on's own device).
     dr_mode: {
       name: 'DR mode',
@@ -283,6 +288,7 @@ export const ENTITY_TRANSLATIONS = {
     price_spike: { name: 'Price spike', icon: 'mdi:flash-alert' },
     prices_available: { name: 'Prices available', icon: 'mdi:cash-check' },
     storm_mode_active: { name: 'Storm watch active', icon: 'mdi:weather-lightning' },
+    ev_plugged: { name: 'EV plugged in', icon: 'mdi:ev-plug-type2' },
     dr_broker_connected: { name: 'Aggregator connected', icon: 'mdi:lan-connect' },
   },
   switch: {
@@ -293,6 +299,7 @@ export const ENTITY_TRANSLATIONS = {
     relay: { name: 'Relay', icon: 'mdi:electric-switch' },
     relay_channel: { name: 'Relay (channel {channel})', icon: 'mdi:electric-switch' },
     optimization: { name: 'Optimisation', icon: 'mdi:robot' },
+    ev_charging: { name: 'EV charging', icon: 'mdi:ev-station' },
     dr_opt_out: { name: 'Opt out of DR event', icon: 'mdi:calendar-remove' },
   },
   number: {
@@ -300,6 +307,7 @@ export const ENTITY_TRANSLATIONS = {
     max_charge_power: { name: 'Battery max charge power' },
     max_discharge_power: { name: 'Battery max discharge power' },
     export_limit: { name: 'Export power limit' },
+    ev_charge_limit: { name: 'EV charge power limit', icon: 'mdi:ev-station' },
   },
   select: {
     charging_mode: {

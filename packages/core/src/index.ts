@@ -9,3 +9,4 @@ export * from './zoned-time.js';
 export * from './availability.js';
 export * from './listen.js';
 export * from './entity-translations.js';
+export * from './ha-entity-port.js';

@@ -73,6 +73,12 @@ export interface HaBridgeClientOptions {
 
 export interface HaBridgeEvents extends Record<string, unknown> {
   status: BridgeStatus;
+  /**
+   * The websocket to HA, when a new one is authenticated (before the bridge's session), and `null`
+   * when it is lost or the client stops: for the add-on's own subscriptions (HaEntityStates), which
+   * need HA but not the bridge.
+   */
+  connection: Connection | null;
 }
 
 /** What the user reads: once in the log, and wherever the add-on shows its problems. */
@@ -150,6 +156,7 @@ export class HaBridgeClient {
     this.conn = null;
     this.sessionGeneration++;
     if (conn) conn.close();
+    if (conn) this.events.emit('connection', null);
     this.setStatus('stopped');
   }
 
@@ -313,6 +320,7 @@ export class HaBridgeClient {
     this.conn = conn;
     this.log.info(`connected to Home Assistant ${conn.haVersion}`);
     conn.addEventListener('disconnected', () => this.connectionLost(conn, 'socket closed'));
+    this.events.emit('connection', conn);
     try {
       await conn.subscribeEvents((ev: unknown) => this.onBridgeEvent(conn, ev), BRIDGE_EVENT);
       await this.establishSession(conn);
@@ -367,6 +375,7 @@ export class HaBridgeClient {
     this.conn = null;
     this.sessionGeneration++;
     this.unsubscribeSession = null;
+    this.events.emit('connection', null);
     this.stopHeartbeat();
     this.bridgeRetryTimer?.cancel();
     // We run our own backoff and re-handshake, so the library must not reconnect by itself.

@@ -8,3 +8,4 @@ export * from './backoff.js';
 export * from './logger.js';
 export * from './client.js';
 export type { Connection, HassEntity, HassServiceTarget } from './haws.js';
+export * from './entityStates.js';

@@ -43,6 +43,9 @@ export class FakeHa {
   private sockets = new Set<WebSocket>();
   private subscriptions = new Map<WebSocket, number>();
   private eventSubs = new Map<WebSocket, number>();
+  /** HA's state machine, for subscribe_entities (compressed format: `s` state, `a` attributes). */
+  private readonly entities = new Map<string, { s: string; a: Record<string, unknown> }>();
+  private entitySubs = new Map<WebSocket, { id: number; ids: ReadonlySet<string> }[]>();
   private readonly waiters: Array<{ pred: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
 
   constructor(private readonly options: FakeHaOptions = {}) {
@@ -112,6 +115,30 @@ export class FakeHa {
     }
   }
 
+  /** Create or change an entity; subscribe_entities subscribers that filter on it hear of it. */
+  setEntity(entityId: string, state: string, attributes: Record<string, unknown> = {}): void {
+    const known = this.entities.has(entityId);
+    const next = { s: state, a: { ...this.entities.get(entityId)?.a, ...attributes } };
+    this.entities.set(entityId, next);
+    this.sendEntityEvent(
+      entityId,
+      known ? { c: { [entityId]: { '+': { s: state, a: attributes } } } } : { a: { [entityId]: next } },
+    );
+  }
+
+  removeEntity(entityId: string): void {
+    this.entities.delete(entityId);
+    this.sendEntityEvent(entityId, { r: [entityId] });
+  }
+
+  private sendEntityEvent(entityId: string, event: Record<string, unknown>): void {
+    for (const [socket, subs] of this.entitySubs) {
+      for (const sub of subs) {
+        if (sub.ids.has(entityId)) socket.send(JSON.stringify({ id: sub.id, type: 'event', event }));
+      }
+    }
+  }
+
   dropAll(): void {
     for (const s of this.sockets) s.terminate();
   }
@@ -123,6 +150,7 @@ export class FakeHa {
       this.sockets.delete(socket);
       this.subscriptions.delete(socket);
       this.eventSubs.delete(socket);
+      this.entitySubs.delete(socket);
     });
     socket.send(JSON.stringify({ type: 'auth_required', ha_version: '2025.4.4' }));
     let authed = false;
@@ -166,9 +194,23 @@ export class FakeHa {
         this.eventSubs.set(socket, msg.id!);
         return ok();
       case 'unsubscribe_events':
+        for (const [sock, subs] of this.entitySubs) {
+          this.entitySubs.set(
+            sock,
+            subs.filter((sub) => sub.id !== msg['subscription']),
+          );
+        }
         return ok();
       case 'ping':
         return socket.send(JSON.stringify({ id: msg.id, type: 'pong' }));
+      case 'subscribe_entities': {
+        // HA answers the result, then one event with every matching entity (websocket_api commands.py).
+        const ids = new Set((msg['entity_ids'] as string[] | undefined) ?? []);
+        this.entitySubs.set(socket, [...(this.entitySubs.get(socket) ?? []), { id: msg.id!, ids }]);
+        ok();
+        const added = Object.fromEntries([...this.entities].filter(([id]) => ids.has(id)));
+        return socket.send(JSON.stringify({ id: msg.id, type: 'event', event: { a: added } }));
+      }
       case 'get_states':
         return ok([{ entity_id: 'sensor.x', state: '1', attributes: {}, last_changed: '', last_updated: '' }]);
       case 'call_service':
