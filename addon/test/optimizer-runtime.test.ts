@@ -290,6 +290,67 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
       return r.ems === 2 && r.forced === FORCED_COMMAND_CODE.charge ? r : undefined;
     });
   });
+  it("the panel's routes: a timed force from POST /api/optimizer/override reaches the battery and the plan; bad fields are named; DELETE ends it", async () => {
+    const post = async (
+      path: string,
+      body: unknown,
+      method = 'POST',
+    ): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const response = await fetch(`${runtime.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await post('api/optimizer/override', { kind: 'force_discharge' })).toMatchObject({
+      status: 400,
+      body: { field: 'duration_minutes' },
+    });
+    // An empty power field is an error, never 0 W reported as done.
+    expect(
+      await post('api/optimizer/override', { kind: 'force_discharge', power_w: '', duration_minutes: 10 }),
+    ).toMatchObject({
+      status: 400,
+      body: { field: 'power_w' },
+    });
+    expect(
+      await post('api/optimizer/override', { kind: 'force_discharge', power_w: 999_999, duration_minutes: 10 }),
+    ).toMatchObject({
+      status: 422,
+    });
+    expect(await post('api/optimizer', { goal: 'cheapest' })).toMatchObject({ status: 400, body: { field: 'goal' } });
+    expect(await post('api/optimizer', {})).toMatchObject({ status: 400 });
+
+    const started = await post('api/optimizer/override', {
+      kind: 'force_discharge',
+      power_w: 1500,
+      duration_minutes: 10,
+    });
+    expect(started).toMatchObject({ status: 200, body: { override: { kind: 'force_discharge', power_w: 1500 } } });
+    const body = (await plan()) as PlanBody & {
+      plan: { intervals: { action: string; override?: boolean; reason: string }[] } | null;
+    };
+    expect(body.mode).toBe('override');
+    expect(body.override).toMatchObject({ kind: 'force_discharge' });
+    expect(body.plan?.intervals[0]).toMatchObject({ action: 'EXPORT', override: true });
+    expect(body.plan?.intervals[0]?.reason).toMatch(/^manual override: force discharge at 1500 W until /);
+    await until('forced discharge in the registers', () => {
+      const r = registers();
+      return r.ems === 2 && r.forced === FORCED_COMMAND_CODE.discharge ? r : undefined;
+    });
+    expect(await post('api/optimizer/override', undefined, 'DELETE')).toMatchObject({
+      status: 200,
+      body: { override: null },
+    });
+    const after = (await plan()) as PlanBody & { plan: { intervals: { override?: boolean }[] } | null };
+    expect(after.override).toBeNull();
+    expect(after.plan?.intervals.some((i) => i.override === true)).toBe(false);
+    expect(await post('api/optimizer', { goal: 'cost', enabled: true })).toMatchObject({
+      status: 200,
+      body: { goal: 'cost', enabled: true },
+    });
+  });
 });
 
 describe('the optimiser without a tariff', () => {
