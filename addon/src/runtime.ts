@@ -13,6 +13,7 @@ import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
 import { beyondLoopbackWarning, planHttpExposure } from './http/exposure.js';
 import type { HttpLimits } from './http/http-limits.js';
 import { buildHttpServer } from './http/server.js';
+import { createQueryHandler } from './ha/query-handler.js';
 import type { WriteToken } from './http/write-token.js';
 import { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
@@ -306,6 +307,8 @@ export class AddonRuntime {
           problems,
           extraDevices: drHa ?? optimizerHa,
           extraActions: (action) => (drHa ? drHa.handle(action) : drOffActions(action)) ?? optimizerHa.handle(action),
+          // The add-on reads its own API over loopback (or the one address it is bound to).
+          query: createQueryHandler(() => `http://${queryHost(host)}:${boundPort}`),
           ...(options.haClient === undefined ? {} : { client: options.haClient }),
         })
       : undefined;
@@ -433,4 +436,10 @@ function withinBudget(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Where the add-on reaches its own HTTP server: loopback when bound to every address. */
+function queryHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '' || bindHost === '::' || bindHost === '[::]') return '127.0.0.1';
+  return bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost;
 }

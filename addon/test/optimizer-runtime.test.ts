@@ -351,6 +351,20 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
       body: { goal: 'cost', enabled: true },
     });
   });
+  it("answers the cards' queries over the bridge with the API's JSON, and only for allow-listed reads", async () => {
+    const plan = await act({ kind: 'query', path: '/api/plan' });
+    expect(plan).toMatchObject({ success: true, result: { body: { running: true, battery_device: 'inverter' } } });
+    const history = await act({ kind: 'query', path: '/api/readings/history?key=battery_soc&device=inverter' });
+    expect(history).toMatchObject({ success: true, result: { body: { device: 'inverter', key: 'battery_soc' } } });
+    expect(await act({ kind: 'query', path: '/api/readings/history?key=Bad Key' })).toMatchObject({
+      success: false,
+      error: expect.stringContaining('key'),
+    });
+    expect(await act({ kind: 'query', path: '/api/devices/inverter/commands' })).toMatchObject({
+      success: false,
+      error: expect.stringContaining('path: not one of'),
+    });
+  });
 });
 
 describe('the optimiser without a tariff', () => {
