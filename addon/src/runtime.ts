@@ -224,6 +224,9 @@ export class AddonRuntime {
       state: stateStore,
       timeZone: config.forecast.load.source === 'store' ? config.forecast.load.timeZone : localTimeZone(),
       handBack,
+      // The cost history (/api/readings/history?key=cost) is what the plans booked, interval by interval.
+      onIntervalCost: (deviceId, c) =>
+        archive.append(deviceId, { timestamp: c.start, values: { cost: c.cost, cost_baseline: c.baseline } }),
       ...(dr && config.aggregator
         ? {
             demandResponse: dr,

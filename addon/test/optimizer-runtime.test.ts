@@ -1,5 +1,5 @@
 import { FORCED_COMMAND_CODE, HOLDING, SungrowSimulator } from '@sps/device-sungrow';
-import { systemClock } from '@sps/core';
+import { systemClock, type ReadingSet } from '@sps/core';
 import { FakeHa, type Received } from '../../packages/ha/test/fakeHa';
 import { builtInDrivers } from '../src/drivers';
 import { silentLogger } from '../src/logger';
@@ -67,6 +67,7 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
   const ha = new FakeHa();
   let runtime: AddonRuntime;
   let requests = 0;
+  const archived: { deviceId: string; readings: ReadingSet }[] = [];
 
   const registers = () => ({
     ems: sim.holdingRegisters.get(HOLDING.EMS_MODE),
@@ -113,11 +114,20 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
       logger: silentLogger(),
       httpPort: 0,
       clock: systemClock,
+      // Records what the add-on archives and answers history from it (the cost series are checked).
       archive: {
-        append: () => undefined,
+        append: (deviceId, readings) => void archived.push({ deviceId, readings }),
         flush: () => undefined,
         close: () => undefined,
-        history: () => ({ resolution: 'raw', points: [] }),
+        history: (q) => ({
+          resolution: 'raw',
+          points: archived
+            .filter((a) => a.deviceId === q.deviceId && typeof a.readings.values[q.key] === 'number')
+            .map((a) => {
+              const v = a.readings.values[q.key] as number;
+              return { t: a.readings.timestamp, mean: v, min: v, max: v, last: v, count: 1 };
+            }),
+        }),
       },
       stateStore: new MemoryStateStore(),
       ha: { url: haUrl, token: 'test-token-123', viaSupervisor: false },
@@ -351,6 +361,20 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
       body: { goal: 'cost', enabled: true },
     });
   });
+  it('the cost history carries the booked costs of the plans with the "without optimiser" baseline', async () => {
+    const response = await fetch(`${runtime.url}api/readings/history?device=inverter&key=cost`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { points: { mean: number }[]; baseline?: { t: string; mean: number }[] };
+    expect(body.points.length).toBeGreaterThan(0);
+    expect(body.baseline?.length).toBe(body.points.length);
+    expect(body.baseline?.[0]?.t).toMatch(/Z$/);
+    // Other keys carry no baseline.
+    const soc = (await (await fetch(`${runtime.url}api/readings/history?device=inverter&key=battery_soc`)).json()) as {
+      baseline?: unknown;
+    };
+    expect(soc.baseline).toBeUndefined();
+  });
+
   it("answers the cards' queries over the bridge with the API's JSON, and only for allow-listed reads", async () => {
     const plan = await act({ kind: 'query', path: '/api/plan' });
     expect(plan).toMatchObject({ success: true, result: { body: { running: true, battery_device: 'inverter' } } });

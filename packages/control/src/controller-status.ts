@@ -67,6 +67,11 @@ export interface ControllerEvents extends Record<string, unknown> {
   status: ControllerStatus;
   /** A new plan. */
   plan: Plan;
+  /**
+   * The interval in progress as the newest plan books it: its predicted cost and the
+   * self-consumption baseline's (daily-costs.ts), in the plan's currency. Again at every re-plan.
+   */
+  cost: { readonly start: number; readonly cost: number; readonly baseline: number; readonly currency: string };
   /** A command was written to the device. */
   command: ControllerCommandEvent;
   /** The watchdog fell back (reason) or the plan took over again (null). */

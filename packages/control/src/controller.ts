@@ -778,6 +778,8 @@ export class Controller {
       try {
         const costs = intervalCosts(plan, inputs.scenario, now);
         this.ledger.record(now, costs);
+        const current = costs[0];
+        if (current) this.events.emit('cost', { ...current, currency: this.o.currency });
         this.planExtras = {
           pvKw: numbers(inputs.scenario['solar_kw']),
           loadKw: numbers(inputs.scenario['load_kw']),
