@@ -1,7 +1,7 @@
 /* global document, fetch, window, setInterval */
 // Demand response on the panel: the mode, the event with a countdown, the goal, baseline vs actual
 // by hour (inline SVG), the avoided energy, the sharing level, the outbox and the broker. The status
-// comes from GET api/dr at load and then with every change on the page's live stream (app.js
+// comes from GET api/dr at load and then with every change on the page's live stream (panel.js
 // re-dispatches the stream's `dr` events as `sps:dr`); the countdown ticks locally each second.
 'use strict';
 (function () {
