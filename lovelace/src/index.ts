@@ -2,7 +2,11 @@
  * The bundle's entry: defines every card and editor, and lists the cards in `window.customCards` so
  * HA's card picker offers them without YAML. Also exports the data layer for the add-on's panel.
  */
+import { SpsControlCard } from './cards/control-card.js';
+import { SpsDeviceCard } from './cards/device-card.js';
 import { SpsFlowCard } from './cards/flow-card.js';
+import { SpsHistoryCard } from './cards/history-card.js';
+import { SpsPlanCard } from './cards/plan-card.js';
 import {
   SpsControlCardEditor,
   SpsDeviceCardEditor,
@@ -14,7 +18,7 @@ import {
 export { HttpDataSource, WRITE_TOKEN_KEY } from './data/http-source.js';
 export { HaDataSource, sharedHaDataSource, QUERY_COMMAND } from './data/ha-source.js';
 export type * from './data/source.js';
-export { SpsFlowCard };
+export { SpsControlCard, SpsDeviceCard, SpsFlowCard, SpsHistoryCard, SpsPlanCard };
 
 export const VERSION = '0.1.0';
 
@@ -28,6 +32,10 @@ interface CustomCardEntry {
 
 const ELEMENTS: readonly (readonly [string, CustomElementConstructor])[] = [
   ['sps-flow-card', SpsFlowCard],
+  ['sps-plan-card', SpsPlanCard],
+  ['sps-control-card', SpsControlCard],
+  ['sps-device-card', SpsDeviceCard],
+  ['sps-history-card', SpsHistoryCard],
   ['sps-flow-card-editor', SpsFlowCardEditor],
   ['sps-plan-card-editor', SpsPlanCardEditor],
   ['sps-control-card-editor', SpsControlCardEditor],
