@@ -95,6 +95,10 @@ export class SpsFlowCard extends SpsBaseCard<FlowCardConfig> {
         font-size: 12px;
         color: var(--sps-muted);
         margin-top: 2px;
+        padding: 0 4px;
+        position: relative;
+        /* The label sits on the line to the home: the card's own background hides it there. */
+        background: var(--ha-card-background, var(--card-background-color, #fff));
         max-width: 100%;
         overflow: hidden;
         text-overflow: ellipsis;

@@ -10,8 +10,15 @@ import { css, html, nothing, svg, type TemplateResult } from 'lit';
 import { HistoryCardConfig, parseCardConfig, type HISTORY_SERIES } from '../config/card-configs.js';
 import type { HistoryResponse } from '../data/api-types.js';
 import { messageOf } from '../data/snapshot-store.js';
-import { formatDay, formatTime, hourTicks, type TimeSettings } from '../format/time.js';
-import { labelAnchor, niceScale, tickDecimals } from '../model/chart-scale.js';
+import {
+  formatAxisHour,
+  formatDay,
+  formatWeekday,
+  hourTicks,
+  isZonedMidnight,
+  type TimeSettings,
+} from '../format/time.js';
+import { labelAnchor, labelWidthPx, niceScale, tickDecimals, tickEveryHours } from '../model/chart-scale.js';
 import { SpsBaseCard } from './base-card.js';
 import { cardStyles } from './styles.js';
 
@@ -218,8 +225,12 @@ export class SpsHistoryCard extends SpsBaseCard<HistoryCardConfig> {
     const line = (pts: { t: number; v: number }[]): string =>
       pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t).toFixed(1)} ${y(p.v).toFixed(1)}`).join(' ');
     const pts = d.points.map((p, i) => ({ t: Date.parse(p.t), v: values[i] ?? 0 }));
-    const ticks =
-      range === '24h' ? hourTicks(t0, t1, W < 500 ? 6 : 3, time.timeZone) : hourTicks(t0, t1, 24, time.timeZone);
+    const sample =
+      range === '24h' ? formatAxisHour(Date.UTC(2026, 0, 1, 22, 0), { ...time, timeZone: 'UTC' }) : 'Wed 30 Dec';
+    const every = range === '24h' ? tickEveryHours(pw, 24, labelWidthPx(sample)) : 24;
+    const ticks = hourTicks(t0, t1, every, time.timeZone);
+    // Seven day labels need about 80 px each; a narrow card names every other day.
+    const dayStride = range === '7d' && pw / 7 < labelWidthPx(sample) + 12 ? 2 : 1;
     return html`<div class="series">
       <h3>
         ${spec.label}${unit ? ` (${unit})` : ''}${
@@ -231,10 +242,16 @@ export class SpsHistoryCard extends SpsBaseCard<HistoryCardConfig> {
           (v) => svg`<line x1=${M.left} x2=${M.left + pw} y1=${y(v)} y2=${y(v)} stroke="var(--sps-line)"></line>
             <text x=${M.left - 4} y=${y(v) + 4} text-anchor="end">${v.toFixed(dec)}</text>`,
         )}
-        ${ticks.map((t) => {
-          const label = range === '24h' ? formatTime(t, time) : formatDay(t, time);
+        ${ticks.map((t, k) => {
+          if (range === '7d' && k % dayStride !== 0) return nothing;
+          const label =
+            range === '24h'
+              ? isZonedMidnight(t, time.timeZone)
+                ? formatWeekday(t, time)
+                : formatAxisHour(t, time)
+              : formatDay(t, time);
           return svg`<line x1=${x(t)} x2=${x(t)} y1=${M.top} y2=${M.top + ph} stroke="var(--sps-line)" stroke-dasharray="2 3"></line>
-            <text x=${x(t)} y=${H - 6} text-anchor=${labelAnchor(x(t), W, label.length * 3.4)}>${label}</text>`;
+            <text x=${x(t)} y=${H - 6} text-anchor=${labelAnchor(x(t), W, labelWidthPx(label) / 2)}>${label}</text>`;
         })}
         ${
           baseline.length > 0

@@ -8,9 +8,16 @@ import { css, html, nothing, svg, type PropertyValues, type TemplateResult } fro
 import { parseCardConfig, PlanCardConfig } from '../config/card-configs.js';
 import type { PlanIntervalJson, PlanJson, PlanResponse } from '../data/api-types.js';
 import { planTable } from '../format/plan-table.js';
-import { formatDayTime, formatTime, hourTicks, type TimeSettings } from '../format/time.js';
+import {
+  formatDayTime,
+  formatAxisHour,
+  formatWeekday,
+  hourTicks,
+  isZonedMidnight,
+  type TimeSettings,
+} from '../format/time.js';
 import { actionLabel, formatKw, formatMoney, formatPercent, formatPrice } from '../format/units.js';
-import { labelAnchor, niceScale, tickDecimals } from '../model/chart-scale.js';
+import { labelAnchor, labelWidthPx, niceScale, tickDecimals, tickEveryHours } from '../model/chart-scale.js';
 import { SpsBaseCard } from './base-card.js';
 import { cardStyles } from './styles.js';
 
@@ -25,7 +32,7 @@ const H_PRICE = 150;
 const H_STRIP = 10;
 const H_POWER = 90;
 const GAP = 8;
-const TOP = 20;
+const TOP = 28;
 const AXIS = 22;
 const M = { left: 52, right: 40 };
 
@@ -301,7 +308,10 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
       .map((i, k) => `${k === 0 ? 'M' : 'L'}${x(Date.parse(i.start) + stepMs).toFixed(1)} ${yS(i.soc_pct).toFixed(1)}`)
       .join(' ');
     const bw = Math.max(0.5, pw / n);
-    const ticks = hourTicks(t0, t1, W < 500 ? 6 : 3, time.timeZone);
+    // The widest label decides the spacing: "18:00" or "6:00 PM"; midnights say the day instead.
+    const sample = formatAxisHour(Date.UTC(2026, 0, 1, 22, 0), { ...time, timeZone: 'UTC' });
+    const every = tickEveryHours(pw, (t1 - t0) / 3_600_000, labelWidthPx(sample));
+    const ticks = hourTicks(t0, t1, every, time.timeZone);
     const now = Date.now();
     const hovered = this.hover === null ? undefined : intervals[this.hover];
 
@@ -354,9 +364,10 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
           ></path>
           ${ticks.map((t) => {
             const tx = x(t);
-            const label = W < 500 && zonedMidnightLabel(t, time) ? formatDayTime(t, time) : formatTime(t, time);
-            return svg`<line x1=${tx} x2=${tx} y1=${priceTop} y2=${powerTop + H_POWER} stroke="var(--sps-line)" stroke-dasharray="2 3"></line>
-              <text x=${tx} y=${H - 6} text-anchor=${labelAnchor(tx, W, label.length * 3.4)}>${label}</text>`;
+            const midnight = isZonedMidnight(t, time.timeZone);
+            const label = midnight ? formatWeekday(t, time) : formatAxisHour(t, time);
+            return svg`<line x1=${tx} x2=${tx} y1=${priceTop} y2=${powerTop + H_POWER} stroke="var(--sps-line)" stroke-dasharray=${midnight ? 'none' : '2 3'}></line>
+              <text x=${tx} y=${H - 6} text-anchor=${labelAnchor(tx, W, labelWidthPx(label) / 2)} style=${midnight ? 'font-weight: 600' : ''}>${label}</text>`;
           })}
           ${
             now >= t0 && now <= t1
@@ -464,10 +475,4 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
 
 function overrideLabel(kind: string): string {
   return kind === 'force_charge' ? 'force charge' : kind === 'force_discharge' ? 'force discharge' : 'hold SOC';
-}
-
-/** Midnight in the user's zone: the phone axis names the day there. */
-function zonedMidnightLabel(t: number, time: TimeSettings): boolean {
-  const h = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23', timeZone: time.timeZone }).format(t);
-  return h === '00';
 }

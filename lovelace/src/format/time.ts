@@ -103,6 +103,26 @@ export function formatDay(t: string | number | Date, s: TimeSettings): string {
   return safeFormat(s.locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone: s.timeZone }).format(ms);
 }
 
+/** An axis label on the hour: `18:00`, or `6 PM` in 12-hour format (shorter, so more labels fit). */
+export function formatAxisHour(t: string | number | Date, s: TimeSettings): string {
+  const ms = toMs(t);
+  if (!Number.isFinite(ms)) return '—';
+  if (!s.hour12) return formatTime(ms, s);
+  return safeFormat(s.locale, { hour: 'numeric', hour12: true, timeZone: s.timeZone }).format(ms);
+}
+
+/** `Sun`: the label a time axis puts on midnight. */
+export function formatWeekday(t: string | number | Date, s: TimeSettings): string {
+  const ms = toMs(t);
+  if (!Number.isFinite(ms)) return '—';
+  return safeFormat(s.locale, { weekday: 'short', timeZone: s.timeZone }).format(ms);
+}
+
+export function isZonedMidnight(t: string | number | Date, timeZone: string): boolean {
+  const { hour, minute } = zonedHourMinute(t, timeZone);
+  return hour === 0 && minute === 0;
+}
+
 /** The hour (0–23) and minute of an instant in the user's zone: where the chart puts its gridlines. */
 export function zonedHourMinute(t: string | number | Date, timeZone: string): { hour: number; minute: number } {
   const parts = new Intl.DateTimeFormat('en-GB', {

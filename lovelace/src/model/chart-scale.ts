@@ -52,3 +52,19 @@ export function labelAnchor(x: number, width: number, halfLabel: number): 'start
   if (x + halfLabel > width) return 'end';
   return 'middle';
 }
+
+/**
+ * Hours between time labels: the smallest of 1, 2, 3, 6, 12, 24 that leaves each label `labelPx`
+ * plus a gap, so labels never overlap however narrow the card is.
+ */
+export function tickEveryHours(plotWidthPx: number, spanHours: number, labelPx: number): number {
+  for (const every of [1, 2, 3, 6, 12, 24]) {
+    if ((plotWidthPx * every) / Math.max(1, spanHours) >= labelPx + 12) return every;
+  }
+  return 24;
+}
+
+/** Width of a label in the cards' 12 px font (an average glyph is about 7 px; digits are narrower). */
+export function labelWidthPx(text: string): number {
+  return text.length * 7;
+}

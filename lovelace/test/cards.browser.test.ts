@@ -1,0 +1,149 @@
+/**
+ * The cards in a real browser (Debian's Chromium through playwright-core), on a loopback page that
+ * loads only the bundle: inside HA (a fake `hass` whose `smart_power_station/query` is answered by
+ * the test server, as the bridge answers it from the add-on) and in the panel (HttpDataSource against
+ * the same server). At 390×844 and 1366×900 every text is ≥ 11 px, every touch target ≥ 40 px, no
+ * chart label is cut off, and no request leaves the page's origin.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildBundle, CardTestServer } from './browser-page.js';
+import { CARD_CONFIGS, cardTexts, measure, mountCards, type Host } from './page-scripts.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env['CI']) throw new Error(`CI needs ${CHROMIUM}: run scripts/setup.sh`);
+const describeWithBrowser = haveChromium ? describe : describe.skip;
+if (!haveChromium) console.warn(`card browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+const SCREENSHOT_DIR = process.env['SPS_SCREENSHOT_DIR'] ?? path.join(os.tmpdir(), 'sps-card-screenshots');
+const SIZES = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'desktop', width: 1366, height: 900 },
+] as const;
+
+describeWithBrowser('the cards in Chromium', () => {
+  let server: CardTestServer;
+  let origin: string;
+  let browser: Browser;
+  let page: Page;
+  const outside: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    server = new CardTestServer(buildBundle());
+    origin = await server.start();
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage();
+    // Anything not from the page's own origin is a request outside HA: refused and recorded.
+    await page.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (new URL(url).origin === origin) return route.continue();
+      outside.push(url);
+      return route.abort('blockedbyclient');
+    });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageErrors.push(msg.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function mount(host: Host, width: number, height: number, unavailable = false): Promise<void> {
+    await page.setViewportSize({ width, height });
+    await page.goto(origin);
+    await page.waitForFunction(() => customElements.get('sps-history-card') !== undefined);
+    await page.evaluate(mountCards, { host, configs: CARD_CONFIGS, unavailable });
+  }
+
+  /** Every card has loaded: no "Waiting…", no "loading…", the plan and history drawn. */
+  async function settled(): Promise<string[]> {
+    await page.waitForFunction(
+      () => {
+        const cards = Array.from(document.getElementById('cards')!.children);
+        return cards.every((c) => {
+          const text = c.shadowRoot?.textContent ?? '';
+          return text !== '' && !text.includes('Waiting') && !text.includes('loading…');
+        });
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    return page.evaluate(cardTexts);
+  }
+
+  for (const host of ['ha', 'panel'] as const) {
+    for (const size of SIZES) {
+      it(`renders every card ${host === 'ha' ? 'inside HA' : 'in the panel'} at ${size.width}×${size.height}, readable and touchable`, async () => {
+        await mount(host, size.width, size.height);
+        const texts = await settled();
+        const [flow, plan, table, control, station, relay, history] = texts;
+        expect(flow).toContain('Power station');
+        expect(flow).toContain('P1');
+        expect(flow).toContain('2.35 kW'); // solar
+        expect(flow).toContain('connection refused'); // P4's availability reason
+        expect(plan).toContain('Next:');
+        expect(plan).toContain('Override: force charge');
+        expect(plan).toMatch(/AUD\s?2\.90|A?\$2\.90/);
+        expect(table).toContain('Saved (cum.)');
+        expect(control).toContain('Cancel override');
+        expect(station).toContain('Battery state of charge');
+        expect(station).toContain('64 %');
+        expect(relay).toContain('unavailable');
+        expect(relay).toContain('connection refused');
+        expect(history).toContain('State of charge');
+        expect(history).toContain('without optimiser');
+
+        // The plan card's chart: its hover tooltip shows the interval's reason.
+        const chart = page.locator('sps-plan-card').first().locator('.chart');
+        await chart.scrollIntoViewIfNeeded();
+        const box = await chart.boundingBox();
+        if (!box) throw new Error('no plan chart');
+        await page.mouse.move(box.x + box.width * 0.5, box.y + 60);
+        await page.waitForFunction(
+          () => {
+            const tip = document.querySelector('sps-plan-card')?.shadowRoot?.querySelector('.tooltip');
+            return /charging|export|self-consumption/.test(tip?.textContent ?? '');
+          },
+          undefined,
+          { timeout: 10_000 },
+        );
+
+        const m = await page.evaluate(measure);
+        await page.screenshot({ path: path.join(SCREENSHOT_DIR, `cards-${host}-${size.name}.png`), fullPage: true });
+        const cards = page.locator('#cards > *');
+        for (let k = 0; k < (await cards.count()); k++) {
+          const file = `card-${host}-${size.name}-${k}-${String(CARD_CONFIGS[k]?.['type']).slice(11)}.png`;
+          await cards.nth(k).screenshot({ path: path.join(SCREENSHOT_DIR, file) });
+        }
+        expect(m.textCount).toBeGreaterThan(50);
+        expect(m.targetCount).toBeGreaterThan(10);
+        expect(m.smallText).toEqual([]);
+        expect(m.smallTargets).toEqual([]);
+        expect(m.cutOff).toEqual([]);
+        expect(m.overflowingCards).toEqual([]);
+        expect(m.overlapping).toEqual([]);
+        expect(outside).toEqual([]);
+        expect(pageErrors).toEqual([]);
+      });
+    }
+  }
+});
