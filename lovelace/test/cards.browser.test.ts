@@ -146,4 +146,93 @@ describeWithBrowser('the cards in Chromium', () => {
       });
     }
   }
+
+  it('the control card sends a timed override through the services and shows a refusal with its reason', async () => {
+    await mount('ha', 390, 844);
+    await settled();
+    const control = page.locator('sps-control-card');
+    // Empty power, a preset duration: the service gets no power (the battery's maximum), not 0 W.
+    await control.getByRole('button', { name: '2 h' }).click();
+    await control.getByRole('button', { name: 'Start' }).click();
+    await control.getByText('Override started').waitFor();
+    // 0 kW is refused in the form, before anything is sent.
+    await control.locator('input[name=power]').fill('0');
+    await control.getByRole('button', { name: 'Start' }).click();
+    await control.getByText(/power: enter more than 0 kW/).waitFor();
+    // The fake HA refuses discharges as the safety guard would; the card shows the reason.
+    await control.getByRole('radio', { name: 'Discharge' }).click();
+    await control.locator('input[name=power]').fill('2.5');
+    await control.locator('input[name=duration]').fill('45');
+    await control.getByRole('button', { name: 'Start' }).click();
+    await control.getByText(/Refused: refused by the safety guard: below the backup reserve/).waitFor();
+    await control.getByRole('button', { name: 'Cancel override' }).click();
+    const calls = await page.evaluate(() => (window as unknown as { __serviceCalls: unknown[] }).__serviceCalls);
+    expect(calls).toEqual([
+      { domain: 'smart_power_station', service: 'force_charge', data: { device_id: 'station', duration_minutes: 120 } },
+      {
+        domain: 'smart_power_station',
+        service: 'force_discharge',
+        data: { device_id: 'station', duration_minutes: 45, power_kw: 2.5 },
+      },
+      { domain: 'smart_power_station', service: 'restore_normal', data: { device_id: 'station' } },
+    ]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('greys out every card and disables its commands when HA reports the add-on gone', async () => {
+    await mount('ha', 390, 844, true);
+    await page.waitForFunction(() =>
+      Array.from(document.getElementById('cards')!.children).every((c) => c.hasAttribute('stale')),
+    );
+    const enabledCommands = await page.evaluate(() => {
+      const cards = Array.from(document.querySelectorAll('sps-control-card, sps-device-card'));
+      return cards.flatMap((c) =>
+        Array.from(c.shadowRoot?.querySelectorAll('button.primary, button.optimiser, .controls button') ?? [])
+          .filter((b) => !(b as HTMLButtonElement).disabled)
+          .map((b) => b.textContent?.trim()),
+      );
+    });
+    expect(enabledCommands).toEqual([]);
+    await page
+      .locator('sps-flow-card')
+      .getByText(/Offline/)
+      .waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'cards-ha-phone-stale.png'), fullPage: true });
+  });
+
+  it('opens each card editor, readable and touchable, and reports the edited config', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(origin);
+    await page.waitForFunction(() => customElements.get('sps-history-card') !== undefined);
+    const events = await page.evaluate(async () => {
+      const root = document.getElementById('cards')!;
+      const seen: unknown[] = [];
+      for (const tag of ['sps-flow-card', 'sps-plan-card', 'sps-control-card', 'sps-device-card', 'sps-history-card']) {
+        const card = customElements.get(tag) as unknown as {
+          getConfigElement(): HTMLElement & { setConfig(c: unknown): void };
+          getStubConfig(): Record<string, unknown>;
+        };
+        const editor = card.getConfigElement();
+        editor.setConfig(card.getStubConfig());
+        editor.addEventListener('config-changed', (e) => seen.push((e as CustomEvent).detail.config));
+        root.append(editor);
+      }
+      await new Promise((r) => requestAnimationFrame(r));
+      // Edit one field in each editor: its first text field, or its first checkbox.
+      for (const editor of Array.from(root.children)) {
+        const input = editor.shadowRoot?.querySelector('input[name=title]') as HTMLInputElement | null;
+        if (!input) continue;
+        input.value = 'Mine';
+        input.dispatchEvent(new Event('change'));
+      }
+      return seen;
+    });
+    expect(events).toHaveLength(5);
+    for (const config of events) expect(config).toMatchObject({ title: 'Mine' });
+    const m = await page.evaluate(measure);
+    expect(m.smallText).toEqual([]);
+    expect(m.smallTargets).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'editors-phone.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
 });
