@@ -7,6 +7,7 @@ import { SpsDeviceCard } from './cards/device-card.js';
 import { SpsFlowCard } from './cards/flow-card.js';
 import { SpsHistoryCard } from './cards/history-card.js';
 import { SpsPlanCard } from './cards/plan-card.js';
+import { SpsPanel } from './panel/sps-panel.js';
 import {
   SpsControlCardEditor,
   SpsDeviceCardEditor,
@@ -18,7 +19,7 @@ import {
 export { HttpDataSource, WRITE_TOKEN_KEY } from './data/http-source.js';
 export { HaDataSource, sharedHaDataSource, QUERY_COMMAND } from './data/ha-source.js';
 export type * from './data/source.js';
-export { SpsControlCard, SpsDeviceCard, SpsFlowCard, SpsHistoryCard, SpsPlanCard };
+export { SpsControlCard, SpsDeviceCard, SpsFlowCard, SpsHistoryCard, SpsPanel, SpsPlanCard };
 
 export const VERSION = '0.1.0';
 
@@ -36,6 +37,7 @@ const ELEMENTS: readonly (readonly [string, CustomElementConstructor])[] = [
   ['sps-control-card', SpsControlCard],
   ['sps-device-card', SpsDeviceCard],
   ['sps-history-card', SpsHistoryCard],
+  ['sps-panel', SpsPanel],
   ['sps-flow-card-editor', SpsFlowCardEditor],
   ['sps-plan-card-editor', SpsPlanCardEditor],
   ['sps-control-card-editor', SpsControlCardEditor],

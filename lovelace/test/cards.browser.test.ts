@@ -235,4 +235,39 @@ describeWithBrowser('the cards in Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'editors-phone.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
+
+  for (const size of SIZES) {
+    it(`the add-on panel (<sps-panel>) is the same cards, one per device, at ${size.width}×${size.height}`, async () => {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      await page.goto(origin);
+      await page.waitForFunction(() => customElements.get('sps-panel') !== undefined);
+      await page.evaluate(async () => {
+        const load = new Function('return import("/sps.js")') as () => Promise<unknown>;
+        const { HttpDataSource } = (await load()) as { HttpDataSource: new () => unknown };
+        const panel = document.createElement('sps-panel') as HTMLElement & { source: unknown };
+        panel.source = new HttpDataSource();
+        document.getElementById('cards')!.replaceWith(panel);
+      });
+      await page.waitForFunction(() => {
+        const cards = Array.from(document.querySelector('sps-panel')?.shadowRoot?.querySelectorAll('*') ?? []).filter(
+          (e) => e.tagName.startsWith('SPS-'),
+        );
+        return (
+          cards.filter((c) => c.tagName === 'SPS-DEVICE-CARD').length === 5 &&
+          cards.every((c) => {
+            const text = c.shadowRoot?.textContent ?? '';
+            return text !== '' && !text.includes('Waiting') && !text.includes('loading…');
+          })
+        );
+      });
+      const m = await page.evaluate(measure);
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `panel-${size.name}.png`), fullPage: true });
+      expect(m.smallText).toEqual([]);
+      expect(m.smallTargets).toEqual([]);
+      expect(m.cutOff).toEqual([]);
+      expect(m.overlapping).toEqual([]);
+      expect(outside).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    });
+  }
 });
