@@ -236,6 +236,51 @@ describeWithBrowser('the cards in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("follows a dark theme's variables", async () => {
+    await mount('ha', 390, 844);
+    await settled();
+    await page.evaluate(() => document.body.classList.add('dark'));
+    const colours = await page.evaluate(() =>
+      Array.from(document.getElementById('cards')!.children).map((c) => {
+        const card = c.shadowRoot!.querySelector('.card')!;
+        const title = c.shadowRoot!.querySelector('h2')!;
+        return { background: getComputedStyle(card).backgroundColor, text: getComputedStyle(title).color };
+      }),
+    );
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'cards-ha-phone-dark.png'), fullPage: true });
+    for (const c of colours) expect(c).toEqual({ background: 'rgb(28, 28, 28)', text: 'rgb(225, 225, 225)' });
+  });
+
+  it("the device card's editor picks from the add-on's devices, and its stub names one that exists", async () => {
+    await mount('ha', 390, 844);
+    await settled();
+    const chosen = await page.evaluate(async () => {
+      const w = window as unknown as { __hass: unknown };
+      const Card = customElements.get('sps-device-card') as unknown as {
+        getStubConfig(hass: unknown): Record<string, unknown>;
+        getConfigElement(): HTMLElement & { setConfig(c: unknown): void; hass: unknown };
+      };
+      const stub = Card.getStubConfig(w.__hass);
+      const editor = Card.getConfigElement();
+      editor.hass = w.__hass;
+      editor.setConfig(stub);
+      const changed = new Promise<unknown>((resolve) =>
+        editor.addEventListener('config-changed', (e) => resolve((e as CustomEvent).detail.config)),
+      );
+      document.body.append(editor);
+      await new Promise((r) => requestAnimationFrame(r));
+      const select = editor.shadowRoot?.querySelector('select[name=device]') as HTMLSelectElement | null;
+      if (!select) throw new Error('no device picker');
+      const options = Array.from(select.options).map((o) => o.value);
+      select.value = 'relay-4';
+      select.dispatchEvent(new Event('change'));
+      return { stub, options, config: await changed };
+    });
+    expect(chosen.stub).toEqual({ type: 'custom:sps-device-card', device: 'station' });
+    expect(chosen.options).toEqual(['station', 'relay-1', 'relay-2', 'relay-3', 'relay-4']);
+    expect(chosen.config).toEqual({ type: 'custom:sps-device-card', device: 'relay-4' });
+  });
+
   for (const size of SIZES) {
     it(`the add-on panel (<sps-panel>) is the same cards, one per device, at ${size.width}×${size.height}`, async () => {
       await page.setViewportSize({ width: size.width, height: size.height });

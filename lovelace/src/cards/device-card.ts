@@ -5,6 +5,8 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { DeviceCardConfig, parseCardConfig } from '../config/card-configs.js';
 import type { DeviceJson } from '../data/api-types.js';
+import { sharedHaDataSource } from '../data/ha-source.js';
+import type { Hass } from '../data/hass-types.js';
 import { formatDayTime } from '../format/time.js';
 import { formatPower, formatReading } from '../format/units.js';
 import { controlCommand, deviceControls, deviceRelay, readingRows, type DeviceControl } from '../model/device-view.js';
@@ -63,8 +65,10 @@ export class SpsDeviceCard extends SpsBaseCard<DeviceCardConfig> {
     `,
   ];
 
-  static getStubConfig(): Record<string, unknown> {
-    return { type: 'custom:sps-device-card', device: 'station' };
+  /** HA passes `hass` to the card picker's stub: the first device the add-on has, when it has answered already. */
+  static getStubConfig(hass?: Hass): Record<string, unknown> {
+    const first = hass ? sharedHaDataSource(hass).snapshot().devices[0]?.id : undefined;
+    return { type: 'custom:sps-device-card', device: first ?? 'station' };
   }
 
   static getConfigElement(): HTMLElement {
@@ -117,8 +121,19 @@ export class SpsDeviceCard extends SpsBaseCard<DeviceCardConfig> {
         )}
       </div>
       ${this.config?.show_controls === false ? nothing : this.renderControls(device)}
-      ${link ? html`<a class="link" href=${link}>Open the device page</a>` : nothing}
+      ${link ? html`<a class="link" href=${link} @click=${(e: MouseEvent) => this.follow(e, link)}>Open the device page</a>` : nothing}
     `;
+  }
+
+  /**
+   * Inside HA a link is followed the way HA's own cards do (history state + `location-changed`), so
+   * the app does not reload; the panel's link is an ordinary anchor.
+   */
+  private follow(e: MouseEvent, link: string): void {
+    if (this.source?.host !== 'ha' || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    history.pushState(null, '', link);
+    window.dispatchEvent(new CustomEvent('location-changed', { detail: { replace: false } }));
   }
 
   private renderControls(device: DeviceJson): TemplateResult | typeof nothing {

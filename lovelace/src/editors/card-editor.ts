@@ -7,6 +7,7 @@
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { z } from 'zod';
 import { parseCardConfig } from '../config/card-configs.js';
+import { sharedHaDataSource } from '../data/ha-source.js';
 import type { Hass } from '../data/hass-types.js';
 import { cardStyles } from '../cards/styles.js';
 
@@ -27,11 +28,13 @@ export type EditorField =
       readonly min: number;
       readonly max: number;
     }
+  /** The add-on's device ids as a picker once the data source knows them, a text field before. */
+  | { readonly name: string; readonly label: string; readonly kind: 'device'; readonly optional: boolean }
   /** Comma-separated list; `numeric` parses numbers. */
   | { readonly name: string; readonly label: string; readonly kind: 'list'; readonly numeric?: boolean };
 
 export abstract class SpsCardEditor extends LitElement {
-  static override properties = { config: { state: true }, problem: { state: true } };
+  static override properties = { config: { state: true }, problem: { state: true }, devices: { state: true } };
   static override styles = [
     cardStyles,
     css`
@@ -59,12 +62,47 @@ export abstract class SpsCardEditor extends LitElement {
 
   declare protected config: Record<string, unknown>;
   declare protected problem: string | null;
-  hass: Hass | null = null;
+  declare protected devices: readonly { readonly id: string; readonly name: string }[];
+  private hassObject: Hass | null = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor() {
     super();
     this.config = {};
     this.problem = null;
+    this.devices = [];
+  }
+
+  /** HA hands the editor `hass` too: the device picker lists what the add-on has. */
+  set hass(hass: Hass) {
+    this.hassObject = hass;
+    if (!this.unsubscribe && this.isConnected) this.listen();
+  }
+
+  get hass(): Hass | null {
+    return this.hassObject;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.hassObject && !this.unsubscribe) this.listen();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  private listen(): void {
+    if (!this.hassObject) return;
+    const source = sharedHaDataSource(this.hassObject);
+    const follow = (devices: readonly { id: string; name: string }[]): void => {
+      const next = devices.map((d) => ({ id: d.id, name: d.name }));
+      if (next.map((d) => d.id).join('\n') !== this.devices.map((d) => d.id).join('\n')) this.devices = next;
+    };
+    this.unsubscribe = source.subscribe((s) => follow(s.devices));
+    follow(source.snapshot().devices);
   }
 
   protected abstract readonly fields: readonly EditorField[];
@@ -147,6 +185,32 @@ export abstract class SpsCardEditor extends LitElement {
               this.change(f.name, text === '' ? undefined : Number(text));
             }}
         /></label>`;
+      case 'device':
+        if (this.devices.length === 0) {
+          return html`<label
+            >${f.label}<input
+              name=${f.name}
+              .value=${typeof value === 'string' ? value : ''}
+              @change=${(e: Event) => this.change(f.name, (e.target as HTMLInputElement).value.trim())}
+          /></label>`;
+        }
+        return html`<label
+          >${f.label}<select
+            name=${f.name}
+            @change=${(e: Event) => this.change(f.name, (e.target as HTMLSelectElement).value)}
+          >
+            ${
+              f.optional || typeof value !== 'string' || value === ''
+                ? html`<option value="" ?selected=${typeof value !== 'string' || value === ''}>
+                    ${f.optional ? 'default' : '—'}
+                  </option>`
+                : nothing
+            }
+            ${this.devices.map(
+              (d) => html`<option value=${d.id} ?selected=${value === d.id}>${d.name} (${d.id})</option>`,
+            )}
+          </select></label
+        >`;
       case 'list':
         return html`<label
           >${f.label}<input

@@ -40,7 +40,7 @@ export class SpsControlCardEditor extends SpsCardEditor {
 export class SpsDeviceCardEditor extends SpsCardEditor {
   protected readonly schema = DeviceCardConfig;
   protected readonly fields: readonly EditorField[] = [
-    { name: 'device', label: 'Device id (from the add-on options)', kind: 'text', placeholder: 'station' },
+    { name: 'device', label: 'Device', kind: 'device', optional: false },
     TITLE,
     { name: 'readings', label: 'Readings to show (keys, comma-separated; empty = main ones)', kind: 'list' },
     { name: 'show_controls', label: 'Show the controls', kind: 'boolean', default: true },
@@ -53,6 +53,6 @@ export class SpsHistoryCardEditor extends SpsCardEditor {
     TITLE,
     { name: 'range', label: 'Range', kind: 'select', options: ['24h', '7d'], default: '24h' },
     { name: 'series', label: 'Series (soc, grid, solar, battery, cost)', kind: 'list' },
-    { name: 'device', label: 'Device id (optional; default the optimised battery)', kind: 'text' },
+    { name: 'device', label: 'Device (default: the optimised battery)', kind: 'device', optional: true },
   ];
 }
