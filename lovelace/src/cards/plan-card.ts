@@ -131,6 +131,20 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
       }
       tfoot td {
         font-weight: 600;
+        position: sticky;
+        bottom: 0;
+        background: var(--card-background-color, #fff);
+      }
+      /* On a phone the table scrolls sideways: the time stays in view. */
+      th:first-child,
+      td:first-child {
+        position: sticky;
+        left: 0;
+        z-index: 1;
+        background: var(--card-background-color, #fff);
+      }
+      th:first-child {
+        z-index: 2;
       }
       .override {
         border-left: 4px solid var(--sps-battery-in);
