@@ -33,6 +33,8 @@ export class CardTestServer {
   private server: http.Server | null = null;
   /** Requests the page made, path and query. */
   readonly requests: string[] = [];
+  /** Answer as a mixed household: a Sungrow inverter with its battery beside the station. */
+  inverter = false;
 
   constructor(private readonly bundle: string) {}
 
@@ -69,9 +71,9 @@ export class CardTestServer {
       case '/api/plan':
         return json(planFixture(Date.now()));
       case '/api/devices':
-        return json(devicesFixture());
+        return json(devicesFixture({ inverter: this.inverter }));
       case '/api/readings':
-        return json(readingsFixture());
+        return json(readingsFixture({ inverter: this.inverter }));
       case '/api/readings/history': {
         const from = Date.parse(url.searchParams.get('from') ?? '');
         const to = Date.parse(url.searchParams.get('to') ?? '');

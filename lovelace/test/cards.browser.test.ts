@@ -236,6 +236,27 @@ describeWithBrowser('the cards in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows each battery with its SOC, and the house meter, in a mixed household', async () => {
+    server.inverter = true;
+    try {
+      await mount('ha', 390, 844);
+      const [flow] = await settled();
+      expect(flow).toContain('2 batteries');
+      expect(flow).toMatch(/64 % Power station charging 1\.2 kW/);
+      expect(flow).toMatch(/81 % Sungrow SH10RT discharging 2\.5 kW/);
+      expect(flow).toContain('3.1 kW export'); // the inverter's meter, not the station's P1
+      expect(flow).toContain('7.95 kW'); // solar: the station's P4 and the inverter's PV
+      const m = await page.evaluate(measure);
+      expect(m.smallText).toEqual([]);
+      expect(m.overflowingCards).toEqual([]);
+      await page
+        .locator('sps-flow-card')
+        .screenshot({ path: path.join(SCREENSHOT_DIR, 'card-ha-phone-flow-mixed.png') });
+    } finally {
+      server.inverter = false;
+    }
+  });
+
   it("follows a dark theme's variables", async () => {
     await mount('ha', 390, 844);
     await settled();

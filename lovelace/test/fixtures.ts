@@ -82,7 +82,26 @@ const sensor = (key: string, name: string, unit?: string): Record<string, unknow
   ...(unit ? { unit } : {}),
 });
 
-export function devicesFixture(): Record<string, unknown> {
+/** A Sungrow hybrid inverter with its battery beside the station (a mixed household). */
+const INVERTER = {
+  id: 'inverter',
+  name: 'Sungrow SH10RT',
+  driver: 'sungrow-sh',
+  position: null,
+  poll_interval_s: 5,
+  info: null,
+  availability: { available: true, reason: null, since: '2026-12-04T10:00:00Z' },
+  entities: [
+    { key: 'battery_soc', platform: 'sensor', name: 'Battery state of charge', unit: '%' },
+    { key: 'battery_power', platform: 'sensor', name: 'Battery power', unit: 'W' },
+    { key: 'grid_power', platform: 'sensor', name: 'Grid power', unit: 'W' },
+    { key: 'load_power', platform: 'sensor', name: 'Load power', unit: 'W' },
+    { key: 'pv_power', platform: 'sensor', name: 'PV power', unit: 'W' },
+  ],
+  capabilities: { commands: ['force_charge', 'restore_normal'], operating_modes: [], limits: {} },
+};
+
+export function devicesFixture(options: { inverter?: boolean } = {}): Record<string, unknown> {
   const online = { available: true, reason: null, since: '2026-12-04T10:00:00Z' };
   const relay = (id: string, position: string, name: string, available = true): Record<string, unknown> => ({
     id,
@@ -154,11 +173,12 @@ export function devicesFixture(): Record<string, unknown> {
       relay('relay-2', 'P2', 'Bypass relay'),
       relay('relay-3', 'P3', 'Loads relay'),
       relay('relay-4', 'P4', 'Solar relay', false),
+      ...(options.inverter ? [INVERTER] : []),
     ],
   };
 }
 
-export function readingsFixture(): Record<string, unknown> {
+export function readingsFixture(options: { inverter?: boolean } = {}): Record<string, unknown> {
   const r = (value: number | string | boolean, unit: string | null): Record<string, unknown> => ({ value, unit });
   const relay = (on: boolean, w: number): Record<string, unknown> => ({
     available: true,
@@ -185,6 +205,21 @@ export function readingsFixture(): Record<string, unknown> {
       'relay-2': relay(false, 0),
       'relay-3': relay(true, 380),
       'relay-4': relay(false, 0),
+      ...(options.inverter
+        ? {
+            inverter: {
+              available: true,
+              timestamp: '2026-12-04T10:00:00Z',
+              readings: {
+                battery_soc: r(81, '%'),
+                battery_power: r(2500, 'W'),
+                grid_power: r(-3100, 'W'),
+                load_power: r(2300, 'W'),
+                pv_power: r(5600, 'W'),
+              },
+            },
+          }
+        : {}),
     },
   };
 }

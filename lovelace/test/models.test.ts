@@ -55,6 +55,37 @@ describe('the flow model', () => {
     expect(flowModel(devices, readings, null, Date.now()).evKw).toBeNull();
   });
 
+  it('takes the home grid and load from an inverter before the station, and adds up solar and batteries', () => {
+    const inverter = DeviceJson.parse({
+      id: 'inverter',
+      name: 'Sungrow',
+      driver: 'sungrow-sh',
+      availability: { available: true, reason: null },
+      entities: [{ key: 'battery_soc', platform: 'sensor', name: 'Battery state of charge', unit: '%' }],
+    });
+    const withInverter = {
+      ...readings,
+      inverter: {
+        timestamp: '2026-12-04T10:00:00Z',
+        readings: {
+          battery_soc: { value: 80, unit: '%' },
+          battery_power: { value: 500, unit: 'W' },
+          grid_power: { value: -3000, unit: 'W' },
+          load_power: { value: 2200, unit: 'W' },
+          pv_power: { value: 4000, unit: 'W' },
+        },
+      },
+    };
+    const m = flowModel([...devices, inverter], withInverter, null, Date.now());
+    expect(m.gridW).toBe(-3000);
+    expect(m.homeW).toBe(2200);
+    expect(m.solarW).toBe(6350);
+    expect(m.batteries.map((b) => [b.id, b.socPct])).toEqual([
+      ['station', 64],
+      ['inverter', 80],
+    ]);
+  });
+
   it('gives each line a direction', () => {
     expect(direction(450)).toBe('in');
     expect(direction(-1200)).toBe('out');

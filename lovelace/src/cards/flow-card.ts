@@ -119,11 +119,6 @@ export class SpsFlowCard extends SpsBaseCard<FlowCardConfig> {
       .loads {
         color: var(--sps-muted);
       }
-      .batteries {
-        font-size: 12px;
-        line-height: 16px;
-        color: var(--primary-text-color, #212121);
-      }
       .switch {
         margin-top: 12px;
         border-top: 1px solid var(--sps-line);
@@ -140,13 +135,21 @@ export class SpsFlowCard extends SpsBaseCard<FlowCardConfig> {
         border: 1px solid var(--sps-line);
         padding: 6px 8px;
         display: grid;
-        grid-template-columns: auto 1fr auto;
+        /* Position (or SOC) beside the name, the state under the name: fits 150 px columns. */
+        grid-template-columns: auto minmax(0, 1fr);
         gap: 2px 8px;
         align-items: center;
         font-size: 13px;
       }
       .relay .pos {
         font-weight: 600;
+        white-space: nowrap;
+      }
+      .relay .name {
+        overflow-wrap: break-word;
+      }
+      .relay .state {
+        grid-column: 2;
       }
       .relay .state.on {
         color: var(--sps-ok);
@@ -233,6 +236,7 @@ export class SpsFlowCard extends SpsBaseCard<FlowCardConfig> {
           }
         </div>
       </div>
+      ${m.batteries.length > 1 ? this.renderBatteryList(m) : nothing}
       ${(this.config?.show_relays ?? true) && m.relays.length > 0 ? this.renderRelays(m) : nothing}
       ${s.devices.length === 0 && !s.error && !s.stale ? html`<p class="muted">Waiting for the add-on…</p>` : nothing}
     `;
@@ -253,7 +257,8 @@ export class SpsFlowCard extends SpsBaseCard<FlowCardConfig> {
   private renderBatteries(m: FlowModel, batteryW: number | null): TemplateResult | typeof nothing {
     if (m.batteries.length === 0) return nothing;
     const one = m.batteries.length === 1 ? m.batteries[0] : undefined;
-    const state = batteryW === null ? '' : batteryW > 10 ? 'discharging' : batteryW < -10 ? 'charging' : 'idle';
+    // Short words: the node is 76 px wide.
+    const state = batteryW === null ? '' : batteryW > 10 ? 'discharge' : batteryW < -10 ? 'charge' : 'idle';
     return html`<div class="node battery">
         <span class="value">${formatPower(batteryW === null ? null : Math.abs(batteryW))}</span>
         <span class="sub">${one ? formatPercent(one.socPct) : state}</span>
@@ -261,12 +266,32 @@ export class SpsFlowCard extends SpsBaseCard<FlowCardConfig> {
       ${
         one
           ? html`<div class="label" title=${one.name}>${one.name}</div>`
-          : html`<div class="batteries">
-              ${m.batteries.map(
-                (b) => html`<div title=${b.name}>${b.name.slice(0, 14)} ${formatPercent(b.socPct)}</div>`,
-              )}
-            </div>`
+          : html`<div class="label">${m.batteries.length} batteries</div>`
       }`;
+  }
+
+  /** Several batteries: the node shows their sum, this list each one with its SOC and power. */
+  private renderBatteryList(m: FlowModel): TemplateResult {
+    return html`<div class="switch">
+      <div class="small muted" style="margin-bottom: 4px">Batteries</div>
+      <div class="relays">
+        ${m.batteries.map(
+          (b) =>
+            html`<div class="relay battery-row" title=${b.name}>
+              <span class="pos">${formatPercent(b.socPct)}</span>
+              <span class="name">${b.name}</span>
+              <span class="state"
+                >${
+                  b.powerW === null
+                    ? '—'
+                    : `${b.powerW > 10 ? 'discharging' : b.powerW < -10 ? 'charging' : 'idle'} ${formatPower(Math.abs(b.powerW))}`
+                }</span
+              >
+              ${b.available ? nothing : html`<span class="reason">unavailable</span>`}
+            </div>`,
+        )}
+      </div>
+    </div>`;
   }
 
   private renderRelays(m: FlowModel): TemplateResult {

@@ -108,8 +108,10 @@ export function flowModel(
   relays.sort((a, b) => a.position.localeCompare(b.position));
   const others = devices.filter((d) => !relayIds.has(d.id));
   // The station composes its members: when present, its members' own readings would count twice.
+  // Its grid and load are those behind the transfer switch (P1's charging, the loads on P3), so a house
+  // meter or inverter, when there is one, speaks for the whole home first.
   const station = others.find((d) => d.driver === 'station');
-  const sources = station ? [station, ...others.filter((d) => d !== station && !stationMember(d, devices))] : others;
+  const sources = station ? [...others.filter((d) => d !== station && !stationMember(d, devices)), station] : others;
   const firstOf = (key: string): number | null => {
     for (const d of sources) {
       const v = num(readings[d.id]?.readings, key);
