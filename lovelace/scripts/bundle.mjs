@@ -1,12 +1,14 @@
 // Bundles lovelace/src/index.ts into ONE ES module (lit and zod inside, no imports left, nothing
-// fetched at runtime): lovelace/dist/smart-power-station-cards.js. Run after `tsc -b` (which
+// fetched at runtime): lovelace/dist/smart-power-station-cards.js, or the path given as the first argument. Run after `tsc -b` (which
 // type-checks the sources); the root scripts `build`, `start` and `test` do both.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const BUNDLE = join(root, 'dist', 'smart-power-station-cards.js');
+// An output path as the first argument: tests bundle into a folder of their own, so two test files building at
+// once never read each other's half-written file.
+export const BUNDLE = process.argv[2] ?? join(root, 'dist', 'smart-power-station-cards.js');
 
 /**
  * zod re-exports all of its ~50 translations as `z.locales` (260 KiB minified); the cards use only its

@@ -4,19 +4,26 @@
  * request the bundle made would be a request outside HA.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { devicesFixture, historyFixture, planFixture, readingsFixture } from './fixtures.js';
 
 export const LOVELACE_DIR = path.join(__dirname, '..');
 export const BUNDLE_PATH = path.join(LOVELACE_DIR, 'dist', 'smart-power-station-cards.js');
 
-/** Builds the bundle as `pnpm build` does (esbuild; well under a second). */
+/** Builds the bundle as `pnpm build` does (esbuild; well under a second), into a folder of this test's own. */
 export function buildBundle(): string {
-  execFileSync(process.execPath, [path.join(LOVELACE_DIR, 'scripts', 'bundle.mjs')], { stdio: 'pipe' });
-  return readFileSync(BUNDLE_PATH, 'utf8');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sps-bundle-'));
+  try {
+    const out = path.join(dir, path.basename(BUNDLE_PATH));
+    execFileSync(process.execPath, [path.join(LOVELACE_DIR, 'scripts', 'bundle.mjs'), out], { stdio: 'pipe' });
+    return readFileSync(out, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const PAGE = `<!doctype html>

@@ -147,6 +147,20 @@ describeWithBrowser('the cards in Chromium', () => {
     }
   }
 
+  it("the plan chart's tooltip is reachable from the keyboard", async () => {
+    await mount('ha', 1366, 900);
+    await settled();
+    const chart = page.locator('sps-plan-card').first().locator('.chart');
+    await chart.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const tip = page.locator('sps-plan-card').first().locator('.tooltip');
+    await tip.waitFor();
+    expect(await tip.textContent()).toMatch(/covers the load|charging|export/);
+    await page.keyboard.press('Escape');
+    await tip.waitFor({ state: 'detached' });
+  });
+
   it('the control card sends a timed override through the services and shows a refusal with its reason', async () => {
     await mount('ha', 390, 844);
     await settled();

@@ -61,6 +61,11 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
       .chart {
         position: relative;
         touch-action: pan-y;
+        outline: none;
+      }
+      .chart:focus-visible {
+        box-shadow: 0 0 0 2px var(--primary-color, #03a9f4);
+        border-radius: 4px;
       }
       svg text {
         font-size: 12px;
@@ -334,6 +339,10 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
         @pointermove=${(e: PointerEvent) => this.pointAt(e, t0, t1, stepMs, pw, n)}
         @pointerdown=${(e: PointerEvent) => this.pointAt(e, t0, t1, stepMs, pw, n)}
         @pointerleave=${() => (this.hover = null)}
+        tabindex="0"
+        aria-label="Plan chart: use the arrow keys to step through the intervals"
+        @keydown=${(e: KeyboardEvent) => this.step(e, n)}
+        @blur=${() => (this.hover = null)}
       >
         <svg width=${W} height=${H} viewBox="0 0 ${W} ${H}" role="img" aria-label="48-hour battery plan chart">
           ${ps.ticks.map(
@@ -405,6 +414,18 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
         <span><i style="background: var(--sps-battery-out); opacity: 0.7"></i>discharge</span>
         <span>strip: action</span>
       </div>`;
+  }
+
+  /** Arrow keys walk the intervals, so the tooltip (and its reason) is reachable without a pointer. */
+  private step(e: KeyboardEvent, n: number): void {
+    const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    if (delta === 0) {
+      if (e.key === 'Escape') this.hover = null;
+      return;
+    }
+    e.preventDefault();
+    const current = this.hover ?? (delta > 0 ? -1 : n);
+    this.hover = Math.min(n - 1, Math.max(0, current + delta));
   }
 
   private pointAt(e: PointerEvent, t0: number, t1: number, stepMs: number, pw: number, n: number): void {
