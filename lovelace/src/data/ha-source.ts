@@ -61,6 +61,8 @@ export class HaDataSource implements SpsDataSource {
 
   /** Every card hands over the `hass` it was given; only changes of the integration's entities cost a read. */
   setHass(hass: Hass): void {
+    // Every card passes the same object on; HA makes a new one for each change.
+    if (hass === this.hass) return;
     const first = this.hass === null;
     this.hass = hass;
     const ours = this.ourEntities();
