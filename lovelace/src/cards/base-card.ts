@@ -66,6 +66,11 @@ export abstract class SpsBaseCard<C extends { title?: string | undefined }> exte
     return 4;
   }
 
+  /** Sections dashboards (12 columns per section): full width by default, never narrower than half. */
+  getGridOptions(): { columns: number; min_columns: number } {
+    return { columns: 12, min_columns: 6 };
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.dataSource && !this.unsubscribe) this.listen(this.dataSource);
