@@ -13,8 +13,8 @@
 #                             folder but a repository.yaml (an add-on repository) — which this one is (README,
 #                             "Home Assistant Container or Core: HACS").
 #   smart-power-station-cards.js
-#                             the Lovelace cards' bundle, once lovelace/dist exists (issue 14); skipped, with a line
-#                             saying so, until then.
+#                             the Lovelace cards' bundle (lovelace/dist, built by `pnpm build`); skipped, with a
+#                             line saying so, when it has not been built.
 #
 # The zip is reproducible: entries sorted, fixed timestamps and permissions, no __pycache__ or .pyc. It is written
 # with Python's zipfile (python3 is in scripts/setup.sh's apt list), so no zip tool is needed.
@@ -73,8 +73,8 @@ cp "$REPO_ROOT/hacs.json" "$HACS_TREE/hacs.json"
 cp "$REPO_ROOT/integration-bridge/README.md" "$HACS_TREE/README.md"
 echo "hacs-repository/: custom_components/$DOMAIN, hacs.json, README.md"
 
-# The Lovelace cards, once they exist.
-# SPS_CARDS_DIST: another bundle folder (tests/packaging/hacs.test.ts uses one, since lovelace/ is not built yet).
+# The Lovelace cards' bundle (`pnpm build` runs lovelace/scripts/bundle.mjs after tsc -b).
+# SPS_CARDS_DIST: another bundle folder (tests/packaging/hacs.test.ts uses one for each case).
 CARDS_DIST="${SPS_CARDS_DIST:-$REPO_ROOT/lovelace/dist}"
 if [ -d "$CARDS_DIST" ]; then
   mapfile -t bundles < <(find "$CARDS_DIST" -maxdepth 1 -name '*.js' | sort)
@@ -85,5 +85,5 @@ if [ -d "$CARDS_DIST" ]; then
   cp "${bundles[0]}" "$OUT_DIR/smart-power-station-cards.js"
   echo "smart-power-station-cards.js: from lovelace/dist/$(basename "${bundles[0]}")"
 else
-  echo "cards: skipped (lovelace/dist does not exist: the Lovelace cards, issue 14, are not built yet)"
+  echo "cards: skipped (lovelace/dist does not exist: run pnpm build first)"
 fi
