@@ -1,3 +1,4 @@
+/* global document, window, EventSource, CustomEvent */
 // The add-on's page: the same cards as the Home Assistant dashboard (<sps-panel> from the cards'
 // bundle), on the add-on's HTTP API relative to this page, so it works at http://localhost:8099/
 // and behind HA ingress alike. The pill says whether the add-on answers; a stale add-on greys the
