@@ -45,7 +45,14 @@ interface PlanBody {
   plan: {
     status: string;
     currency: string;
-    intervals: { start: string; action: string; soc_pct: number; import_price: number }[];
+    intervals: {
+      start: string;
+      action: string;
+      soc_pct: number;
+      import_price: number;
+      override?: boolean;
+      reason: string;
+    }[];
   } | null;
 }
 
@@ -338,9 +345,7 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
       duration_minutes: 10,
     });
     expect(started).toMatchObject({ status: 200, body: { override: { kind: 'force_discharge', power_w: 1500 } } });
-    const body = (await plan()) as PlanBody & {
-      plan: { intervals: { action: string; override?: boolean; reason: string }[] } | null;
-    };
+    const body = await plan();
     expect(body.mode).toBe('override');
     expect(body.override).toMatchObject({ kind: 'force_discharge' });
     expect(body.plan?.intervals[0]).toMatchObject({ action: 'EXPORT', override: true });
@@ -353,7 +358,7 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
       status: 200,
       body: { override: null },
     });
-    const after = (await plan()) as PlanBody & { plan: { intervals: { override?: boolean }[] } | null };
+    const after = await plan();
     expect(after.override).toBeNull();
     expect(after.plan?.intervals.some((i) => i.override === true)).toBe(false);
     expect(await post('api/optimizer', { goal: 'cost', enabled: true })).toMatchObject({
