@@ -194,6 +194,31 @@ describeWithBrowser('the web panel on the demo', () => {
     await page.close();
   }, 120_000);
 
+  it("behind HA's ingress (a same-origin frame of HA's frontend) it keeps the HA user's clock", async () => {
+    const page = await openPanel({ width: 1366, height: 900 });
+    // On its own: the browser's clock.
+    await expect(
+      page.evaluate(
+        'window.spsPanelSource.timeSettings().timeZone === Intl.DateTimeFormat().resolvedOptions().timeZone',
+      ),
+    ).resolves.toBe(true);
+    // The frame HA's frontend puts the panel in: its <home-assistant> element carries the user's hass. A
+    // same-origin page without the panel's CSP (which allows no frames) stands in for HA's.
+    await page.goto(`${url}api/health`);
+    await page.evaluate(`(() => {
+      const ha = document.createElement('home-assistant');
+      ha.hass = { config: { time_zone: 'Asia/Tokyo' }, locale: { language: 'en', time_zone: 'server', time_format: '24' } };
+      document.body.replaceChildren(ha);
+      const frame = document.createElement('iframe');
+      frame.src = location.href.replace(/api\\/health$/, '');
+      document.body.append(frame);
+    })()`);
+    const frame = await (await page.waitForSelector('iframe')).contentFrame();
+    const settings = await frame?.waitForFunction(`window.spsPanelSource && window.spsPanelSource.timeSettings()`);
+    expect(await settings?.jsonValue()).toMatchObject({ timeZone: 'Asia/Tokyo', hour12: false });
+    await page.close();
+  }, 60_000);
+
   it('a stopped add-on greys the cards out and disables their commands', async () => {
     const page = await openPanel({ width: 1366, height: 900 });
     await page.waitForSelector('sps-control-card button.start:not([disabled])', { timeout: 20_000 });

@@ -18,6 +18,8 @@ import {
 
 export { HttpDataSource, WRITE_TOKEN_KEY } from './data/http-source.js';
 export { HaDataSource, sharedHaDataSource, QUERY_COMMAND } from './data/ha-source.js';
+// The panel behind HA's ingress takes the HA user's zone and format from the frame around it (addon/web/panel.js).
+export { hassTimeSettings } from './format/time.js';
 export type * from './data/source.js';
 export { SpsControlCard, SpsDeviceCard, SpsFlowCard, SpsHistoryCard, SpsPanel, SpsPlanCard };
 

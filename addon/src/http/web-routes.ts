@@ -34,6 +34,7 @@ const ASSETS: readonly { route: string; file: string; type: string }[] = [
 const MISSING_BUNDLE = `const note = document.getElementById('cards');
 if (note) note.textContent = 'The cards are not built: run pnpm build (lovelace/dist/smart-power-station-cards.js is missing).';
 export class HttpDataSource { subscribe() { return () => undefined; } }
+export function hassTimeSettings() { return undefined; }
 `;
 
 /**
