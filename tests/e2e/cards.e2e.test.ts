@@ -346,4 +346,18 @@ describeE2e('the cards in the real Home Assistant frontend', () => {
     expect(troubles.get(again)).toEqual([]);
     await again.context().close();
   }, 120_000);
+
+  it('when the add-on stops, the cards grey out and disable their commands', async () => {
+    const page = await openDashboard({ width: 390, height: 844 });
+    await page.waitForSelector('sps-control-card button.start:not([disabled])', { timeout: 30_000 });
+    addon.child.kill('SIGTERM');
+    expect((await addon.exitWithin(30_000)).code).toBe(0);
+    await page.waitForSelector('sps-control-card .banner.stale', { timeout: 60_000 });
+    await expect(page.isDisabled('sps-control-card button.start')).resolves.toBe(true);
+    await page.screenshot({
+      path: path.join(SCREENSHOT_DIR, 'ha-dashboard-addon-stopped-390x844.png'),
+      fullPage: true,
+    });
+    await page.context().close();
+  }, 120_000);
 });
