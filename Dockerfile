@@ -44,6 +44,7 @@ COPY . .
 # into the package, and loaded once to prove it works with this Node.
 RUN pnpm install --offline --frozen-lockfile --ignore-scripts \
   && node node_modules/typescript/bin/tsc --build \
+  && node lovelace/scripts/bundle.mjs \
   && I2C_BUS="$(node -p "require('path').dirname(require.resolve('i2c-bus/package.json', {paths: ['packages/devices/ina260']}))")" \
   && node node_modules/node-gyp/bin/node-gyp.js rebuild --directory="$I2C_BUS" --nodedir=/usr/local \
   && cp "$I2C_BUS/build/Release/i2c.node" /tmp/i2c.node \

@@ -48,6 +48,7 @@ i2c_bus() { "$NODE" -p "require('path').dirname(require.resolve('i2c-bus/package
 
 timed 'pnpm install (offline)' pnpm install --offline --frozen-lockfile --ignore-scripts
 timed 'tsc --build' "$NODE" node_modules/typescript/bin/tsc --build
+timed 'lovelace bundle (esbuild)' "$NODE" lovelace/scripts/bundle.mjs
 I2C_BUS="$(i2c_bus)"
 timed 'node-gyp i2c-bus' "$NODE" node_modules/node-gyp/bin/node-gyp.js rebuild --directory="$I2C_BUS" --nodedir="$NODEDIR"
 cp "$I2C_BUS/build/Release/i2c.node" "$WORK/.i2c.node"

@@ -13,8 +13,8 @@
 #                             folder but a repository.yaml (an add-on repository) — which this one is (README,
 #                             "Home Assistant Container or Core: HACS").
 #   smart-power-station-cards.js
-#                             the Lovelace cards' bundle, once lovelace/dist exists (issue 14); skipped, with a line
-#                             saying so, until then.
+#                             the Lovelace cards' bundle (lovelace/dist, built by `pnpm build`); skipped, with a
+#                             line saying so, when it has not been built.
 #
 # The zip is reproducible: entries sorted, fixed timestamps and permissions, no __pycache__ or .pyc. It is written
 # with Python's zipfile (python3 is in scripts/setup.sh's apt list), so no zip tool is needed.
@@ -35,13 +35,28 @@ ZIP_NAME="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["fil
   exit 1
 }
 
-# The integration's files, without bytecode caches.
-python3 - "$INTEGRATION" "$OUT_DIR/$ZIP_NAME" <<'PY'
+# The Lovelace cards' bundle (`pnpm build` runs lovelace/scripts/bundle.mjs after tsc -b): a release file of its own
+# (HACS plugin, manual install) and, inside the integration, frontend/smart-power-station-cards.js, which the
+# integration serves and loads on every dashboard.
+# SPS_CARDS_DIST: another bundle folder (tests/packaging/hacs.test.ts uses one for each case).
+CARDS_DIST="${SPS_CARDS_DIST:-$REPO_ROOT/lovelace/dist}"
+CARDS_BUNDLE=""
+if [ -d "$CARDS_DIST" ]; then
+  mapfile -t bundles < <(find "$CARDS_DIST" -maxdepth 1 -name '*.js' | sort)
+  if [ "${#bundles[@]}" -ne 1 ]; then
+    echo "release-zips: expected one .js bundle in lovelace/dist, found ${#bundles[@]}" >&2
+    exit 1
+  fi
+  CARDS_BUNDLE="${bundles[0]}"
+fi
+
+# The integration's files, without bytecode caches, and the cards' bundle in its frontend/ folder.
+python3 - "$INTEGRATION" "$OUT_DIR/$ZIP_NAME" "$CARDS_BUNDLE" <<'PY'
 import os
 import sys
 import zipfile
 
-source, target = sys.argv[1], sys.argv[2]
+source, target, cards = sys.argv[1], sys.argv[2], sys.argv[3]
 files = []
 for folder, dirs, names in os.walk(source):
     dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
@@ -50,6 +65,9 @@ for folder, dirs, names in os.walk(source):
             continue
         path = os.path.join(folder, name)
         files.append((os.path.relpath(path, source).replace(os.sep, "/"), path))
+if cards:
+    files = [f for f in files if f[0] != "frontend/smart-power-station-cards.js"]
+    files.append(("frontend/smart-power-station-cards.js", cards))
 files.sort()
 
 tmp = target + ".tmp"
@@ -73,17 +91,11 @@ cp "$REPO_ROOT/hacs.json" "$HACS_TREE/hacs.json"
 cp "$REPO_ROOT/integration-bridge/README.md" "$HACS_TREE/README.md"
 echo "hacs-repository/: custom_components/$DOMAIN, hacs.json, README.md"
 
-# The Lovelace cards, once they exist.
-# SPS_CARDS_DIST: another bundle folder (tests/packaging/hacs.test.ts uses one, since lovelace/ is not built yet).
-CARDS_DIST="${SPS_CARDS_DIST:-$REPO_ROOT/lovelace/dist}"
-if [ -d "$CARDS_DIST" ]; then
-  mapfile -t bundles < <(find "$CARDS_DIST" -maxdepth 1 -name '*.js' | sort)
-  if [ "${#bundles[@]}" -ne 1 ]; then
-    echo "release-zips: expected one .js bundle in lovelace/dist, found ${#bundles[@]}" >&2
-    exit 1
-  fi
-  cp "${bundles[0]}" "$OUT_DIR/smart-power-station-cards.js"
-  echo "smart-power-station-cards.js: from lovelace/dist/$(basename "${bundles[0]}")"
+if [ -n "$CARDS_BUNDLE" ]; then
+  mkdir -p "$HACS_TREE/custom_components/$DOMAIN/frontend"
+  cp "$CARDS_BUNDLE" "$HACS_TREE/custom_components/$DOMAIN/frontend/smart-power-station-cards.js"
+  cp "$CARDS_BUNDLE" "$OUT_DIR/smart-power-station-cards.js"
+  echo "smart-power-station-cards.js: from lovelace/dist/$(basename "$CARDS_BUNDLE") (also in the integration's frontend/)"
 else
-  echo "cards: skipped (lovelace/dist does not exist: the Lovelace cards, issue 14, are not built yet)"
+  echo "cards: skipped (lovelace/dist does not exist: run pnpm build first)"
 fi

@@ -13,6 +13,7 @@ import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
 import { beyondLoopbackWarning, planHttpExposure } from './http/exposure.js';
 import type { HttpLimits } from './http/http-limits.js';
 import { buildHttpServer } from './http/server.js';
+import { createQueryHandler } from './ha/query-handler.js';
 import type { WriteToken } from './http/write-token.js';
 import { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
@@ -227,6 +228,9 @@ export class AddonRuntime {
       state: stateStore,
       timeZone: config.forecast.load.source === 'store' ? config.forecast.load.timeZone : localTimeZone(),
       handBack,
+      // The cost history (/api/readings/history?key=cost) is what the plans booked, interval by interval.
+      onIntervalCost: (deviceId, c) =>
+        archive.append(deviceId, { timestamp: c.start, values: { cost: c.cost, cost_baseline: c.baseline } }),
       ...(dr && config.aggregator
         ? {
             demandResponse: dr,
@@ -310,6 +314,8 @@ export class AddonRuntime {
           problems,
           extraDevices: drHa ?? optimizerHa,
           extraActions: (action) => (drHa ? drHa.handle(action) : drOffActions(action)) ?? optimizerHa.handle(action),
+          // The add-on reads its own API over loopback (or the one address it is bound to).
+          query: createQueryHandler(() => `http://${queryHost(host)}:${boundPort}`),
           ...(options.haClient === undefined ? {} : { client: options.haClient }),
         })
       : undefined;
@@ -448,4 +454,10 @@ function haEntityLogger(logger: Logger): HaLogger {
     warn: (m) => log.warn(m),
     error: (m) => log.error(m),
   };
+}
+
+/** Where the add-on reaches its own HTTP server: loopback when bound to every address. */
+function queryHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '' || bindHost === '::' || bindHost === '[::]') return '127.0.0.1';
+  return bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost;
 }

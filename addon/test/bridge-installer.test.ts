@@ -111,3 +111,37 @@ describe('bridge installation', () => {
     expect(compareVersions('v2.0.0', '1.99.0')).toBe(1);
   });
 });
+
+describe('the Lovelace cards in the bridge', () => {
+  it("copies the bundle into the bridge's frontend folder, and a changed bundle even when the bridge is up to date", () => {
+    const { bundled, ha } = dirs();
+    const cardsBundle = path.join(tmp, `cards-${n}.js`);
+    writeFileSync(cardsBundle, 'export const v = 1;\n');
+    const first = installBridge({ configDirs: [ha], bundledDir: bundled, cardsBundle, logger });
+    expect(first.action).toBe('installed');
+    const served = path.join(
+      ha,
+      'custom_components',
+      'smart_power_station',
+      'frontend',
+      'smart-power-station-cards.js',
+    );
+    expect(readFileSync(served, 'utf8')).toBe('export const v = 1;\n');
+    writeFileSync(cardsBundle, 'export const v = 2;\n');
+    expect(installBridge({ configDirs: [ha], bundledDir: bundled, cardsBundle, logger }).action).toBe('up_to_date');
+    expect(readFileSync(served, 'utf8')).toBe('export const v = 2;\n');
+    expect(existsSync(`${served}.partial`)).toBe(false);
+  });
+
+  it('installs the bridge without cards when the bundle was not built', () => {
+    const { bundled, ha } = dirs();
+    const result = installBridge({
+      configDirs: [ha],
+      bundledDir: bundled,
+      cardsBundle: path.join(tmp, 'never-built.js'),
+      logger,
+    });
+    expect(result.action).toBe('installed');
+    expect(existsSync(path.join(ha, 'custom_components', 'smart_power_station', 'frontend'))).toBe(false);
+  });
+});

@@ -52,6 +52,42 @@ describe('sps demo', () => {
     }
   }, 120_000);
 
+  it('every reading the demo shows has a named entity, and every number a unit (codes and counts aside)', async () => {
+    const demo = new SpsProcess(['demo', '--port', '0', '--log-level', 'warning']);
+    try {
+      const url = await demo.url();
+      type Devices = { devices: { id: string; entities: { key: string; name: string; unit?: string }[] }[] };
+      type Readings = {
+        devices: Record<string, { readings: Record<string, { value: unknown; unit: string | null }> }>;
+      };
+      // Every device has answered once its readings are in.
+      const [devices, readings] = await eventually(
+        async () => {
+          const d = (await (await fetch(`${url}api/devices`)).json()) as Devices;
+          const r = (await (await fetch(`${url}api/readings`)).json()) as Readings;
+          return d.devices.every((x) => Object.keys(r.devices[x.id]?.readings ?? {}).length > 0) ? [d, r] : undefined;
+        },
+        'readings from every device',
+        60_000,
+      );
+      // Unit-less by nature: a state code and a sample count.
+      const unitless = new Set(['running_state_code', 'averaging']);
+      const missing: string[] = [];
+      for (const device of devices.devices) {
+        const entities = new Map(device.entities.map((e) => [e.key, e]));
+        for (const [key, reading] of Object.entries(readings.devices[device.id]?.readings ?? {})) {
+          const entity = entities.get(key);
+          if (!entity) missing.push(`${device.id}.${key}: no entity`);
+          else if (typeof reading.value === 'number' && reading.unit === null && !unitless.has(key))
+            missing.push(`${device.id}.${key}: no unit`);
+        }
+      }
+      expect(missing).toEqual([]);
+    } finally {
+      await demo.kill();
+    }
+  }, 120_000);
+
   it('plays the aggregator on a local Mosquitto: one event a few minutes ahead, in real time', async () => {
     const demo = new SpsProcess(['demo', '--port', '0', '--log-level', 'warning']);
     try {

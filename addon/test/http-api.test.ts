@@ -268,11 +268,16 @@ describe('HTTP API', () => {
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const html = await page.text();
-    expect(html).toContain('<script src="app.js"');
+    expect(html).toContain('<script type="module" src="panel.js"');
     expect(html).not.toMatch(/(src|href)="\//);
-    const script = await (await fetch(`${base}/app.js`)).text();
+    const script = await (await fetch(`${base}/panel.js`)).text();
+    expect(script).toContain("from './smart-power-station-cards.js'");
     expect(script).toContain("new EventSource('api/stream')");
     expect(script).not.toMatch(/fetch\(['`]\//);
     expect((await fetch(`${base}/style.css`)).status).toBe(200);
+    // The cards' bundle, built or not: a JavaScript module either way.
+    const bundle = await fetch(`${base}/smart-power-station-cards.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toMatch(/text\/javascript/);
   });
 });

@@ -1,5 +1,5 @@
 import { FORCED_COMMAND_CODE, HOLDING, SungrowSimulator } from '@sps/device-sungrow';
-import { systemClock } from '@sps/core';
+import { systemClock, type ReadingSet } from '@sps/core';
 import { FakeHa, type Received } from '../../packages/ha/test/fakeHa';
 import { builtInDrivers } from '../src/drivers';
 import { silentLogger } from '../src/logger';
@@ -45,7 +45,14 @@ interface PlanBody {
   plan: {
     status: string;
     currency: string;
-    intervals: { start: string; action: string; soc_pct: number; import_price: number }[];
+    intervals: {
+      start: string;
+      action: string;
+      soc_pct: number;
+      import_price: number;
+      override?: boolean;
+      reason: string;
+    }[];
   } | null;
 }
 
@@ -67,6 +74,7 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
   const ha = new FakeHa();
   let runtime: AddonRuntime;
   let requests = 0;
+  const archived: { deviceId: string; readings: ReadingSet }[] = [];
 
   const registers = () => ({
     ems: sim.holdingRegisters.get(HOLDING.EMS_MODE),
@@ -113,11 +121,20 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
       logger: silentLogger(),
       httpPort: 0,
       clock: systemClock,
+      // Records what the add-on archives and answers history from it (the cost series are checked).
       archive: {
-        append: () => undefined,
+        append: (deviceId, readings) => void archived.push({ deviceId, readings }),
         flush: () => undefined,
         close: () => undefined,
-        history: () => ({ resolution: 'raw', points: [] }),
+        history: (q) => ({
+          resolution: 'raw',
+          points: archived
+            .filter((a) => a.deviceId === q.deviceId && typeof a.readings.values[q.key] === 'number')
+            .map((a) => {
+              const v = a.readings.values[q.key] as number;
+              return { t: a.readings.timestamp, mean: v, min: v, max: v, last: v, count: 1 };
+            }),
+        }),
       },
       stateStore: new MemoryStateStore(),
       ha: { url: haUrl, token: 'test-token-123', viaSupervisor: false },
@@ -288,6 +305,93 @@ describe('the optimiser in the add-on (Sungrow simulator, tou tariff, HA)', () =
     await until('forced charge again', () => {
       const r = registers();
       return r.ems === 2 && r.forced === FORCED_COMMAND_CODE.charge ? r : undefined;
+    });
+  });
+  it("the panel's routes: a timed force from POST /api/optimizer/override reaches the battery and the plan; bad fields are named; DELETE ends it", async () => {
+    const post = async (
+      path: string,
+      body: unknown,
+      method = 'POST',
+    ): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const response = await fetch(`${runtime.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await post('api/optimizer/override', { kind: 'force_discharge' })).toMatchObject({
+      status: 400,
+      body: { field: 'duration_minutes' },
+    });
+    // An empty power field is an error, never 0 W reported as done.
+    expect(
+      await post('api/optimizer/override', { kind: 'force_discharge', power_w: '', duration_minutes: 10 }),
+    ).toMatchObject({
+      status: 400,
+      body: { field: 'power_w' },
+    });
+    expect(
+      await post('api/optimizer/override', { kind: 'force_discharge', power_w: 999_999, duration_minutes: 10 }),
+    ).toMatchObject({
+      status: 422,
+    });
+    expect(await post('api/optimizer', { goal: 'cheapest' })).toMatchObject({ status: 400, body: { field: 'goal' } });
+    expect(await post('api/optimizer', {})).toMatchObject({ status: 400 });
+
+    const started = await post('api/optimizer/override', {
+      kind: 'force_discharge',
+      power_w: 1500,
+      duration_minutes: 10,
+    });
+    expect(started).toMatchObject({ status: 200, body: { override: { kind: 'force_discharge', power_w: 1500 } } });
+    const body = await plan();
+    expect(body.mode).toBe('override');
+    expect(body.override).toMatchObject({ kind: 'force_discharge' });
+    expect(body.plan?.intervals[0]).toMatchObject({ action: 'EXPORT', override: true });
+    expect(body.plan?.intervals[0]?.reason).toMatch(/^manual override: force discharge at 1500 W until /);
+    await until('forced discharge in the registers', () => {
+      const r = registers();
+      return r.ems === 2 && r.forced === FORCED_COMMAND_CODE.discharge ? r : undefined;
+    });
+    expect(await post('api/optimizer/override', undefined, 'DELETE')).toMatchObject({
+      status: 200,
+      body: { override: null },
+    });
+    const after = await plan();
+    expect(after.override).toBeNull();
+    expect(after.plan?.intervals.some((i) => i.override === true)).toBe(false);
+    expect(await post('api/optimizer', { goal: 'cost', enabled: true })).toMatchObject({
+      status: 200,
+      body: { goal: 'cost', enabled: true },
+    });
+  });
+  it('the cost history carries the booked costs of the plans with the "without optimiser" baseline', async () => {
+    const response = await fetch(`${runtime.url}api/readings/history?device=inverter&key=cost`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { points: { mean: number }[]; baseline?: { t: string; mean: number }[] };
+    expect(body.points.length).toBeGreaterThan(0);
+    expect(body.baseline?.length).toBe(body.points.length);
+    expect(body.baseline?.[0]?.t).toMatch(/Z$/);
+    // Other keys carry no baseline.
+    const soc = (await (await fetch(`${runtime.url}api/readings/history?device=inverter&key=battery_soc`)).json()) as {
+      baseline?: unknown;
+    };
+    expect(soc.baseline).toBeUndefined();
+  });
+
+  it("answers the cards' queries over the bridge with the API's JSON, and only for allow-listed reads", async () => {
+    const plan = await act({ kind: 'query', path: '/api/plan' });
+    expect(plan).toMatchObject({ success: true, result: { body: { running: true, battery_device: 'inverter' } } });
+    const history = await act({ kind: 'query', path: '/api/readings/history?key=battery_soc&device=inverter' });
+    expect(history).toMatchObject({ success: true, result: { body: { device: 'inverter', key: 'battery_soc' } } });
+    expect(await act({ kind: 'query', path: '/api/readings/history?key=Bad Key' })).toMatchObject({
+      success: false,
+      error: expect.stringContaining('key'),
+    });
+    expect(await act({ kind: 'query', path: '/api/devices/inverter/commands' })).toMatchObject({
+      success: false,
+      error: expect.stringContaining('path: not one of'),
     });
   });
 });

@@ -1,7 +1,7 @@
 /* global document, fetch, window, setInterval */
 // Demand response on the panel: the mode, the event with a countdown, the goal, baseline vs actual
 // by hour (inline SVG), the avoided energy, the sharing level, the outbox and the broker. The status
-// comes from GET api/dr at load and then with every change on the page's live stream (app.js
+// comes from GET api/dr at load and then with every change on the page's live stream (panel.js
 // re-dispatches the stream's `dr` events as `sps:dr`); the countdown ticks locally each second.
 'use strict';
 (function () {
@@ -41,8 +41,22 @@
 
   const kw = (x) => (typeof x === 'number' ? `${x.toFixed(2)} kW` : '–');
   const kwh = (x) => (typeof x === 'number' ? `${x.toFixed(2)} kWh` : '–');
-  const when = (iso) =>
-    new Date(iso).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  /** The panel's one clock (panel.js): the HA user's zone and format behind ingress, else the browser's. */
+  function clock() {
+    const settings = window.spsPanelSource ? window.spsPanelSource.timeSettings() : undefined;
+    return settings
+      ? { locale: settings.locale, options: { timeZone: settings.timeZone, hour12: settings.hour12 } }
+      : { locale: undefined, options: {} };
+  }
+  const when = (iso) => {
+    const c = clock();
+    return new Date(iso).toLocaleString(c.locale, {
+      ...c.options,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  };
 
   function duration(ms) {
     const s = Math.max(0, Math.round(ms / 1000));
@@ -114,7 +128,12 @@
         );
         svg.append(el('text', { class: 'axis', x: bx + bw * 1.5, y: y(a) - 3, 'text-anchor': 'middle' }, a.toFixed(2)));
       }
-      const label = new Date(h.start).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+      const c = clock();
+      const label = new Date(h.start).toLocaleTimeString(c.locale, {
+        ...c.options,
+        hour: '2-digit',
+        minute: '2-digit',
+      });
       svg.append(el('text', { class: 'axis', x: x + slot / 2, y: height - 6, 'text-anchor': 'middle' }, label));
     });
   }

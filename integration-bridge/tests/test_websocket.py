@@ -26,7 +26,7 @@ async def test_hello_answers_protocol_and_versions(
     client = AddonClient(await hass_ws_client(hass))
     result = await client.ok("hello", protocol=PROTOCOL_VERSION, addon_version="0.1.0")
     assert result["protocol"] == PROTOCOL_VERSION
-    assert result["bridge_version"] == "0.2.0"
+    assert result["bridge_version"] == "0.3.0"
     assert result["loaded"] is True
     assert result["ha_version"]
     # A newer add-on sends translation keys only to a bridge that lists the feature.
@@ -326,13 +326,13 @@ async def test_a_mismatch_with_another_release_on_disk_offers_a_restart(
     await hass.async_block_till_done()
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "restart_required")
     assert issue is not None and issue.is_fixable
-    assert issue.translation_placeholders == {"installed": "0.2.0", "running": "0.1.2"}
+    assert issue.translation_placeholders == {"installed": "0.3.0", "running": "0.1.2"}
 
     manager = repairs_flow_manager(hass)
     assert manager is not None
     flow = await manager.async_init(DOMAIN, data={"issue_id": "restart_required"})
     assert flow["type"] is FlowResultType.FORM and flow["step_id"] == "confirm"
-    assert flow["description_placeholders"] == {"installed": "0.2.0", "running": "0.1.2"}
+    assert flow["description_placeholders"] == {"installed": "0.3.0", "running": "0.1.2"}
     done = await manager.async_configure(flow["flow_id"], {})
     await hass.async_block_till_done()
     assert done["type"] is FlowResultType.CREATE_ENTRY

@@ -124,7 +124,8 @@ describe('scripts/release-zips.sh', () => {
   });
 
   it("zips the integration's files at the zip's root, as HACS unpacks into custom_components/<domain>/", () => {
-    const run = releaseZips(out);
+    // No bundle folder: the zip is still made, and the output says the cards were left out.
+    const run = releaseZips(out, { SPS_CARDS_DIST: path.join(out, 'no-cards-built') });
     expect(run.status).toBe(0);
     expect(run.output).toContain('cards: skipped (lovelace/dist does not exist');
     const zip = zipEntries(path.join(out, `${DOMAIN}.zip`));
@@ -141,7 +142,7 @@ describe('scripts/release-zips.sh', () => {
 
   it('builds the same zip twice, byte for byte', () => {
     const first = readFileSync(path.join(out, `${DOMAIN}.zip`));
-    expect(releaseZips(out).status).toBe(0);
+    expect(releaseZips(out, { SPS_CARDS_DIST: path.join(out, 'no-cards-built') }).status).toBe(0);
     expect(readFileSync(path.join(out, `${DOMAIN}.zip`)).equals(first)).toBe(true);
   });
 
@@ -162,6 +163,11 @@ describe('scripts/release-zips.sh', () => {
     expect(run.status).toBe(0);
     expect(run.output).toContain('smart-power-station-cards.js: from lovelace/dist/smart-power-station.js');
     expect(readFileSync(path.join(out, 'smart-power-station-cards.js'), 'utf8')).toContain('x-card');
+    // Inside the integration too: it serves the cards itself.
+    expect(zipEntries(path.join(out, `${DOMAIN}.zip`)).names).toContain('frontend/smart-power-station-cards.js');
+    expect(walk(path.join(out, 'hacs-repository'))).toContain(
+      `custom_components/${DOMAIN}/frontend/smart-power-station-cards.js`,
+    );
     writeFileSync(path.join(cards, 'second.js'), '');
     const ambiguous = releaseZips(out, { SPS_CARDS_DIST: cards });
     expect(ambiguous.status).not.toBe(0);

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -23,6 +23,10 @@ export const BUNDLED_BRIDGE_DIR = path.resolve(
   BRIDGE_DOMAIN,
 );
 
+/** The Lovelace cards' bundle (lovelace/, built by `pnpm build`); the bridge serves it from its frontend/ folder. */
+export const CARDS_BUNDLE_NAME = 'smart-power-station-cards.js';
+export const BUNDLED_CARDS_PATH = path.resolve(__dirname, '..', '..', '..', 'lovelace', 'dist', CARDS_BUNDLE_NAME);
+
 const Manifest = z.object({ domain: z.literal(BRIDGE_DOMAIN), version: z.string().min(1) });
 
 export type BridgeInstallResult =
@@ -41,6 +45,8 @@ export interface BridgeInstallOptions {
   /** Candidate HA config folders, first match wins (tests pass temp dirs). */
   readonly configDirs: readonly string[];
   readonly bundledDir?: string;
+  /** The cards' bundle copied into the bridge's frontend/ folder; default BUNDLED_CARDS_PATH. */
+  readonly cardsBundle?: string;
   readonly logger: Logger;
 }
 
@@ -59,6 +65,7 @@ export function findHaConfigDir(candidates: readonly string[]): string | undefin
 export function installBridge(options: BridgeInstallOptions): BridgeInstallResult {
   const log = options.logger.child({ component: 'bridge-install' });
   const bundledDir = options.bundledDir ?? BUNDLED_BRIDGE_DIR;
+  const cardsBundle = options.cardsBundle ?? BUNDLED_CARDS_PATH;
   const configDir = findHaConfigDir(options.configDirs);
   if (!configDir) {
     log.debug({ candidates: options.configDirs }, "HA's config folder is not mapped; not installing the bridge");
@@ -72,6 +79,8 @@ export function installBridge(options: BridgeInstallOptions): BridgeInstallResul
     if (present) {
       const order = compareVersions(present.version, bundled.version);
       if (order === 0) {
+        // Same bridge, maybe newer cards (the bundle has no version of its own).
+        if (syncCards(cardsBundle, target)) log.info({ path: target }, 'Lovelace cards updated in the bridge');
         log.debug({ version: present.version, path: target }, 'the bridge is up to date');
         return { action: 'up_to_date', version: present.version, path: target };
       }
@@ -83,6 +92,7 @@ export function installBridge(options: BridgeInstallOptions): BridgeInstallResul
     const staging = path.join(configDir, 'custom_components', `.${BRIDGE_DOMAIN}.installing`);
     rmSync(staging, { recursive: true, force: true });
     cpSync(bundledDir, staging, { recursive: true, filter: (src) => path.basename(src) !== '__pycache__' });
+    syncCards(cardsBundle, staging);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
     const action = present ? 'updated' : 'installed';
@@ -96,6 +106,23 @@ export function installBridge(options: BridgeInstallOptions): BridgeInstallResul
     log.error({ reason }, 'cannot install the bridge into Home Assistant');
     return { action: 'failed', reason };
   }
+}
+
+/**
+ * Copy the cards' bundle into `<bridge>/frontend/` when it differs from what is there; true when
+ * it copied. Written beside and renamed, so HA never serves half a file. No bundle (a checkout
+ * without `pnpm build`): nothing to copy, and the bridge logs that the cards are missing.
+ */
+function syncCards(bundle: string, bridgeDir: string): boolean {
+  if (!existsSync(bundle)) return false;
+  const target = path.join(bridgeDir, 'frontend', CARDS_BUNDLE_NAME);
+  const fresh = readFileSync(bundle);
+  if (existsSync(target) && readFileSync(target).equals(fresh)) return false;
+  mkdirSync(path.dirname(target), { recursive: true });
+  const partial = `${target}.partial`;
+  copyFileSync(bundle, partial);
+  renameSync(partial, target);
+  return true;
 }
 
 /** The persistent notification HA shows after a copy (installed or updated). */

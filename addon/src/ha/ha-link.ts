@@ -52,6 +52,8 @@ export interface HaLinkOptions {
   readonly extraDevices?: ExtraHaDevices;
   /** HA actions answered elsewhere (the optimiser's switch, select and services); undefined = not mine. */
   readonly extraActions?: (action: BridgeAction) => Promise<ActionReply> | undefined;
+  /** Answers the cards' reads (`smart_power_station/query`); query-handler.ts. */
+  readonly query?: (path: string) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -103,6 +105,7 @@ export class HaLink {
       logger: this.options.logger,
     });
     this.client.onAction((action) => this.options.extraActions?.(action) ?? deviceActions(action));
+    if (this.options.query) this.client.onQuery(this.options.query);
     this.unsubscribe.push(
       hub.on('readings', ({ deviceId, readings }) => this.client.publishReadings(deviceId, readings)),
       hub.on('availability', ({ deviceId, availability }) => {

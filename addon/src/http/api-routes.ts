@@ -96,6 +96,17 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       to: query.to,
       ...(query.stepMs === undefined ? {} : { stepMs: query.stepMs }),
     });
+    // Cost comes with its "without optimiser" counterpart, on the same buckets.
+    const baseline =
+      query.key === 'cost'
+        ? await archive.history({
+            deviceId,
+            key: 'cost_baseline',
+            from: query.from,
+            to: query.to,
+            ...(query.stepMs === undefined ? {} : { stepMs: query.stepMs }),
+          })
+        : undefined;
     return {
       device: deviceId,
       key: query.key,
@@ -105,6 +116,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       step_ms: query.stepMs ?? null,
       resolution: history.resolution,
       points: history.points.map((p) => ({ ...p, t: isoUtc(p.t) })),
+      ...(baseline ? { baseline: baseline.points.map((p) => ({ t: isoUtc(p.t), mean: p.mean })) } : {}),
     };
   });
 

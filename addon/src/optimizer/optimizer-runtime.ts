@@ -61,6 +61,11 @@ export interface OptimizerRuntimeOptions {
   readonly curtailableRelays?: readonly CurtailableRelay[];
   /** aggregator.allow_shifting: deferrable loads are kept out of the event's window. */
   readonly allowShifting?: boolean;
+  /**
+   * Each booked interval's predicted cost and its "without optimiser" baseline, for the history
+   * (the add-on stores them as the battery's `cost` and `cost_baseline` series).
+   */
+  readonly onIntervalCost?: (deviceId: string, cost: { start: number; cost: number; baseline: number }) => void;
 }
 
 /** What HA, the API and the page show: the controller's status, or why there is none. */
@@ -245,6 +250,7 @@ export class OptimizerRuntime {
         ...(this.o.allowShifting === undefined ? {} : { allowShifting: this.o.allowShifting }),
       });
       controller.events.on('status', () => this.changed());
+      controller.events.on('cost', (c) => this.o.onIntervalCost?.(runner.config.id, c));
       controller.events.on('command', ({ command, reason }) => this.log.info({ command, reason }, 'plan command'));
       controller.events.on('fallback', ({ reason }) => {
         if (reason) this.log.warn({ reason }, 'optimiser fell back to self-consumption');

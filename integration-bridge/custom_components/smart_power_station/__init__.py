@@ -28,6 +28,7 @@ from .const import (
     ISSUE_RESTART_REQUIRED,
     PROTOCOL_VERSION,
 )
+from .frontend_cards import async_register_cards
 from .services import async_register_services
 from .websocket_api import async_register_commands
 
@@ -60,6 +61,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     ir.async_delete_issue(hass, DOMAIN, ISSUE_RESTART_REQUIRED)
     async_register_commands(hass)
     async_register_services(hass)
+    hass.data[f"{DOMAIN}_cards_url"] = await async_register_cards(hass)
     if DOMAIN in config and not hass.config_entries.async_entries(DOMAIN):
         hass.async_create_task(
             hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_IMPORT}, data={})

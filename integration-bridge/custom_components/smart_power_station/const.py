@@ -22,6 +22,15 @@ DR_CHANGE_KINDS: Final = ("received", "started", "ended", "cancelled", "opted_ou
 HEARTBEAT_INTERVAL_S: Final = 1.5
 HEARTBEAT_TIMEOUT_S: Final = 4.5
 
+# The Lovelace cards' bundle: served at CARDS_URL from frontend/CARDS_BUNDLE (frontend_cards.py).
+CARDS_BUNDLE: Final = "smart-power-station-cards.js"
+CARDS_URL: Final = f"/{DOMAIN}/{CARDS_BUNDLE}"
+
+# smart_power_station/query: the add-on GET paths the cards may read (websocket_api.py), and how long
+# a query waits for the add-on's answer.
+QUERY_PATHS: Final = ("/api/plan", "/api/devices", "/api/readings", "/api/readings/history", "/api/health", "/api/dr")
+QUERY_TIMEOUT_S: Final = 10.0
+
 # How long an HA call waits for the add-on's action_result.
 ACTION_TIMEOUT_S: Final = 15.0
 

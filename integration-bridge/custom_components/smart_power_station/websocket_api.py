@@ -1,4 +1,8 @@
-"""Admin-only websocket commands under smart_power_station/… (docs/bridge-protocol.md)."""
+"""Websocket commands under smart_power_station/… (docs/bridge-protocol.md).
+
+The add-on's commands are admin-only; `query` (the cards' read-only view of the add-on) is open to
+every logged-in user.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from homeassistant.components.websocket_api.decorators import (
 )
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
 from .bridge import SpsBridge
@@ -32,6 +37,8 @@ from .const import (
     ISSUE_RESTART_REQUIRED,
     ISSUE_TOKEN_NOT_ADMIN,
     PROTOCOL_VERSION,
+    QUERY_PATHS,
+    QUERY_TIMEOUT_S,
 )
 from .model import AVAILABILITY_SCHEMA, STATE_UPDATE_SCHEMA, validate_declaration
 
@@ -41,6 +48,8 @@ ERR_NOT_LOADED = "not_loaded"
 ERR_PROTOCOL_MISMATCH = "protocol_mismatch"
 ERR_INVALID = "invalid_format"
 ERR_NO_SESSION = "no_session"
+ERR_NOT_CONNECTED = "addon_not_connected"
+ERR_QUERY_FAILED = "query_failed"
 # HA's own code for an admin-only command from a non-admin (websocket_api.const.ERR_UNAUTHORIZED).
 ERR_UNAUTHORIZED = "unauthorized"
 
@@ -61,6 +70,7 @@ def async_register_commands(hass: HomeAssistant) -> None:
         ws_heartbeat,
         ws_repairs,
         ws_fire_event,
+        ws_query,
     ):
         async_register_command(hass, handler)
 
@@ -425,3 +435,51 @@ def humanize(err: vol.Invalid) -> str:
     for part in err.path:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return f"{path}: {err.msg}" if path else str(err.msg)
+
+
+def _query_path(value: Any) -> str:
+    """An allow-listed GET path of the add-on's API, with an optional query string of plain characters."""
+    if not isinstance(value, str) or len(value) > 512:
+        raise vol.Invalid("expected a path of at most 512 characters")
+    path, _, query = value.partition("?")
+    if path not in QUERY_PATHS:
+        raise vol.Invalid(f"not one of {', '.join(QUERY_PATHS)}")
+    if query and not all(c.isalnum() or c in "-._~=&%:+" for c in query):
+        raise vol.Invalid("the query string has characters a URL must encode")
+    return value
+
+
+@websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/query",
+        vol.Required("path"): _query_path,
+    }
+)
+@async_response
+async def ws_query(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    """The cards' read-only view of the add-on: a GET of an allow-listed API path, answered with its JSON body.
+
+    Not admin-only: the cards sit on dashboards every user sees, and what they read here (the plan,
+    devices, readings, their history) is what the integration's entities already show every user.
+    It travels over the add-on's own session (an `action` of kind `query`), so it needs no network
+    path from HA to the add-on and no token of its own; writes stay with the services.
+    """
+    entries = hass.config_entries.async_loaded_entries(DOMAIN)
+    if not entries:
+        connection.send_error(msg["id"], ERR_NOT_LOADED, "The Smart Power Station integration is not set up")
+        return
+    bridge: SpsBridge = entries[0].runtime_data
+    session = bridge.session
+    if session is None:
+        connection.send_error(msg["id"], ERR_NOT_CONNECTED, "The Smart Power Station add-on is not connected")
+        return
+    try:
+        result = await session.async_request({"kind": "query", "path": msg["path"]}, QUERY_TIMEOUT_S)
+    except HomeAssistantError as err:
+        connection.send_error(msg["id"], ERR_QUERY_FAILED, str(err))
+        return
+    body = result.get("body")
+    if not isinstance(body, dict):
+        connection.send_error(msg["id"], ERR_QUERY_FAILED, "the add-on answered without a body")
+        return
+    connection.send_result(msg["id"], body)

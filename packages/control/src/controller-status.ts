@@ -3,6 +3,7 @@ import type { Plan, PlanAction } from '@sps/scheduler';
 import type { DayCosts } from './daily-costs.js';
 import type { DemandResponseStatus } from './dr/demand-response-control.js';
 import type { ManualOverride } from './manual-override.js';
+import type { PlanView } from './plan-view.js';
 
 export const CONTROLLER_GOALS = ['cost', 'self_consumption', 'off'] as const;
 /** `cost`: follow the optimal plan; `self_consumption`: the battery's own mode; `off`: hands off the device. */
@@ -38,8 +39,11 @@ export interface ControllerStatus {
   readonly next: { readonly action: ControllerAction; readonly at: string; readonly reason: string } | null;
   /** Today (local day in the controller's time zone): predicted and self-consumption baseline cost. */
   readonly today: (DayCosts & { readonly currency: string }) | null;
-  /** The plan in force (the HA `forecast` attribute), null when none. */
-  readonly plan: Plan | null;
+  /**
+   * The plan in force (the HA `forecast` attribute), null when none, as it will run: intervals
+   * under a manual override show the override's action (plan-view.ts).
+   */
+  readonly plan: PlanView | null;
   readonly planAt: string | null;
   readonly override: ManualOverride | null;
   /** Why the watchdog fell back to self-consumption, null while the plan runs. */
@@ -63,6 +67,11 @@ export interface ControllerEvents extends Record<string, unknown> {
   status: ControllerStatus;
   /** A new plan. */
   plan: Plan;
+  /**
+   * The interval in progress as the newest plan books it: its predicted cost and the
+   * self-consumption baseline's (daily-costs.ts), in the plan's currency. Again at every re-plan.
+   */
+  cost: { readonly start: number; readonly cost: number; readonly baseline: number; readonly currency: string };
   /** A command was written to the device. */
   command: ControllerCommandEvent;
   /** The watchdog fell back (reason) or the plan took over again (null). */

@@ -42,6 +42,7 @@ import {
   targetForOverride,
   type ManualOverride,
 } from './manual-override.js';
+import { planView, type OverrideProjection, type PlanExtras } from './plan-view.js';
 import { watchdogReason } from './plan-watchdog.js';
 import { gatherPlanningInputs, type BatteryParameters, type GridParameters } from './planning-inputs.js';
 import type { SafetyGuard } from './safety-guard.js';
@@ -155,6 +156,10 @@ export class Controller {
   private plan: Plan | null = null;
   private planAt: number | null = null;
   private planStartSoc: number | null = null;
+  /** Forecasts and baseline cost per interval of the plan in force (for the plan view). */
+  private planExtras: PlanExtras | null = null;
+  /** The guard's effective limits at the last cycle (the override's projection uses them). */
+  private lastLimits: EffectiveLimits | null = null;
   private inputsMissing: { kind: 'prices' | 'forecasts' | 'battery'; reason: string } | null = null;
   private applied: AppliedCommand | undefined;
   private mode: ControllerMode | null = null;
@@ -368,7 +373,7 @@ export class Controller {
       },
       next: this.nextAction(mode, current),
       today: today ? { ...today, currency: this.o.currency } : null,
-      plan: this.plan,
+      plan: planView(this.plan, this.planExtras, this.override, this.projection(now)),
       planAt: this.planAt === null ? null : new Date(this.planAt).toISOString(),
       override: this.override,
       fallbackReason: this.fallbackReason,
@@ -449,6 +454,7 @@ export class Controller {
     }
     this.deviceWasHealthy = deviceProblem === null;
     const limits = caps ? this.o.guard.limitsFor(caps) : null;
+    this.lastLimits = limits;
     const optimising = this.enabledValue && this.goalValue === 'cost';
 
     let pricesMissing: string | null = null;
@@ -466,6 +472,7 @@ export class Controller {
     } else {
       this.plan = null;
       this.planAt = null;
+      this.planExtras = null;
       this.inputsMissing = null;
       this.ledger.clearAhead();
     }
@@ -766,9 +773,18 @@ export class Controller {
           this.o.replanEveryMs ?? 5 * MINUTE,
         )
       : null;
+    this.planExtras = null;
     if (plan.intervals.length > 0) {
       try {
-        this.ledger.record(now, intervalCosts(plan, inputs.scenario, now));
+        const costs = intervalCosts(plan, inputs.scenario, now);
+        this.ledger.record(now, costs);
+        const current = costs[0];
+        if (current) this.events.emit('cost', { ...current, currency: this.o.currency });
+        this.planExtras = {
+          pvKw: numbers(inputs.scenario['solar_kw']),
+          loadKw: numbers(inputs.scenario['load_kw']),
+          baselineCost: costs.map((c) => c.baseline),
+        };
       } catch (err) {
         this.noteError(err, 'cost accounting failed');
       }
@@ -872,6 +888,23 @@ export class Controller {
     return found.index === 0 ? this.planStartSoc : this.plan.intervals[found.index - 1]?.soc_pct;
   }
 
+  /** What the plan view needs to project an override's effect on the SOC. */
+  private projection(now: number): OverrideProjection {
+    const caps = this.override ? this.capabilitiesOrNull() : null;
+    const b = this.o.battery ?? {};
+    return {
+      now,
+      socPct: socOf(this.o.device.latestReadings()),
+      capacityWh: b.capacityWh ?? caps?.limits.capacityWh,
+      maxChargeW: this.lastLimits?.maxChargeW,
+      maxDischargeW: this.lastLimits?.maxDischargeW,
+      minSocPct: this.lastLimits?.backupReservePct ?? 0,
+      maxSocPct: b.maxSocPct ?? 100,
+      chargeEfficiency: b.chargeEfficiency ?? 0.95,
+      dischargeEfficiency: b.dischargeEfficiency ?? 0.95,
+    };
+  }
+
   private decidedAction(): ControllerAction {
     return this.applied ? actionOfTarget(this.applied.target) : 'SELF_CONSUMPTION';
   }
@@ -935,6 +968,10 @@ function directiveKey(d: DemandResponseDirective): string {
     case 'post_event':
       return `post_event/${d.eventId}`;
   }
+}
+
+function numbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
 }
 
 function socOf(readings: ReadingSet | undefined): number | undefined {

@@ -12,6 +12,7 @@ export * from './control-target.js';
 export * from './write-hysteresis.js';
 export * from './plan-watchdog.js';
 export * from './manual-override.js';
+export * from './plan-view.js';
 export * from './planning-inputs.js';
 export * from './daily-costs.js';
 export * from './tracked-device.js';

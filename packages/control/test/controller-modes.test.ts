@@ -155,3 +155,59 @@ describe('Controller safety', () => {
     expect(device.commands[device.commands.length - 1]).toEqual({ type: 'restore_normal' });
   });
 });
+
+describe('Controller plan view', () => {
+  it('each interval carries its reason, forecasts and baseline cost', async () => {
+    const { controller } = setup(1);
+    await controller.start();
+    const plan = controller.status().plan;
+    expect(plan?.intervals.length).toBeGreaterThan(0);
+    for (const i of plan?.intervals ?? []) {
+      expect(i.reason.length).toBeGreaterThan(0);
+      expect(i.load_kw).toBe(0.5);
+      expect(i.pv_kw).toBe(0);
+      expect(typeof i.baseline_cost).toBe('number');
+      expect(i.override).toBeUndefined();
+    }
+    await controller.stop();
+  });
+
+  it('a manual override feeds the plan: the intervals under it show the forced action and SOC, then the plan resumes', async () => {
+    const { clock, device, controller } = setup(1);
+    await controller.start();
+    const o = await controller.startOverride({ kind: 'force_discharge', power_w: 2000, duration_minutes: 60 });
+    expect(device.commands[device.commands.length - 1]).toEqual({ type: 'force_discharge', power_w: 2000 });
+    const s = controller.status();
+    expect(s.override).toMatchObject({ kind: 'force_discharge', power_w: 2000, until: o.until });
+    const under = (s.plan?.intervals ?? []).filter((i) => i.override === true);
+    // 30-minute intervals: the one in progress and the next one lie under a 60-minute override.
+    expect(under.length).toBe(2);
+    for (const i of under) {
+      expect(i).toMatchObject({ action: 'EXPORT', battery_discharge_kw: 2, battery_charge_kw: 0 });
+      expect(i.reason).toBe(`manual override: force discharge at 2000 W until ${o.until}`);
+      // 0.5 kW of load, 2 kW out of the battery: 1.5 kW exported.
+      expect(i.grid_export_kw).toBeCloseTo(1.5, 6);
+      expect(i.grid_import_kw).toBe(0);
+    }
+    // 2 kW for 30 min from a 10 kWh battery at 50 %: 1 kWh / 0.95 out, ≈ 10.5 % per interval.
+    expect(under[0]?.soc_pct).toBeCloseTo(50 - 100 / 0.95 / 10, 2);
+    expect(under[1]?.soc_pct).toBeCloseTo(50 - 200 / 0.95 / 10, 2);
+    const after = s.plan?.intervals.find((i) => Date.parse(i.start) >= Date.parse(o.until));
+    expect(after?.override).toBeUndefined();
+
+    await run(clock, controller, 61 * MINUTE);
+    const ended = controller.status();
+    expect(ended.override).toBeNull();
+    expect(ended.plan?.intervals.some((i) => i.override === true)).toBe(false);
+    await controller.stop();
+  });
+
+  it('an override without a power projects the effective maximum', async () => {
+    const { controller } = setup(1);
+    await controller.start();
+    await controller.startOverride({ kind: 'force_charge', duration_minutes: 30 });
+    const first = controller.status().plan?.intervals.find((i) => i.override === true);
+    expect(first).toMatchObject({ action: 'CHARGE', battery_charge_kw: 5 });
+    await controller.stop();
+  });
+});

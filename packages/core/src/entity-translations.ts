@@ -144,6 +144,7 @@ export const ENTITY_TRANSLATIONS = {
       states: { charge: 'Charge', discharge: 'Discharge', stop: 'Stop', unknown: 'Unknown' },
     },
     forced_power: { name: 'Forced charge/discharge power' },
+    max_soc: { name: 'Maximum SOC', icon: 'mdi:battery-arrow-up' },
     bms_max_charge_current: { name: 'BMS max charge current' },
     bms_max_discharge_current: { name: 'BMS max discharge current' },
     // Sigenergy plants (SigenStor).

@@ -22,6 +22,7 @@ import {
   BRIDGE_EVENT,
   BRIDGE_FEATURE_TRANSLATION_KEY,
   BridgeAction,
+  BridgeQuery,
   BridgeBusEvent,
   HaCommandError,
   HelloResult,
@@ -44,6 +45,8 @@ export interface ActionReply {
   readonly state?: ReadingValue | null;
 }
 export type ActionHandler = (action: BridgeAction) => Promise<ActionReply | void>;
+/** Answers a card's read: the JSON body of the add-on's GET `path` (throws with the reason otherwise). */
+export type QueryHandler = (path: string) => Promise<Record<string, unknown>>;
 
 export interface HaBridgeClientOptions {
   /** HA websocket URL (`ws://supervisor/core/websocket` or `ws://host:8123/api/websocket`); see resolveHaTarget. */
@@ -120,6 +123,7 @@ export class HaBridgeClient {
   private heartbeatTimer: TimerHandle | null = null;
   private heartbeatInFlight = false;
   private actionHandler: ActionHandler | null = null;
+  private queryHandler: QueryHandler | null = null;
   /** Set once the non-admin refusal was reported; cleared when a session is ready. */
   private notAdminReported = false;
   /** Whether the connected bridge takes translation keys (its hello listed the feature). */
@@ -158,6 +162,10 @@ export class HaBridgeClient {
     if (conn) conn.close();
     if (conn) this.events.emit('connection', null);
     this.setStatus('stopped');
+  }
+
+  onQuery(handler: QueryHandler): void {
+    this.queryHandler = handler;
   }
 
   onAction(handler: ActionHandler): void {
@@ -567,6 +575,10 @@ export class HaBridgeClient {
   // ---- actions -----------------------------------------------------------------------
 
   private onSubscriptionEvent(conn: Connection, raw: unknown): void {
+    if ((raw as { kind?: unknown } | null)?.kind === 'query') {
+      this.handleQuery(conn, raw);
+      return;
+    }
     const parsed = BridgeAction.safeParse(raw);
     if (!parsed.success) {
       const requestId = (raw as { request_id?: unknown } | null)?.request_id;
@@ -576,6 +588,27 @@ export class HaBridgeClient {
       return;
     }
     void this.runAction(conn, parsed.data);
+  }
+
+  private handleQuery(conn: Connection, raw: unknown): void {
+    const parsed = BridgeQuery.safeParse(raw);
+    if (!parsed.success) {
+      const requestId = (raw as { request_id?: unknown } | null)?.request_id;
+      const reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      this.log.warn(`malformed query from HA: ${reason}`);
+      if (typeof requestId === 'string') this.reply(conn, requestId, false, `malformed query: ${reason}`);
+      return;
+    }
+    const { request_id: requestId, path } = parsed.data;
+    const handler = this.queryHandler;
+    if (!handler) {
+      this.reply(conn, requestId, false, 'the add-on answers no queries');
+      return;
+    }
+    void handler(path).then(
+      (body) => this.reply(conn, requestId, true, undefined, { body }),
+      (err: unknown) => this.reply(conn, requestId, false, describeError(err)),
+    );
   }
 
   private async runAction(conn: Connection, action: BridgeAction): Promise<void> {

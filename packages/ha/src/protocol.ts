@@ -141,6 +141,19 @@ export const BridgeAction = z.discriminatedUnion('kind', [
 ]);
 export type BridgeAction = z.infer<typeof BridgeAction>;
 export type EntityAction = Extract<BridgeAction, { kind: 'entity' }>;
+
+/**
+ * A read the cards make through the bridge (`smart_power_station/query` in HA): a GET of one of the
+ * add-on's API paths; the reply's `result.body` is the JSON answer. Kept apart from BridgeAction
+ * because it changes nothing and has its own handler.
+ */
+export const BridgeQuery = z.object({
+  type: z.literal('action'),
+  request_id: z.string().min(1),
+  kind: z.literal('query'),
+  path: z.string().min(1).max(512),
+});
+export type BridgeQuery = z.infer<typeof BridgeQuery>;
 export type ServiceAction = Extract<BridgeAction, { kind: 'service' }>;
 
 export const BridgeBusEvent = z.object({

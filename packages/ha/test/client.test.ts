@@ -153,6 +153,30 @@ describe('HaBridgeClient', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("answers the cards' queries with the handler's body, and refuses malformed or unanswerable ones", async () => {
+    const c = await start();
+    await c.waitForStatus('ready');
+    const result = async (requestId: string) =>
+      (await ha.waitFor((r) => r.msg.type === 'smart_power_station/action_result' && r.msg['request_id'] === requestId))
+        .msg;
+    // Before a handler is set, a query is answered (never left to time out in HA).
+    ha.sendAction({ type: 'action', request_id: 'q0', kind: 'query', path: '/api/plan' });
+    expect(await result('q0')).toMatchObject({ success: false, error: 'the add-on answers no queries' });
+    const paths: string[] = [];
+    c.onQuery(async (path) => {
+      paths.push(path);
+      if (path === '/api/dr') throw new Error('demand response is off');
+      return { running: true };
+    });
+    ha.sendAction({ type: 'action', request_id: 'q1', kind: 'query', path: '/api/plan' });
+    expect(await result('q1')).toMatchObject({ success: true, result: { body: { running: true } } });
+    ha.sendAction({ type: 'action', request_id: 'q2', kind: 'query', path: '/api/dr' });
+    expect(await result('q2')).toMatchObject({ success: false, error: 'demand response is off' });
+    ha.sendAction({ type: 'action', request_id: 'q3', kind: 'query' });
+    expect(await result('q3')).toMatchObject({ success: false, error: expect.stringContaining('malformed query') });
+    expect(paths).toEqual(['/api/plan', '/api/dr']);
+  });
+
   it('reconnects with backoff after the socket drops and declares again', async () => {
     const c = await start();
     await c.waitForStatus('ready');

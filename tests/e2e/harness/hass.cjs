@@ -4,7 +4,8 @@
  * Starts a real Home Assistant core from the project's .venv for end-to-end tests and
  * benchmarks: a temporary config dir, a free loopback port, an admin long-lived token minted
  * before start (mint_token.py), the bridge copied into custom_components, and
- * `smart_power_station:` in configuration.yaml so its config entry exists without a click.
+ * `smart_power_station:` in configuration.yaml so its config entry exists without a click. The
+ * cards' bundle, when built, goes into the bridge's frontend/ folder (what the add-on's installer does).
  * Plain CommonJS so both jest (TypeScript tests) and bench/*.mjs can use it.
  */
 const { spawn, execFileSync } = require('node:child_process');
@@ -16,6 +17,8 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../../..');
 const VENV = path.join(ROOT, '.venv');
 const BRIDGE = path.join(ROOT, 'integration-bridge/custom_components/smart_power_station');
+/** The Lovelace cards' bundle (`pnpm build`); copied into the bridge as the add-on's installer does. */
+const CARDS_BUNDLE = path.join(ROOT, 'lovelace/dist/smart-power-station-cards.js');
 
 function venvAvailable() {
   return fs.existsSync(path.join(VENV, 'bin/hass'));
@@ -77,6 +80,11 @@ async function startHass(options = {}) {
       recursive: true,
       filter: (src) => !src.includes('__pycache__'),
     });
+    if (fs.existsSync(CARDS_BUNDLE)) {
+      const frontend = path.join(configDir, 'custom_components/smart_power_station/frontend');
+      fs.mkdirSync(frontend, { recursive: true });
+      fs.copyFileSync(CARDS_BUNDLE, path.join(frontend, path.basename(CARDS_BUNDLE)));
+    }
     fs.writeFileSync(path.join(configDir, 'configuration.yaml'), configurationYaml(port, options.extraYaml ?? ''));
     token = execFileSync(path.join(VENV, 'bin/python'), [path.join(__dirname, 'mint_token.py'), configDir], {
       encoding: 'utf8',
@@ -155,4 +163,4 @@ async function startHass(options = {}) {
   return instance;
 }
 
-module.exports = { startHass, venvAvailable, freePort, ROOT };
+module.exports = { startHass, venvAvailable, freePort, ROOT, CARDS_BUNDLE };

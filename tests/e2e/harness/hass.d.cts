@@ -26,3 +26,4 @@ export declare function startHass(options?: StartHassOptions): Promise<HassInsta
 export declare function venvAvailable(): boolean;
 export declare function freePort(): Promise<number>;
 export declare const ROOT: string;
+export declare const CARDS_BUNDLE: string;

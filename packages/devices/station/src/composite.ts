@@ -413,6 +413,8 @@ export class PowerStationComposite implements Device {
       canonicalSensor('grid_power'),
       canonicalSensor('load_power', { translationKey: 'switched_load_power', name: 'Load behind the transfer switch' }),
       canonicalSensor('ac_output_power'),
+      // Behind a transfer switch the station never feeds the grid: always 0 W, shown so the reading has a name.
+      canonicalSensor('export_power'),
       {
         key: 'grid_charging_on',
         platform: 'binary_sensor',

@@ -95,6 +95,17 @@ export function sungrowEntities(limits: DeviceLimits): EntityDescriptor[] {
       enabledByDefault: false,
     },
     {
+      // The EMS's upper SOC limit (holding register 13058, ×0.1 %): the plan cannot charge above it.
+      key: 'max_soc',
+      platform: 'sensor',
+      translationKey: 'max_soc',
+      name: 'Maximum SOC',
+      deviceClass: 'battery',
+      stateClass: 'measurement',
+      unit: '%',
+      entityCategory: 'diagnostic',
+    },
+    {
       key: 'forced_command',
       platform: 'sensor',
       translationKey: 'forced_command',

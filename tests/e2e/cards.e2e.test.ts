@@ -1,0 +1,363 @@
+/// <reference lib="dom" />
+/**
+ * End-to-end: the Lovelace cards in Home Assistant's real frontend. A real `hass` (from .venv, with
+ * `frontend:` and the bridge, which serves the cards' bundle), the real add-on as a child process
+ * (`sps run … --ha-url …`, SPS_HA_TOKEN) on a Sungrow simulator in this process, a storage-mode
+ * dashboard saved over the websocket API holding every card, and Debian's Chromium through
+ * playwright-core, logged in by putting the harness's token into the frontend's `hassTokens`.
+ * Needs the venv (scripts/setup.sh), /usr/bin/chromium and the built bundle (`pnpm build`, which
+ * `pnpm test` runs first); skipped with a note without them, failed on CI.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { FORCED_COMMAND_CODE, HOLDING, SungrowSimulator } from '@sps/device-sungrow';
+import { connectToHa, type Connection } from '@sps/ha';
+import { SpsProcess, ensureBuilt } from '../../addon/test/support/addon-process';
+import { CARDS_BUNDLE, startHass, venvAvailable, type HassInstance } from './harness/hass.cjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ready = venvAvailable() && existsSync(CHROMIUM) && existsSync(CARDS_BUNDLE);
+if (!ready && process.env['CI']) throw new Error('CI needs the HA venv, Chromium and the built cards (pnpm build)');
+if (!ready) console.warn('cards e2e skipped: needs .venv, /usr/bin/chromium and lovelace/dist (pnpm build)');
+const describeE2e = ready ? describe : describe.skip;
+
+const SCREENSHOT_DIR =
+  process.env['SPS_SCREENSHOT_DIR'] ?? path.join(__dirname, '..', '..', '.artifacts', 'screenshots');
+const DEVICE_ID = 'inverter';
+const CARD_TYPES = ['sps-flow-card', 'sps-plan-card', 'sps-control-card', 'sps-device-card', 'sps-history-card'];
+
+const hh = (h: number): string => `${String(((h % 24) + 24) % 24).padStart(2, '0')}:00`;
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describeE2e('the cards in the real Home Assistant frontend', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'sps-cards-e2e-'));
+  const sim = new SungrowSimulator({ realtime: true });
+  let hass: HassInstance;
+  let addon: SpsProcess;
+  let observer: Connection;
+  let browser: Browser;
+  const troubles = new Map<Page, string[]>();
+
+  const registers = () => ({
+    ems: sim.holdingRegisters.get(HOLDING.EMS_MODE),
+    forced: sim.holdingRegisters.get(HOLDING.FORCED_COMMAND),
+  });
+
+  const dashboard = (titles: Partial<Record<string, string>> = {}) => ({
+    title: 'Power',
+    views: [
+      {
+        title: 'Station',
+        path: 'station',
+        cards: [
+          { type: 'custom:sps-flow-card', ...(titles['flow'] ? { title: titles['flow'] } : {}) },
+          { type: 'custom:sps-control-card' },
+          { type: 'custom:sps-plan-card' },
+          { type: 'custom:sps-device-card', device: DEVICE_ID },
+          { type: 'custom:sps-history-card' },
+        ],
+      },
+    ],
+  });
+
+  async function openDashboard(viewport: { width: number; height: number }): Promise<Page> {
+    const context = await browser.newContext({ viewport });
+    // Logged in as the harness's admin: the frontend reads its tokens from localStorage.
+    await context.addInitScript(
+      ({ token, origin }) => {
+        window.localStorage.setItem(
+          'hassTokens',
+          JSON.stringify({
+            access_token: token,
+            token_type: 'Bearer',
+            expires_in: 315360000,
+            hassUrl: origin,
+            clientId: `${origin}/`,
+            expires: Date.now() + 315360000 * 1000,
+            refresh_token: '',
+          }),
+        );
+      },
+      { token: hass.token, origin: hass.baseUrl },
+    );
+    const page = await context.newPage();
+    const problems: string[] = [];
+    troubles.set(page, problems);
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.stack ?? err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    });
+    page.on('requestfailed', (r) => {
+      // A websocket or fetch cut by closing the page is no failure of the page.
+      if (!page.isClosed()) problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    await page.goto(`${hass.baseUrl}/lovelace/station`);
+    for (const card of CARD_TYPES) await page.waitForSelector(`${card} .card`, { timeout: 60_000 });
+    return page;
+  }
+
+  beforeAll(async () => {
+    ensureBuilt();
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const simPort = await sim.start({ host: '127.0.0.1', port: 0 });
+    const h = new Date().getUTCHours();
+    const optionsFile = path.join(tmp, 'options.yaml');
+    writeFileSync(
+      optionsFile,
+      [
+        'devices:',
+        '  - name: Inverter',
+        '    driver: sungrow-sh',
+        '    host: 127.0.0.1',
+        `    port: ${simPort}`,
+        '    poll_interval_s: 1',
+        // Cheap now, a peak in three hours: the plan charges now, then sells at the peak.
+        'tariff:',
+        '  provider: tou',
+        '  currency: AUD',
+        '  time_zone: UTC',
+        `  periods: "peak all ${hh(h + 3)}-${hh(h + 6)} 0.60/0.30; offpeak all ${hh(h + 6)}-${hh(h + 3)} 0.05/0.01"`,
+        'forecast:',
+        '  load: none',
+        '  time_zone: UTC',
+      ].join('\n'),
+    );
+    hass = await startHass({ extraYaml: 'frontend:\n' });
+    observer = await connectToHa({ url: hass.wsUrl, token: hass.token });
+    addon = new SpsProcess(
+      [
+        'run',
+        '--config',
+        optionsFile,
+        '--data-dir',
+        path.join(tmp, 'data'),
+        '--port',
+        '0',
+        '--ha-url',
+        hass.wsUrl,
+        '--ha-config-dir',
+        hass.configDir,
+      ],
+      { SPS_HA_TOKEN: hass.token },
+    );
+    await addon.url();
+    // The add-on answers the cards' queries once its session with the bridge is up and it has a plan.
+    await until(
+      'a plan through smart_power_station/query',
+      async () => {
+        const body = await observer.sendMessagePromise<{ plan: unknown }>({
+          type: 'smart_power_station/query',
+          path: '/api/plan',
+        });
+        return body.plan ? body : undefined;
+      },
+      60_000,
+    );
+    await observer.sendMessagePromise({ type: 'lovelace/config/save', config: dashboard() });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    observer?.close();
+    await addon?.kill();
+    await hass?.remove();
+    await sim.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+
+  it('serves the bundle from the bridge and loads it on every page', async () => {
+    const { body } = await hass.api('/api/config');
+    expect(body.components).toContain('smart_power_station');
+    const index = await (await fetch(`${hass.baseUrl}/`)).text();
+    const url = /\/smart_power_station\/smart-power-station-cards\.js\?v=[0-9a-f]{12}/.exec(index)?.[0];
+    expect(url).toBeDefined();
+    const bundle = await fetch(`${hass.baseUrl}${url ?? ''}`);
+    expect(bundle.status).toBe(200);
+  });
+
+  for (const viewport of [
+    { width: 390, height: 844 },
+    { width: 1366, height: 900 },
+  ]) {
+    it(`every card renders live data from the add-on at ${viewport.width}×${viewport.height}`, async () => {
+      const page = await openDashboard(viewport);
+      const text = async (selector: string): Promise<string> => (await page.textContent(selector)) ?? '';
+      await until(
+        'the flow card shows grid, solar and home with their power',
+        async () => {
+          const t = await text('sps-flow-card .card');
+          return /Grid/.test(t) && /Solar/.test(t) && /\d+(\.\d+)? k?W/.test(t) ? true : undefined;
+        },
+        30_000,
+      );
+      await until(
+        'the device card shows the inverter online',
+        async () => {
+          const t = await text('sps-device-card .card');
+          return /online/i.test(t) && /%/.test(t) ? true : undefined;
+        },
+        30_000,
+      );
+      await until(
+        'the plan card shows the next action',
+        async () => (/Now:/.test(await text('sps-plan-card .card')) ? true : undefined),
+        30_000,
+      );
+      await until(
+        'the control card shows the optimiser',
+        async () => (/Optimiser/.test(await text('sps-control-card .card')) ? true : undefined),
+        30_000,
+      );
+      await until(
+        'the history card draws a series',
+        async () => ((await page.$('sps-history-card svg path')) ? true : undefined),
+        30_000,
+      );
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({
+        path: path.join(SCREENSHOT_DIR, `ha-dashboard-${viewport.width}x${viewport.height}.png`),
+        fullPage: true,
+      });
+      expect(troubles.get(page)).toEqual([]);
+      await page.context().close();
+    }, 120_000);
+  }
+
+  it('a force charge with a duration from the control card reaches the simulator and the plan, then ends by itself', async () => {
+    const page = await openDashboard({ width: 1366, height: 900 });
+    await page.waitForSelector('sps-control-card button.start:not([disabled])', { timeout: 30_000 });
+    await page.click('sps-control-card button[role=radio]:has-text("Charge")');
+    await page.fill('sps-control-card input[name=duration]', '1');
+    await page.fill('sps-control-card input[name=power]', '1.5');
+    await page.click('sps-control-card button.start');
+    await page.waitForSelector('sps-control-card .banner.ok', { timeout: 20_000 });
+    await until(
+      'forced charge in the registers',
+      () => {
+        const r = registers();
+        return r.ems === 2 && r.forced === FORCED_COMMAND_CODE.charge ? r : undefined;
+      },
+      20_000,
+    );
+    const plan = await observer.sendMessagePromise<{
+      override: { kind: string; power_w?: number } | null;
+      plan: { intervals: { override?: boolean; action: string }[] };
+    }>({ type: 'smart_power_station/query', path: '/api/plan' });
+    expect(plan.override).toMatchObject({ kind: 'force_charge', power_w: 1500 });
+    expect(plan.plan.intervals[0]).toMatchObject({ override: true, action: 'CHARGE' });
+    await page.waitForSelector('sps-control-card section[aria-label="Active override"]', { timeout: 30_000 });
+    await until(
+      'the plan card marks the override',
+      async () => (/override/i.test((await page.textContent('sps-plan-card .card')) ?? '') ? true : undefined),
+      30_000,
+    );
+    // One minute later it ends by itself: no override, and the card's section goes away.
+    await until(
+      'the override ends',
+      async () => {
+        const p = await observer.sendMessagePromise<{ override: unknown }>({
+          type: 'smart_power_station/query',
+          path: '/api/plan',
+        });
+        return p.override === null ? true : undefined;
+      },
+      120_000,
+    );
+    await page.waitForSelector('sps-control-card section[aria-label="Active override"]', {
+      state: 'detached',
+      timeout: 60_000,
+    });
+    expect(troubles.get(page)).toEqual([]);
+    await page.context().close();
+  }, 240_000);
+
+  it("each card's editor opens in the frontend and what it saves is the dashboard's", async () => {
+    const page = await openDashboard({ width: 1366, height: 900 });
+    let flowTitle = '';
+    for (const type of CARD_TYPES) {
+      // What HA's card dialog does: the card's editor, given hass and the card's config.
+      const changed = await page.evaluate(async (cardType) => {
+        type Editor = HTMLElement & { hass: unknown; setConfig(c: unknown): void; updateComplete: Promise<unknown> };
+        type CardClass = {
+          getConfigElement(): Promise<Editor> | Editor;
+          getStubConfig(h: unknown): Record<string, unknown>;
+        };
+        const card = customElements.get(cardType) as unknown as CardClass;
+        const hassValue = (document.querySelector('home-assistant') as unknown as { hass: unknown }).hass;
+        const editor = await card.getConfigElement();
+        editor.hass = hassValue;
+        editor.setConfig({ type: `custom:${cardType}`, ...card.getStubConfig(hassValue) });
+        document.body.append(editor);
+        await editor.updateComplete;
+        const input = editor.shadowRoot?.querySelector<HTMLInputElement>('input[name=title]');
+        if (!input) return `${cardType}: no title field`;
+        const got = new Promise<unknown>((resolve) =>
+          editor.addEventListener(
+            'config-changed',
+            (e) => resolve((e as CustomEvent<{ config: unknown }>).detail.config),
+            {
+              once: true,
+            },
+          ),
+        );
+        input.value = `Edited ${cardType}`;
+        input.dispatchEvent(new Event('change'));
+        const config = await got;
+        editor.remove();
+        return config;
+      }, type);
+      expect(changed).toMatchObject({ type: `custom:${type}`, title: `Edited ${type}` });
+      if (type === 'sps-flow-card') flowTitle = (changed as { title: string }).title;
+    }
+    expect(troubles.get(page)).toEqual([]);
+    await page.context().close();
+    // Saved as HA saves a card (the dashboard's whole config); a page opened afterwards shows it.
+    await observer.sendMessagePromise({ type: 'lovelace/config/save', config: dashboard({ flow: flowTitle }) });
+    const again = await openDashboard({ width: 1366, height: 900 });
+    await again.waitForSelector(`sps-flow-card .card h2:has-text("${flowTitle}")`, { timeout: 30_000 });
+    expect(troubles.get(again)).toEqual([]);
+    await again.context().close();
+  }, 120_000);
+
+  it('when the add-on stops, the cards grey out and disable their commands', async () => {
+    const page = await openDashboard({ width: 390, height: 844 });
+    await page.waitForSelector('sps-control-card button.start:not([disabled])', { timeout: 30_000 });
+    addon.child.kill('SIGTERM');
+    expect((await addon.exitWithin(30_000)).code).toBe(0);
+    await page.waitForSelector('sps-control-card .banner.stale', { timeout: 60_000 });
+    await expect(page.isDisabled('sps-control-card button.start')).resolves.toBe(true);
+    await page.screenshot({
+      path: path.join(SCREENSHOT_DIR, 'ha-dashboard-addon-stopped-390x844.png'),
+      fullPage: true,
+    });
+    await page.context().close();
+  }, 120_000);
+});
