@@ -29,6 +29,7 @@ import {
 import { DailyCostLedger, intervalCosts } from './daily-costs.js';
 import type { DemandResponseDirective, DemandResponsePort } from './demand-response.js';
 import { LoadCurtailment, type CurtailableRelay } from './dr/curtailment.js';
+import type { PlanGrid } from './flex/deferrable-load.js';
 import {
   DemandResponseControl,
   type DemandResponseContext,
@@ -108,6 +109,11 @@ export interface ControllerOptions {
   readonly curtailableRelays?: readonly CurtailableRelay[];
   /** allow_shifting: the plan keeps deferrable loads out of the event's window. */
   readonly allowShifting?: boolean;
+  /**
+   * More assets for each scenario on the plan's grid: the EV and the deferrable loads
+   * (`FlexLoads.planningAdditions`), co-optimised with the battery.
+   */
+  readonly planAdditions?: (grid: PlanGrid) => Record<string, unknown>;
 }
 
 interface Trigger {
@@ -733,6 +739,18 @@ export class Controller {
       return;
     }
     this.inputsMissing = null;
+    if (this.o.planAdditions) {
+      const stepMs = (this.o.intervalMinutes ?? 5) * MINUTE;
+      try {
+        Object.assign(
+          inputs.scenario,
+          this.o.planAdditions({ fromMs: Math.floor(now / stepMs) * stepMs, stepMs, intervals: inputs.intervals }),
+        );
+      } catch (err) {
+        // The battery's plan goes on without the loads; their policies' backstops still hold.
+        this.noteError(err, 'the EV and deferrable loads could not be added to the plan');
+      }
+    }
     if (this.dr) {
       const stepMs = (this.o.intervalMinutes ?? 5) * MINUTE;
       const additions = this.dr.planningAdditions(
