@@ -105,10 +105,13 @@ export class DeferrableLoadPolicy {
     if (last && s.at < last.at) return;
     if (last?.on && s.at - last.at <= MAX_SAMPLE_GAP_MS) this.countRun(last.at, s.at);
     if (last && last.on !== s.on) {
-      this.lastChangeAt = s.at;
       const ours =
         this.inFlight === s.on || (this.persisted.commanded?.on === s.on && this.persisted.commanded.at <= s.at);
-      if (!ours) this.manualSwitch(s.on, s.at);
+      // The policy's own switch counts from when it was made; the user's from when it was seen.
+      if (!ours) {
+        this.lastChangeAt = s.at;
+        this.manualSwitch(s.on, s.at);
+      }
     } else if (!last && this.persisted.commanded && this.persisted.commanded.on !== s.on) {
       // After a restart: the relay is not where the policy left it, so someone else switched it.
       this.manualSwitch(s.on, s.at);
@@ -178,11 +181,12 @@ export class DeferrableLoadPolicy {
     const since = this.lastChangeAt;
     const hold = (s.on ? this.o.load.minOnMinutes : this.o.load.minOffMinutes) * MINUTE;
     if (since !== undefined && now - since < hold) return;
-    this.persisted = { ...this.persisted, commanded: { on: want.on, at: now } };
-    this.save(now);
     this.inFlight = want.on;
     try {
       await this.o.relay.set(want.on);
+      // Remembered once made: a failed write must not make the relay's own state look like the user's.
+      this.persisted = { ...this.persisted, commanded: { on: want.on, at: now } };
+      this.save(now);
       this.lastChangeAt = now;
       this.lastError = null;
       this.o.onEvent?.({ kind: 'switched', load: this.name, on: want.on, reason: want.reason });
