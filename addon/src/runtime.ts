@@ -223,6 +223,7 @@ export class AddonRuntime {
       state: stateStore,
       timeZone: config.forecast.load.source === 'store' ? config.forecast.load.timeZone : localTimeZone(),
       handBack,
+      deferrableLoads: config.deferrableLoads,
       ...(dr && config.aggregator
         ? {
             demandResponse: dr,

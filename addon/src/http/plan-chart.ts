@@ -60,6 +60,7 @@ export function renderPlanSvg(
   parts.push(
     `<path class="plan-export" d="${step((p) => p.exportPrice, yPrice)}" fill="none" stroke="#8e44ad" stroke-width="1.5" stroke-dasharray="4 3"/>`,
   );
+  parts.push(flexLanes(points, x, bw));
   const soc = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(x(i + 1))} ${f(ySoc(p.socPct))}`).join(' ');
   parts.push(`<path class="plan-soc" d="${soc}" fill="none" stroke="#2471a3" stroke-width="2"/>`);
   // Axes: SOC left, price right, a time label every 6 hours.
@@ -87,4 +88,27 @@ export function renderPlanSvg(
   );
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** Planned runs at the foot of the plot: one lane for the EV (teal), one per deferrable load (grey-brown). */
+function flexLanes(points: readonly PlanChartPoint[], x: (i: number) => number, bw: number): string {
+  const names = [...new Set(points.flatMap((p) => p.loadsOn))];
+  const hasEv = points.some((p) => p.evKw > 0);
+  const lanes: { label: string; on: (p: PlanChartPoint) => boolean; fill: string }[] = [
+    ...(hasEv ? [{ label: 'EV', on: (p: PlanChartPoint) => p.evKw > 0, fill: '#17a589' }] : []),
+    ...names.map((name) => ({ label: name, on: (p: PlanChartPoint) => p.loadsOn.includes(name), fill: '#9c6b3b' })),
+  ];
+  if (lanes.length === 0) return '';
+  const laneH = 7;
+  const bottom = H - M.bottom;
+  const out = lanes.map((lane, k) => {
+    const y = bottom - (k + 1) * (laneH + 2);
+    const runs = points
+      .map((p, i) =>
+        lane.on(p) ? `<rect x="${f(x(i))}" y="${y}" width="${f(bw)}" height="${laneH}" fill="${lane.fill}"/>` : '',
+      )
+      .join('');
+    return `<g class="plan-lane" data-name="${esc(lane.label)}"><text x="${M.left + 2}" y="${y + laneH - 1}" font-size="8" fill="currentColor">${esc(lane.label)}</text>${runs}</g>`;
+  });
+  return `<g class="plan-flex">${out.join('')}</g>`;
 }

@@ -26,6 +26,10 @@ export function registerPlanRoutes(app: FastifyInstance, optimizer: OptimizerRun
       last_error: s?.lastError ?? null,
       plan_at: s?.planAt ?? null,
       plan: s?.plan ?? null,
+      // The EV's planned charging and each deferrable load (window, run time, manual hold); per-interval
+      // on/off is in plan.intervals[].ev_kw and plan.intervals[].deferrables.
+      ev: view.flexLoads?.ev ?? null,
+      deferrable_loads: view.flexLoads?.deferrables ?? [],
     };
   });
   app.get('/api/plan.svg', async (_request, reply) => {

@@ -21,7 +21,34 @@ const KEYS = {
   baseline: 'baseline_cost_today',
   savings: 'savings_today',
   plan: 'plan',
+  evReadyBy: 'ev_ready_by',
+  evPlan: 'ev_plan',
 } as const;
+
+/** The EV's entities, on the optimiser's device when an EV charger is configured. */
+function evEntities(): BridgeEntity[] {
+  return [
+    {
+      key: KEYS.evReadyBy,
+      platform: 'sensor',
+      translationKey: KEYS.evReadyBy,
+      name: 'EV ready by',
+      deviceClass: 'timestamp',
+      icon: 'mdi:car-clock',
+    },
+    {
+      key: KEYS.evPlan,
+      platform: 'sensor',
+      translationKey: KEYS.evPlan,
+      name: 'EV plan',
+      deviceClass: 'energy',
+      unit: 'kWh',
+      icon: 'mdi:car-electric',
+      // Like the optimiser's plan: re-made every 5 minutes, so kept out of the recorder.
+      unrecordedAttributes: ['intervals'],
+    },
+  ];
+}
 
 function optimizerEntities(currency: string): BridgeEntity[] {
   // HA's `monetary` device class takes no state_class `measurement`; these are day totals that
@@ -117,7 +144,7 @@ export class OptimizerHaDevice implements ExtraHaDevices {
   devices(): BridgeDevice[] {
     const devices = this.inner?.devices() ?? [];
     if (this.currency === undefined) return devices;
-    const mine = optimizerEntities(this.currency);
+    const mine = [...optimizerEntities(this.currency), ...(this.optimizer.evConfigured() ? evEntities() : [])];
     const hub = devices.find((d) => d.id === OPTIMISER_DEVICE_ID);
     if (hub) return devices.map((d) => (d === hub ? { ...d, entities: [...d.entities, ...mine] } : d));
     return [
@@ -167,6 +194,21 @@ export class OptimizerHaDevice implements ExtraHaDevices {
     put(KEYS.baseline, today ? round2(today.baselineCost) : null, dayAttrs);
     put(KEYS.savings, today ? round2(today.savings) : null, dayAttrs);
     put(KEYS.plan, s?.plan?.status ?? null, planAttributes(s));
+    if (this.optimizer.evConfigured()) {
+      const ev = view.flexLoads?.ev ?? null;
+      put(KEYS.evReadyBy, ev?.readyBy ?? null, {
+        departure: ev?.departure ?? null,
+        not_planned: ev?.notPlanned ?? null,
+      });
+      put(KEYS.evPlan, ev ? ev.energyKwh : null, {
+        departure: ev?.departure ?? null,
+        ready_by: ev?.readyBy ?? null,
+        not_planned: ev?.notPlanned ?? 'the optimiser is not running',
+        charging: ev?.policy.charging ?? null,
+        planned_kw_now: ev?.policy.plannedKw ?? null,
+        intervals: (ev?.intervals ?? []).slice(0, MAX_FORECAST_POINTS),
+      });
+    }
   }
 
   /**
@@ -272,6 +314,8 @@ function planAttributes(s: ControllerStatus | null): Record<string, unknown> {
         battery_kw: p.batteryKw,
         import_price: p.importPrice,
         export_price: p.exportPrice,
+        ...(p.evKw > 0 ? { ev_kw: p.evKw } : {}),
+        ...(p.loadsOn.length > 0 ? { loads_on: p.loadsOn } : {}),
       })),
   };
 }

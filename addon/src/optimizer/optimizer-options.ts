@@ -15,6 +15,8 @@ export const optimizerOptionsSchema = z.strictObject(
     charge_efficiency: numberBetween(0.5, 1).optional(),
     discharge_efficiency: numberBetween(0.5, 1).optional(),
     cycle_cost_per_kwh: numberBetween(0, 100).optional(),
+    /** The EV charger device (ha-ev-charger) the plan co-optimises; default the first one configured. */
+    ev_charger: nonEmptyText(64).optional(),
   },
   { error: expecting('expected a mapping of optimizer fields') },
 );
@@ -30,6 +32,8 @@ export interface OptimizerSettings {
   readonly chargeEfficiency: number;
   readonly dischargeEfficiency: number;
   readonly cycleCostPerKwh: number;
+  /** Device id (slug) of the EV charger to plan; default the first ha-ev-charger device. */
+  readonly evCharger?: string;
 }
 
 /** Defaults: a round trip of ~90 % (typical LFP + hybrid inverter) and no cycle cost. */
@@ -42,5 +46,6 @@ export function toOptimizerSettings(options: OptimizerOptions, deviceId: (name: 
     chargeEfficiency: options.charge_efficiency ?? 0.95,
     dischargeEfficiency: options.discharge_efficiency ?? 0.95,
     cycleCostPerKwh: options.cycle_cost_per_kwh ?? 0,
+    ...(options.ev_charger === undefined ? {} : { evCharger: deviceId(options.ev_charger) }),
   };
 }

@@ -20,6 +20,9 @@ import { loadForPlan, solarForPlan } from './forecast-sources.js';
 import { isStationRunner, StationBattery } from './station-battery.js';
 import { stationScheduler } from './station-scheduler.js';
 import type { OptimizerSettings } from './optimizer-options.js';
+import type { DeferrableLoadSettings } from './flex-load-options.js';
+import { EV_CHARGER_DRIVER, FlexLoadWiring } from './flex-load-wiring.js';
+import type { FlexLoadsStatus } from '@sps/control';
 
 /** The price service as the optimiser uses it (`@sps/tariffs` PriceService fits). */
 export interface OptimizerPrices extends PriceSource {
@@ -61,6 +64,8 @@ export interface OptimizerRuntimeOptions {
   readonly curtailableRelays?: readonly CurtailableRelay[];
   /** aggregator.allow_shifting: deferrable loads are kept out of the event's window. */
   readonly allowShifting?: boolean;
+  /** The top-level `deferrable_loads` option: loads on relays the plan schedules. */
+  readonly deferrableLoads?: readonly DeferrableLoadSettings[];
 }
 
 /** What HA, the API and the page show: the controller's status, or why there is none. */
@@ -72,6 +77,8 @@ export interface OptimizerView {
   readonly enabled: boolean;
   readonly goal: ControllerGoal;
   readonly status: ControllerStatus | null;
+  /** The EV and the deferrable loads (null when none is configured or the optimiser is not running). */
+  readonly flexLoads: FlexLoadsStatus | null;
 }
 
 export interface OptimizerEvents extends Record<string, unknown> {
@@ -102,6 +109,7 @@ export class OptimizerRuntime {
   /** Until the controller exists, the HA switch/select still hold the user's choice. */
   private enabledValue: boolean;
   private goalValue: ControllerGoal;
+  private flex: FlexLoadWiring | undefined;
 
   constructor(private readonly o: OptimizerRuntimeOptions) {
     this.log = o.logger.child({ component: 'optimizer' });
@@ -147,9 +155,20 @@ export class OptimizerRuntime {
     this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     await this.starting?.catch(() => undefined);
+    // The loads first: the EV charger is handed back to its own charging while the plan still stands.
+    await this.flex?.stop().catch((err: unknown) => this.log.warn({ err }, 'flexible loads stop failed'));
     await this.controllerValue
       ?.stop({ handBack: options.handBack ?? true })
       .catch((err: unknown) => this.log.warn({ err }, 'optimiser stop failed'));
+  }
+
+  /** An EV charger is configured (named by optimizer.ev_charger, or an ha-ev-charger device): HA shows its entities. */
+  evConfigured(): boolean {
+    if (!this.o.inputs.prices) return false;
+    return (
+      this.o.settings.evCharger !== undefined ||
+      this.o.manager.list().some((r) => r.config.driver === EV_CHARGER_DRIVER)
+    );
   }
 
   view(): OptimizerView {
@@ -161,6 +180,7 @@ export class OptimizerRuntime {
       enabled: status?.enabled ?? this.enabledValue,
       goal: status?.goal ?? this.goalValue,
       status,
+      flexLoads: this.controllerValue && this.flex && !this.flex.empty ? this.flex.flex.status() : null,
     };
   }
 
@@ -214,6 +234,19 @@ export class OptimizerRuntime {
         const v = hub.latest(battery.id)?.values['load_power'];
         return typeof v === 'number' ? v : undefined;
       };
+      const flex = new FlexLoadWiring({
+        loads: this.o.deferrableLoads ?? [],
+        evCharger: settings.evCharger,
+        manager: this.o.manager,
+        hub,
+        clock: this.o.clock,
+        timeZone: this.o.timeZone,
+        state: {
+          getState: <T>(namespace: string, key: string) => this.o.state.getState(namespace, key) as T | undefined,
+          putState: (namespace: string, key: string, value: unknown) => this.o.state.putState(namespace, key, value),
+        },
+        logger: this.o.logger,
+      });
       const controller = new Controller({
         device: battery,
         guard: this.o.guard,
@@ -243,7 +276,13 @@ export class OptimizerRuntime {
         ...(station ? { switchedDischarge: DEFAULT_SWITCHED_DISCHARGE } : {}),
         ...(this.o.curtailableRelays ? { curtailableRelays: this.o.curtailableRelays } : {}),
         ...(this.o.allowShifting === undefined ? {} : { allowShifting: this.o.allowShifting }),
+        ...(flex.empty ? {} : { planAdditions: (grid) => flex.flex.planningAdditions(grid) }),
       });
+      if (!flex.empty) {
+        this.flex = flex;
+        flex.attach(controller);
+        controller.events.on('plan', () => this.changed());
+      } else await flex.stop();
       controller.events.on('status', () => this.changed());
       controller.events.on('command', ({ command, reason }) => this.log.info({ command, reason }, 'plan command'));
       controller.events.on('fallback', ({ reason }) => {

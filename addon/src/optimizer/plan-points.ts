@@ -11,6 +11,10 @@ export interface PlanChartPoint {
   readonly batteryKw: number;
   readonly importPrice: number;
   readonly exportPrice: number;
+  /** The EV's planned charging power, kW (0 without an EV). */
+  readonly evKw: number;
+  /** The deferrable loads planned on in this interval, by name. */
+  readonly loadsOn: readonly string[];
 }
 
 const r = (x: number, digits: number): number => {
@@ -26,5 +30,7 @@ export function planChartPoints(plan: Plan): PlanChartPoint[] {
     batteryKw: r(i.battery_discharge_kw - i.battery_charge_kw, 3),
     importPrice: r(i.import_price, 5),
     exportPrice: r(i.export_price, 5),
+    evKw: r(i.ev_kw, 3),
+    loadsOn: (i.deferrables ?? []).filter((d) => d.kw > 0).map((d) => d.name),
   }));
 }
