@@ -3,7 +3,6 @@ import {
   EvPolicy,
   FlexLoads,
   minuteOfDay,
-  type Controller,
   type DeferrableLoadEvent,
   type EvChargerSpec,
   type EvPolicyEvent,
@@ -11,6 +10,7 @@ import {
   type RelayPort,
 } from '@sps/control';
 import type { Clock } from '@sps/core';
+import type { Plan } from '@sps/scheduler';
 import { z } from 'zod';
 import type { DeviceManager } from '../device-manager.js';
 import type { ReadingHub } from '../hub.js';
@@ -70,6 +70,16 @@ export function deviceRelay(manager: DeviceManager, hub: ReadingHub, deviceId: s
   };
 }
 
+/** Where the loads' plans come from: the optimiser's controller (or its fleet of them). */
+export interface FlexPlanSource {
+  /** Each new plan of the site (the EV and the loads are in its intervals). */
+  onPlan(listener: (plan: Plan) => void): () => void;
+  /** A plan may be followed now: optimising with a usable plan (else the policies' backstops only). */
+  planUsable(): boolean;
+  /** Re-plan soon (a car was plugged in or out). */
+  replan(): void;
+}
+
 export interface FlexLoadWiringOptions {
   readonly loads: readonly DeferrableLoadSettings[];
   /** Device id of the EV charger, or undefined: the first ha-ev-charger device, if any. */
@@ -87,11 +97,12 @@ export class FlexLoadWiring {
   readonly flex: FlexLoads;
   readonly evChargerId: string | null;
   private readonly loadDevices: ReadonlySet<string>;
-  private controller: Controller | undefined;
+  private planner: FlexPlanSource | undefined;
   private lastPlugged: boolean | undefined;
   private readonly log: Logger;
   private readonly pluggedNow: () => boolean | undefined;
   private readonly unsubscribe: () => void;
+  private unsubscribePlans: (() => void) | undefined;
 
   constructor(o: FlexLoadWiringOptions) {
     this.log = o.logger.child({ component: 'flex-loads' });
@@ -171,10 +182,7 @@ export class FlexLoadWiring {
       ...(ev ? { ev } : {}),
       clock: o.clock,
       timeZone: o.timeZone,
-      planUsable: () => {
-        const s = this.controller?.status();
-        return s !== undefined && s.enabled && s.goal === 'cost' && s.fallbackReason === null && s.plan !== null;
-      },
+      planUsable: () => this.planner?.planUsable() ?? false,
     });
     this.unsubscribe = o.hub.on('readings', ({ deviceId }) => this.readings(deviceId));
   }
@@ -183,15 +191,16 @@ export class FlexLoadWiring {
     return this.loadDevices.size === 0 && this.evChargerId === null;
   }
 
-  /** Follows `controller`'s plans from now on. */
-  attach(controller: Controller): void {
-    this.controller = controller;
-    controller.events.on('plan', (plan) => void this.flex.planChanged(plan));
+  /** Follows the optimiser's plans from now on. */
+  attach(planner: FlexPlanSource): void {
+    this.planner = planner;
+    this.unsubscribePlans = planner.onPlan((plan) => void this.flex.planChanged(plan));
     this.flex.start();
   }
 
   stop(): Promise<void> {
     this.unsubscribe();
+    this.unsubscribePlans?.();
     return this.flex.stop();
   }
 
@@ -202,7 +211,7 @@ export class FlexLoadWiring {
       const plugged = this.pluggedNow();
       if (plugged !== this.lastPlugged) {
         this.lastPlugged = plugged;
-        this.controller?.inputsChanged();
+        this.planner?.replan();
       }
     }
   }

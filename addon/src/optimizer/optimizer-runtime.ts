@@ -280,7 +280,14 @@ export class OptimizerRuntime {
       });
       if (!flex.empty) {
         this.flex = flex;
-        flex.attach(controller);
+        flex.attach({
+          onPlan: (listener) => controller.events.on('plan', listener),
+          planUsable: () => {
+            const s = controller.status();
+            return s.enabled && s.goal === 'cost' && s.fallbackReason === null && s.plan !== null;
+          },
+          replan: () => controller.inputsChanged(),
+        });
         controller.events.on('plan', () => this.changed());
       } else await flex.stop();
       controller.events.on('status', () => this.changed());
