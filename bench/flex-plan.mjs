@@ -1,4 +1,5 @@
-// Plan time with flexible loads (issue 12's benchmark): 2 batteries + an EV (min 1.4 kW) + 3 deferrable loads,
+// Plan time with flexible loads (issue 12's benchmark): 2 batteries + an EV (min 1.4 kW) + 3 deferrable loads (two
+// with minimum on/off times),
 // 48 h × 5 min, through the scheduler's whole path (validate + build + solve + on/off decisions + smoothing +
 // mapping), warm (one solve first), median of 5 wall and CPU ms. Needs a build first (`pnpm exec tsc -b`).
 import { createRequire } from 'node:module';
@@ -29,8 +30,23 @@ const scenario = {
     },
   ],
   deferrable_loads: [
-    { name: 'water_heater', power_kw: 1.5, start_index: 9 * perHour, end_index: 16 * perHour, run_minutes: 120 },
-    { name: 'well_pump', power_kw: 2.2, start_index: 6 * perHour, end_index: 20 * perHour, run_minutes: 60 },
+    {
+      name: 'water_heater',
+      power_kw: 1.5,
+      start_index: 9 * perHour,
+      end_index: 16 * perHour,
+      run_minutes: 120,
+      min_on_minutes: 30,
+    },
+    {
+      name: 'well_pump',
+      power_kw: 2.2,
+      start_index: 6 * perHour,
+      end_index: 20 * perHour,
+      run_minutes: 60,
+      min_on_minutes: 15,
+      min_off_minutes: 15,
+    },
     {
       name: 'dishwasher',
       power_kw: 1.2,

@@ -161,6 +161,44 @@ describe('the plan schedules deferrable loads inside their windows', () => {
     for (const t of runs(2)) expect(importPrice[t]).toBe(0.1);
   });
 
+  it('keeps each load’s minimum on and off times in the plan, even when the cheap intervals are scattered', () => {
+    // Every other 15-minute interval cheap: without minimums the pump would run in 15-minute bursts.
+    const zigzag = importPrice.map((_, t) => (t % 2 === 0 ? 0.1 : 0.3));
+    const pump: DeferrableLoad = {
+      ...load('pool_pump', 1000, 120, '08:00', '20:00'),
+      minOnMinutes: 45,
+      minOffMinutes: 30,
+    };
+    const heater: DeferrableLoad = { ...load('heater', 2000, 60, '08:00', '20:00'), minOnMinutes: 60 };
+    const entries = [pump, heater].map((l) => deferrableEntry(l, windowAt(l, FROM, 'UTC'), 0, grid)!);
+    expect(entries[0]).toMatchObject({ min_on_minutes: 45, min_off_minutes: 30 });
+    const p = scheduler.plan(
+      {
+        ...scenario({ deferrable_loads: entries }),
+        prices: { import: zigzag, export: zigzag.map(() => 0), currency: 'AUD' },
+      },
+      { timeZone: 'UTC', timeLimitMs: 20_000 },
+    );
+    expect(p.status).toBe('optimal');
+    const runsOf = (k: number): number[][] => {
+      const on = p.intervals.map((iv) => (iv.deferrables?.[k]?.kw ?? 0) > 0);
+      const runs: number[][] = [];
+      on.forEach((v, t) => {
+        if (!v) return;
+        if (t > 0 && on[t - 1]) runs.at(-1)!.push(t);
+        else runs.push([t]);
+      });
+      return runs;
+    };
+    const pumpRuns = runsOf(0);
+    expect(pumpRuns.flat()).toHaveLength(8);
+    for (const run of pumpRuns) expect(run.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < pumpRuns.length; i++)
+      expect(pumpRuns[i]![0]! - pumpRuns[i - 1]!.at(-1)! - 1).toBeGreaterThanOrEqual(2);
+    // A minimum as long as the run: one block of an hour.
+    expect(runsOf(1).map((r) => r.length)).toEqual([4]);
+  });
+
   it('plans only what is left of the run, and nothing once it is done or the window is off the grid', () => {
     const heater = loads[0]!;
     const w = windowAt(heater, FROM + 12 * 3_600_000, 'UTC');

@@ -78,6 +78,8 @@ export interface DeferrableScenarioEntry {
   readonly start_index: number;
   readonly end_index: number;
   readonly run_minutes: number;
+  readonly min_on_minutes?: number;
+  readonly min_off_minutes?: number;
 }
 
 /**
@@ -105,6 +107,8 @@ export function deferrableEntry(
     start_index: start,
     end_index: end,
     run_minutes: Math.min(remaining, (end - start) * stepMinutes),
+    ...(load.minOnMinutes > 0 ? { min_on_minutes: load.minOnMinutes } : {}),
+    ...(load.minOffMinutes > 0 ? { min_off_minutes: load.minOffMinutes } : {}),
   };
 }
 
