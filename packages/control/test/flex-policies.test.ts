@@ -1,7 +1,9 @@
 import { ManualClock } from '@sps/core';
+import type { Plan } from '@sps/scheduler';
 import {
   DeferrableLoadPolicy,
   EvPolicy,
+  FlexLoads,
   type DeferrableLoad,
   type DeferrableLoadEvent,
   type EvChargerPort,
@@ -292,5 +294,60 @@ describe('EvPolicy', () => {
     charger.charging = false;
     await policy.apply(null);
     expect(charger.calls).toEqual(['limit 1380', 'on', 'limit 3680']);
+  });
+});
+
+describe('FlexLoads', () => {
+  const spec = { minPowerW: 1380, maxPowerW: 3680, stepW: 230, targetSocPct: 80, batteryWh: 60_000 };
+
+  it('adds the EV and the loads to the scenario and follows the plan’s present interval', async () => {
+    const clock = new ManualClock('2026-03-01T11:00:00Z');
+    const relay = new FakeRelay(clock);
+    const charger = new FakeCharger();
+    let soc: number | undefined = 50;
+    const policy = new DeferrableLoadPolicy({ load: heater, relay, clock, timeZone: 'UTC' });
+    const flex = new FlexLoads({
+      deferrables: [policy],
+      ev: {
+        spec,
+        state: () => ({ plugged: true, ...(soc === undefined ? {} : { socPct: soc }) }),
+        policy: new EvPolicy({ spec, charger, clock }),
+      },
+      clock,
+      timeZone: 'UTC',
+      planUsable: () => true,
+    });
+    const grid = { fromMs: clock.now(), stepMs: 15 * MINUTE, intervals: 8 };
+    const additions = flex.planningAdditions(grid);
+    expect(additions['deferrable_loads']).toEqual([
+      expect.objectContaining({ name: 'water_heater', start_index: 0, end_index: 8, run_minutes: 60 }),
+    ]);
+    // 18 kWh do not fit two hours at 3.68 kW: the need is what the charger delivers by the end of the grid.
+    expect(additions['ev']).toMatchObject({
+      energy_needed_kwh: expect.closeTo(8 * 0.25 * 3.68 * 0.9 * 0.999, 6),
+      deadline_index: 8,
+    });
+    const interval = (t: number, evKw: number, heaterKw: number) => ({
+      start: new Date(grid.fromMs + t * grid.stepMs).toISOString(),
+      ev_kw: evKw,
+      deferrables: [{ name: 'water_heater', kw: heaterKw }],
+    });
+    const plan = {
+      status: 'optimal',
+      interval_minutes: 15,
+      intervals: [interval(0, 2.3, 1.5), interval(1, 0, 0)],
+    } as unknown as Plan;
+    await flex.planChanged(plan);
+    expect(relay.writes).toEqual([true]);
+    expect(charger.calls).toEqual(['limit 2300', 'on']);
+    expect(flex.evView()).toMatchObject({ readyBy: '2026-03-01T11:15:00.000Z', energyKwh: 0.575 });
+    // The car's SOC goes unknown: no EV in the plan, and the charger is not switched off for it.
+    soc = undefined;
+    expect(flex.planningAdditions(grid)['ev']).toBeUndefined();
+    await clock.advance(15 * MINUTE);
+    await flex.follow();
+    expect(charger.calls).toEqual(['limit 2300', 'on', 'limit 3680']);
+    expect(flex.evView()).toMatchObject({ notPlanned: "the car's state of charge is unknown", readyBy: null });
+    await flex.stop();
   });
 });

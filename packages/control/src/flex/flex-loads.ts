@@ -95,7 +95,8 @@ export class FlexLoads {
         // A load left out of the plan (done, or held by the user) is planned off.
         return p.apply(interval ? (planned?.kw ?? 0) > 0 : null);
       }),
-      this.o.ev ? this.o.ev.policy.apply(interval && this.ev?.ok ? interval.ev_kw : interval ? 0 : null) : undefined,
+      // An EV the plan leaves out (no SOC, no capacity, at its target) is not switched off: the charger is its own.
+      this.o.ev ? this.o.ev.policy.apply(interval && this.ev?.ok ? interval.ev_kw : null) : undefined,
     ]);
   }
 
