@@ -67,4 +67,9 @@ export interface ControllerEvents extends Record<string, unknown> {
   command: ControllerCommandEvent;
   /** The watchdog fell back (reason) or the plan took over again (null). */
   fallback: { readonly reason: string | null; readonly at: string };
+  /**
+   * The device stopped answering / went stale / a write failed (healthy false, with the reason), or
+   * it is back (healthy true). A fleet plans a battery out while it is unhealthy.
+   */
+  device: { readonly healthy: boolean; readonly reason: string | null; readonly at: string };
 }

@@ -250,6 +250,35 @@ export class Controller {
     }
   }
 
+  // ─── a member of a fleet (FleetPlanner) ─────────────────────────────────────
+
+  /**
+   * This battery's view of a joint plan another battery's re-plan produced: it becomes the plan in
+   * force (as if this controller had planned it now) and the current interval is acted on.
+   */
+  adoptPlan(plan: Plan): void {
+    void this.enqueueStep(() => {
+      if (!this.running) return false;
+      const now = this.clock.now();
+      this.plan = plan;
+      this.planAt = now;
+      this.planStartSoc = socOf(this.o.device.latestReadings()) ?? this.planStartSoc;
+      this.armReplanTimer();
+      this.events.emit('plan', plan);
+      return true;
+    });
+  }
+
+  /** Whether a joint plan may count on this battery now: running, following prices, device healthy. */
+  isPlannable(): boolean {
+    return this.running && this.enabledValue && this.goalValue === 'cost' && this.deviceWasHealthy;
+  }
+
+  /** The battery's SOC in its newest readings, %. */
+  currentSoc(): number | undefined {
+    return socOf(this.o.device.latestReadings());
+  }
+
   /** Resolves when every cycle queued so far has finished (tests, `optimize_now`). */
   whenIdle(): Promise<void> {
     return this.queue;
@@ -391,6 +420,27 @@ export class Controller {
     return this.o.tickMs ?? MINUTE;
   }
 
+  /** Runs `step` in the queue, then a cycle when it returns true. */
+  private enqueueStep(step: () => boolean): Promise<void> {
+    const run = this.queue
+      .then(async () => {
+        if (step()) await this.cycle({ replan: false, urgent: false });
+      })
+      .catch((err: unknown) => this.noteError(err));
+    this.queue = run;
+    return run;
+  }
+
+  private armReplanTimer(): void {
+    this.replanTimer?.cancel();
+    this.replanTimer = this.running
+      ? this.clock.setTimeout(
+          () => void this.enqueue({ replan: false, urgent: false }),
+          this.o.replanEveryMs ?? 5 * MINUTE,
+        )
+      : null;
+  }
+
   private enqueue(trigger: Trigger): Promise<void> {
     const run = this.queue.then(() => this.cycle(trigger)).catch((err: unknown) => this.noteError(err));
     this.queue = run;
@@ -447,7 +497,14 @@ export class Controller {
       this.o.guard.forgetLastWrite(this.o.device.id);
       urgent = true;
     }
-    this.deviceWasHealthy = deviceProblem === null;
+    if ((deviceProblem === null) !== this.deviceWasHealthy) {
+      this.deviceWasHealthy = deviceProblem === null;
+      this.events.emit('device', {
+        healthy: deviceProblem === null,
+        reason: deviceProblem,
+        at: new Date(now).toISOString(),
+      });
+    }
     const limits = caps ? this.o.guard.limitsFor(caps) : null;
     const optimising = this.enabledValue && this.goalValue === 'cost';
 
@@ -759,13 +816,7 @@ export class Controller {
     this.planAt = now;
     this.planStartSoc = soc;
     this.dr?.notePlanShortfall(plan.energy_targets?.[0]?.shortfall_kwh ?? null);
-    this.replanTimer?.cancel();
-    this.replanTimer = this.running
-      ? this.clock.setTimeout(
-          () => void this.enqueue({ replan: false, urgent: false }),
-          this.o.replanEveryMs ?? 5 * MINUTE,
-        )
-      : null;
+    this.armReplanTimer();
     if (plan.intervals.length > 0) {
       try {
         this.ledger.record(now, intervalCosts(plan, inputs.scenario, now));

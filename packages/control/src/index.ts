@@ -19,3 +19,7 @@ export * from './demand-response.js';
 export * from './dr/grid-pi.js';
 export * from './dr/curtailment.js';
 export * from './dr/demand-response-control.js';
+// Several batteries (issue 12): one joint plan, each battery's own Controller as its policy.
+export * from './fleet/fleet-planner.js';
+export * from './fleet/member-plan.js';
+export * from './fleet/shared-demand-response.js';

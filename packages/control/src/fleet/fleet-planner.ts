@@ -1,0 +1,243 @@
+import type { Plan, PlanOptions, Scheduler } from '@sps/scheduler';
+import { memberPlan } from './member-plan.js';
+
+type Scenario = Record<string, unknown>;
+
+/**
+ * One battery (one per-asset policy, e.g. a `Controller`) as the fleet planner sees it. The
+ * `Controller` fits this shape.
+ */
+export interface FleetMember {
+  /** Takes its view of a joint plan that another member's re-plan produced (never throws). */
+  adoptPlan(plan: Plan): void;
+  /** False while the battery is in fallback (stale, unavailable, a write failed) or not planning. */
+  isPlannable(): boolean;
+  /** State of charge now, %, to bring the spec it last planned with up to date. */
+  currentSoc(): number | undefined;
+  /** Re-plan soon (debounced): the fleet changed (a battery left or came back). */
+  inputsChanged(): void;
+}
+
+/** A member's place in the fleet: the `Scheduler` its policy plans with, and how it plugs in. */
+export interface FleetSeat {
+  /** The member's name in the joint scenario and plan (the device id). */
+  readonly name: string;
+  /** Plans jointly: the member's own scenario is merged with every other plannable member's battery. */
+  readonly scheduler: Scheduler;
+  /** Connects the policy; until then the seat plans for its own battery only. */
+  attach(member: FleetMember): void;
+  /** The member's device went away or came back: the others re-plan without (or with) it. */
+  healthChanged(plannable: boolean): void;
+  /** Leaves the fleet (the optimiser stopped driving this battery). */
+  leave(): void;
+}
+
+export interface FleetSeatOptions {
+  /**
+   * Applied to the member's view of a joint plan before it gets it (the power station relabels
+   * its actions: see the add-on's station scheduler). The seat's own `scheduler` returns the view
+   * untransformed; a wrapper around it does the same transformation itself.
+   */
+  readonly viewTransform?: (plan: Plan) => Plan;
+}
+
+/** What the last joint solve covered (the API and the plan chart). */
+export interface JointPlan {
+  readonly plan: Plan;
+  /** Members planned in it, in the plan's battery order. */
+  readonly members: readonly string[];
+  /** Members left out, with why. */
+  readonly excluded: readonly { readonly name: string; readonly reason: string }[];
+  readonly at: number;
+}
+
+/** A member's battery as it planned with it last. */
+export interface FleetContribution {
+  readonly kind: 'battery' | 'station';
+  readonly spec: Scenario;
+  readonly allowBatteryExport: boolean;
+}
+
+interface Seat {
+  readonly name: string;
+  member: FleetMember | undefined;
+  contribution: FleetContribution | undefined;
+  readonly options: FleetSeatOptions;
+}
+
+/**
+ * The dispatcher's planning half (issue 12 item 4): every battery's policy keeps its own loop,
+ * limits, hysteresis, override and fallback, and plans through its seat. A seat's `plan(scenario)`
+ * takes the caller's prices, forecasts, grid and demand-response additions, puts every plannable
+ * member's battery into one scenario (`battery: [...]`, and at most one `station`), solves it once,
+ * returns the caller its own view and hands every other member its view (`adoptPlan`). So one
+ * solve per re-plan drives the whole fleet, whoever triggered it, and a battery in fallback is
+ * simply not in the next joint plan: when it leaves, a remaining member re-plans at once; when
+ * it is back, its own re-plan (a fallback always re-plans) brings it in again.
+ *
+ * The other members' batteries are the specs they last planned with (capacity, limits the guard
+ * allowed, efficiencies, reserve), with the SOC read now. With one plannable member the seat is
+ * the plain scheduler: a single battery plans exactly as before.
+ */
+export class FleetPlanner {
+  private readonly seats = new Map<string, Seat>();
+  private last: JointPlan | null = null;
+  private readonly listeners = new Set<(joint: JointPlan) => void>();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly clock: { now(): number } = Date,
+  ) {}
+
+  seat(name: string, options: FleetSeatOptions = {}): FleetSeat {
+    if (this.seats.has(name)) throw new Error(`fleet: "${name}" already has a seat`);
+    const seat: Seat = { name, member: undefined, contribution: undefined, options };
+    this.seats.set(name, seat);
+    return {
+      name,
+      scheduler: { plan: (input, opts) => this.planFor(seat, input as Scenario, opts) },
+      attach: (member) => {
+        seat.member = member;
+      },
+      healthChanged: (plannable) => this.healthChanged(seat, plannable),
+      leave: () => {
+        this.seats.delete(name);
+        this.replanOthers(seat);
+      },
+    };
+  }
+
+  /** The newest joint plan (every member's batteries), null before the first with two members. */
+  jointPlan(): JointPlan | null {
+    return this.last;
+  }
+
+  /** Called after each solve (API, HA). Returns the unsubscribe function. */
+  onPlan(listener: (joint: JointPlan) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private healthChanged(seat: Seat, plannable: boolean): void {
+    // Leaving: whoever is left re-plans without it. Coming back: its own re-plan brings it in.
+    if (!plannable) this.replanOthers(seat);
+  }
+
+  private replanOthers(seat: Seat): void {
+    const other = [...this.seats.values()].find((s) => s !== seat && s.member?.isPlannable());
+    other?.member?.inputsChanged();
+  }
+
+  private planFor(seat: Seat, scenario: Scenario, options: PlanOptions | undefined): Plan {
+    const own = contributionOf(scenario);
+    if (own) seat.contribution = own;
+    const excluded: { name: string; reason: string }[] = [];
+    const others: { seat: Seat; contribution: FleetContribution }[] = [];
+    for (const s of this.seats.values()) {
+      if (s === seat) continue;
+      if (!s.member || !s.contribution) {
+        excluded.push({ name: s.name, reason: 'not planning yet' });
+        continue;
+      }
+      if (!s.member.isPlannable()) {
+        excluded.push({ name: s.name, reason: 'in fallback' });
+        continue;
+      }
+      const soc = s.member.currentSoc();
+      if (soc === undefined) {
+        excluded.push({ name: s.name, reason: 'no SOC' });
+        continue;
+      }
+      others.push({ seat: s, contribution: withSoc(s.contribution, soc) });
+    }
+    if (!own || others.length === 0) {
+      const plan = this.scheduler.plan(scenario, options);
+      if (own) this.publish({ plan, members: [seat.name], excluded, at: this.clock.now() });
+      return plan;
+    }
+    const members: { seat: Seat; contribution: FleetContribution }[] = [{ seat, contribution: own }, ...others];
+    // The scheduler takes any number of batteries but one station: a second station is left out.
+    const stations = members.filter((m) => m.contribution.kind === 'station');
+    const planned = members.filter((m) => m.contribution.kind === 'battery' || m === stations[0]);
+    for (const m of stations.slice(1))
+      excluded.push({ name: m.seat.name, reason: 'only one power station is planned' });
+    const joint = jointScenario(
+      scenario,
+      planned.map((m) => ({ name: m.seat.name, contribution: m.contribution })),
+    );
+    const plan = this.scheduler.plan(joint, options);
+    const order = [
+      ...planned.filter((m) => m.contribution.kind === 'battery'),
+      ...planned.filter((m) => m.contribution.kind === 'station'),
+    ].map((m) => m.seat.name);
+    this.publish({ plan, members: order, excluded, at: this.clock.now() });
+    for (const m of planned) {
+      if (m.seat === seat) continue;
+      const view = memberPlan(plan, m.seat.name) ?? failedView(plan);
+      m.seat.member?.adoptPlan(m.seat.options.viewTransform ? m.seat.options.viewTransform(view) : view);
+    }
+    return memberPlan(plan, seat.name) ?? failedView(plan);
+  }
+
+  private publish(joint: JointPlan): void {
+    this.last = joint;
+    for (const l of this.listeners) {
+      try {
+        l(joint);
+      } catch {
+        // A listener's failure is its own; the plan stands.
+      }
+    }
+  }
+}
+
+/** The battery (or station) the member's scenario plans for. */
+function contributionOf(scenario: Scenario): FleetContribution | undefined {
+  const allowBatteryExport = scenario['allow_battery_export'] !== false;
+  const station = scenario['station'];
+  if (isRecord(station)) return { kind: 'station', spec: station, allowBatteryExport };
+  const battery = scenario['battery'];
+  if (isRecord(battery)) return { kind: 'battery', spec: battery, allowBatteryExport };
+  return undefined;
+}
+
+/** The spec a member planned with, at the SOC it has now (its reserve and ceiling widened to hold it). */
+function withSoc(c: FleetContribution, soc: number): FleetContribution {
+  const s = Math.min(100, Math.max(0, soc));
+  const min = typeof c.spec['min_soc_pct'] === 'number' ? c.spec['min_soc_pct'] : 0;
+  const max = typeof c.spec['max_soc_pct'] === 'number' ? c.spec['max_soc_pct'] : 100;
+  return { ...c, spec: { ...c.spec, soc_pct: s, min_soc_pct: Math.min(min, s), max_soc_pct: Math.max(max, s) } };
+}
+
+export function jointScenario(
+  scenario: Scenario,
+  members: readonly { readonly name: string; readonly contribution: FleetContribution }[],
+): Scenario {
+  const { battery: _b, station: _s, ...rest } = scenario;
+  const batteries = members.filter((m) => m.contribution.kind === 'battery');
+  const station = members.find((m) => m.contribution.kind === 'station');
+  const targets = Array.isArray(rest['energy_targets']) ? (rest['energy_targets'] as unknown[]) : undefined;
+  return {
+    ...rest,
+    ...(batteries.length > 0 ? { battery: batteries.map((m) => ({ ...m.contribution.spec, name: m.name })) } : {}),
+    ...(station ? { station: { ...station.contribution.spec, name: station.name } } : {}),
+    // The station cannot export by construction; the batteries may when their options allow it.
+    allow_battery_export: batteries.some((m) => m.contribution.allowBatteryExport),
+    // A demand-response target is the site's: all batteries together.
+    ...(targets ? { energy_targets: targets.map((t) => (isRecord(t) ? { ...t, battery: undefined } : t)) } : {}),
+  };
+}
+
+/** A joint plan without this member (cannot happen for a member that was planned): no usable plan. */
+function failedView(plan: Plan): Plan {
+  return {
+    ...plan,
+    status: 'fallback_self_consumption',
+    reason: 'the joint plan has no interval for this battery',
+    intervals: [],
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
