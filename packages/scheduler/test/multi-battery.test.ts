@@ -1,4 +1,4 @@
-import { planScenario, type ScenarioInput } from '../src/index';
+import { planScenario, type BatterySpec, type ScenarioInput } from '../src/index';
 import { checkPlanPhysics } from './helpers/physics-checker';
 import { randomStationScenario } from './helpers/random-station-scenario';
 import { referenceOptimum } from './helpers/reference-solver';
@@ -108,7 +108,7 @@ const B: DpBattery = {
   etaD: 0.95,
 };
 
-function spec(name: string, b: DpBattery): NonNullable<ScenarioInput['battery']> {
+function spec(name: string, b: DpBattery): BatterySpec {
   return {
     name,
     capacity_kwh: b.capacityKwh,
