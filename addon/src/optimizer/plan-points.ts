@@ -11,6 +11,8 @@ export interface PlanChartPoint {
   readonly batteryKw: number;
   readonly importPrice: number;
   readonly exportPrice: number;
+  /** Per battery (name = device id), when the plan drives more than one. */
+  readonly batteries?: readonly { readonly name: string; readonly socPct: number; readonly batteryKw: number }[];
 }
 
 const r = (x: number, digits: number): number => {
@@ -26,5 +28,14 @@ export function planChartPoints(plan: Plan): PlanChartPoint[] {
     batteryKw: r(i.battery_discharge_kw - i.battery_charge_kw, 3),
     importPrice: r(i.import_price, 5),
     exportPrice: r(i.export_price, 5),
+    ...(i.batteries.length > 1
+      ? {
+          batteries: i.batteries.map((b) => ({
+            name: b.name,
+            socPct: r(b.soc_pct, 1),
+            batteryKw: r(b.discharge_kw - b.charge_kw, 3),
+          })),
+        }
+      : {}),
   }));
 }

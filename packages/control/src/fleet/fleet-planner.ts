@@ -56,6 +56,8 @@ export interface FleetContribution {
   readonly kind: 'battery' | 'station';
   readonly spec: Scenario;
   readonly allowBatteryExport: boolean;
+  /** The grid limits the member planned with (a station's export limit is 0 by construction). */
+  readonly grid: unknown;
 }
 
 interface Seat {
@@ -194,10 +196,11 @@ export class FleetPlanner {
 /** The battery (or station) the member's scenario plans for. */
 function contributionOf(scenario: Scenario): FleetContribution | undefined {
   const allowBatteryExport = scenario['allow_battery_export'] !== false;
+  const grid = scenario['grid'];
   const station = scenario['station'];
-  if (isRecord(station)) return { kind: 'station', spec: station, allowBatteryExport };
+  if (isRecord(station)) return { kind: 'station', spec: station, allowBatteryExport, grid };
   const battery = scenario['battery'];
-  if (isRecord(battery)) return { kind: 'battery', spec: battery, allowBatteryExport };
+  if (isRecord(battery)) return { kind: 'battery', spec: battery, allowBatteryExport, grid };
   return undefined;
 }
 
@@ -217,8 +220,11 @@ export function jointScenario(
   const batteries = members.filter((m) => m.contribution.kind === 'battery');
   const station = members.find((m) => m.contribution.kind === 'station');
   const targets = Array.isArray(rest['energy_targets']) ? (rest['energy_targets'] as unknown[]) : undefined;
+  // The site's grid limits are a battery's (an inverter's export limit), not the station's 0 W.
+  const gridOf = batteries[0]?.contribution.grid;
   return {
     ...rest,
+    ...(gridOf === undefined ? {} : { grid: gridOf }),
     ...(batteries.length > 0 ? { battery: batteries.map((m) => ({ ...m.contribution.spec, name: m.name })) } : {}),
     ...(station ? { station: { ...station.contribution.spec, name: station.name } } : {}),
     // The station cannot export by construction; the batteries may when their options allow it.
