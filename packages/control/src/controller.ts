@@ -86,6 +86,11 @@ export interface ControllerOptions {
   readonly debounceMs?: number;
   /** Default 15 min. */
   readonly maxPlanAgeMs?: number;
+  /**
+   * A device that refuses a forced write (rejected/unsupported) is handed back to its own mode for
+   * this long before the plan tries it again, ms (a fleet plans it out meanwhile). Default 15 min.
+   */
+  readonly refusalHoldMs?: number;
   /** Readings older than this mean the device stopped answering, ms. Default 3 min. */
   readonly deviceStaleMs?: number;
   /** A SOC this far (points) from the plan's expectation triggers a re-plan. Default 5. */
@@ -163,6 +168,8 @@ export class Controller {
   private lastError: { message: string; at: string } | null = null;
   /** A write failed because the device did not answer; cleared by newer readings or a successful write. */
   private deviceFailure: { reason: string; at: number } | null = null;
+  /** The device refused a forced write (a refusal, not a busy answer): handed back until `until`. */
+  private writeRefused: { reason: string; until: number } | null = null;
   private deviceWasHealthy = true;
   /** The plan interval whose power has been settled (see decideWrite). */
   private powerSettledFor: number | null = null;
@@ -877,6 +884,13 @@ export class Controller {
       const e = toDeviceError(err);
       // A refusal or a busy answer (e.g. a relay inside its minimum on/off time) is no device failure.
       if (!e.deviceAnswered) this.deviceFailure = { reason: e.reason, at: now };
+      // A refused forced command will be refused again: the battery's own mode for a while instead.
+      else if (e.isRefusal && command.type !== 'restore_normal') {
+        this.writeRefused = {
+          reason: `${command.type} refused: ${e.reason}`,
+          until: now + (this.o.refusalHoldMs ?? 15 * MINUTE),
+        };
+      }
       this.noteError(e, `${command.type} failed`);
       return;
     }
@@ -893,6 +907,10 @@ export class Controller {
     soc: number | undefined,
   ): string | null {
     if (!caps) return 'not connected (no description yet)';
+    if (this.writeRefused && now >= this.writeRefused.until) this.writeRefused = null;
+    if (this.writeRefused) {
+      return `${this.writeRefused.reason} (tried again at ${new Date(this.writeRefused.until).toISOString()})`;
+    }
     const availability = this.o.device.availability();
     if (availability && !availability.available) return availability.reason ?? 'unavailable';
     if (this.deviceFailure && (!readings || readings.timestamp <= this.deviceFailure.at)) {
