@@ -54,6 +54,8 @@ export class RunnerBattery implements ControlledDevice {
 /** The add-on's hand-back as the optimiser uses it (DeviceHandBack fits). */
 export interface BatteryHandBack {
   requestRestore(deviceId: string, why: string): Promise<CommandOutcome>;
+  /** The device is driven by other means than a forcing command: hand it back like a forced one. */
+  noteTakenOver?(deviceId: string, what: string): void;
 }
 
 /**

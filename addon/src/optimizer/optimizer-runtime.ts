@@ -24,6 +24,7 @@ import { pickBatteries, RunnerBattery, type BatteryHandBack } from './battery-de
 import { loadForPlan, solarForPlan } from './forecast-sources.js';
 import { isStationRunner, StationBattery } from './station-battery.js';
 import { relabel as relabelStationPlan, stationScheduler } from './station-scheduler.js';
+import { isTeslemetryRunner, TeslaPlanBattery } from './tesla-battery.js';
 import type { OptimizerSettings } from './optimizer-options.js';
 
 /** The price service as the optimiser uses it (`@sps/tariffs` PriceService fits). */
@@ -326,7 +327,11 @@ export class OptimizerRuntime {
     const { settings, hub } = this.o;
     const station = isStationRunner(runner);
     const runnerBattery = new RunnerBattery(runner, hub, this.o.handBack);
-    const battery = station ? new StationBattery(runnerBattery) : runnerBattery;
+    const battery = station
+      ? new StationBattery(runnerBattery)
+      : isTeslemetryRunner(runner)
+        ? new TeslaPlanBattery(runnerBattery, runner, this.o.handBack)
+        : runnerBattery;
     const seat = this.fleet.seat(battery.id, station ? { viewTransform: relabelStationPlan } : {});
     const latestNumber = (key: string): number | undefined => {
       const v = hub.latest(battery.id)?.values[key];
@@ -389,6 +394,12 @@ export class OptimizerRuntime {
     controller.events.on('status', () => this.changed());
     controller.events.on('command', ({ command, reason }) =>
       this.log.info({ battery: battery.id, command, reason }, 'plan command'),
+    );
+    controller.events.on('followed', ({ plan }) =>
+      this.log.info(
+        { battery: battery.id, intervals: plan.intervals.length },
+        'plan handed to the device (tariff sync)',
+      ),
     );
     controller.events.on('fallback', ({ reason }) => {
       if (reason) this.log.warn({ battery: battery.id, reason }, 'optimiser fell back to self-consumption');

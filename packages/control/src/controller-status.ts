@@ -63,6 +63,8 @@ export interface ControllerEvents extends Record<string, unknown> {
   status: ControllerStatus;
   /** A new plan. */
   plan: Plan;
+  /** A device that follows plans by itself (`followPlan`) took a new plan. */
+  followed: { readonly plan: Plan; readonly reason: string; readonly at: string };
   /** A command was written to the device. */
   command: ControllerCommandEvent;
   /** The watchdog fell back (reason) or the plan took over again (null). */

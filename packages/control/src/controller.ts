@@ -168,6 +168,8 @@ export class Controller {
   private lastError: { message: string; at: string } | null = null;
   /** A write failed because the device did not answer; cleared by newer readings or a successful write. */
   private deviceFailure: { reason: string; at: number } | null = null;
+  /** The plan the device follows by itself (`ControlledDevice.followPlan`), null after any command. */
+  private planFollowed: Plan | null = null;
   /** The device refused a forced write (a refusal, not a busy answer): handed back until `until`. */
   private writeRefused: { reason: string; until: number } | null = null;
   private deviceWasHealthy = true;
@@ -246,7 +248,8 @@ export class Controller {
         .restore()
         .catch((err: unknown) => this.noteError(err, 'switching relays back on failed'));
     }
-    if ((options.handBack ?? true) && this.applied && this.applied.target.kind !== 'self_consumption') {
+    const forced = (this.applied && this.applied.target.kind !== 'self_consumption') || this.planFollowed !== null;
+    if ((options.handBack ?? true) && forced) {
       const caps = this.capabilitiesOrNull();
       if (caps) {
         this.queue = this.apply({ kind: 'self_consumption' }, caps, undefined, true, 'controller stopped').catch(
@@ -555,10 +558,13 @@ export class Controller {
 
     if (decision.target === null) {
       // Off: hand a forced battery back once, then leave the device alone.
-      if (this.applied && this.applied.target.kind !== 'self_consumption' && caps) {
+      if (((this.applied && this.applied.target.kind !== 'self_consumption') || this.planFollowed) && caps) {
         await this.apply({ kind: 'self_consumption' }, caps, soc, true, decision.reason);
       }
       this.applied = undefined;
+      this.planFollowed = null;
+    } else if (caps && decision.mode === 'optimising' && this.o.device.followPlan && this.plan) {
+      await this.follow(this.plan, decision.reason);
     } else if (caps) {
       await this.apply(
         decision.target,
@@ -834,6 +840,31 @@ export class Controller {
     this.events.emit('plan', plan);
   }
 
+  /** Hands a new plan to a device that follows plans by itself (once per plan). Never throws. */
+  private async follow(plan: Plan, reason: string): Promise<void> {
+    if (this.planFollowed === plan || !this.o.device.followPlan) return;
+    const now = this.clock.now();
+    try {
+      await this.o.device.followPlan(plan);
+    } catch (err) {
+      const e = toDeviceError(err);
+      if (!e.deviceAnswered) this.deviceFailure = { reason: e.reason, at: now };
+      else if (e.isRefusal) {
+        this.writeRefused = {
+          reason: `following the plan refused: ${e.reason}`,
+          until: now + (this.o.refusalHoldMs ?? 15 * MINUTE),
+        };
+      }
+      this.noteError(e, 'following the plan failed');
+      return;
+    }
+    this.planFollowed = plan;
+    // What the device does now is its plan: the next command (override, fallback) is written afresh.
+    this.applied = undefined;
+    this.deviceFailure = null;
+    this.events.emit('followed', { plan, reason, at: new Date(now).toISOString() });
+  }
+
   /** Writes `target` unless hysteresis says it is not worth a write. Never throws. */
   private async apply(
     target: ControlTarget,
@@ -895,6 +926,7 @@ export class Controller {
       return;
     }
     this.applied = { target: applied, command, since: now };
+    this.planFollowed = null;
     if (written.status === 'duplicate') return;
     this.deviceFailure = null;
     this.events.emit('command', { command, outcome: written.outcome, reason, at: new Date(now).toISOString() });
