@@ -1,5 +1,11 @@
 import type { Plan, PlanInterval } from '@sps/scheduler';
-import { SharedDemandResponse, memberAction, memberPlan, type DemandResponseDirective } from '@sps/control';
+import {
+  FleetPlanner,
+  SharedDemandResponse,
+  memberAction,
+  memberPlan,
+  type DemandResponseDirective,
+} from '@sps/control';
 
 describe('SharedDemandResponse', () => {
   const ongoing: DemandResponseDirective = {
@@ -136,5 +142,59 @@ describe('a battery’s view of a joint plan', () => {
       batteries: [{ name: 'b' }],
     });
     expect(memberPlan(plan, 'c')).toBeUndefined();
+  });
+});
+
+describe('FleetPlanner', () => {
+  const scenario = (start: string, extra: Record<string, unknown>) => ({
+    interval_minutes: 60,
+    start,
+    prices: { import: [0.1, 0.2, 0.3, 0.4], export: [0, 0, 0, 0], currency: 'AUD' },
+    solar_kw: [0, 0, 0, 0],
+    load_kw: [1, 1, 0.2, 1],
+    ...extra,
+  });
+  const member = (soc: number) => ({
+    adoptPlan: jest.fn(),
+    isPlannable: () => true,
+    currentSoc: () => soc,
+    inputsChanged: jest.fn(),
+  });
+
+  it('joins the batteries into one scenario, a station’s series moved onto the caller’s intervals', () => {
+    const seen: Record<string, unknown>[] = [];
+    const emptyPlan = { intervals: [] } as unknown as Plan;
+    const fleet = new FleetPlanner({ plan: (input) => (seen.push(input as Record<string, unknown>), emptyPlan) });
+    const station = fleet.seat('station');
+    const battery = fleet.seat('sungrow');
+    const stationMember = member(55);
+    station.attach(stationMember);
+    battery.attach(member(40));
+    station.scheduler.plan(
+      scenario('2026-01-01T00:00:00.000Z', {
+        station: {
+          capacity_kwh: 1,
+          soc_pct: 50,
+          grid_charge_kw: 0.9,
+          max_discharge_kw: 1,
+          p2_load_kw: [0.5, 0.6, 0.7, 0.8],
+        },
+        allow_battery_export: false,
+      }),
+    );
+    battery.scheduler.plan(
+      scenario('2026-01-01T01:00:00.000Z', {
+        battery: { capacity_kwh: 10, soc_pct: 40, max_charge_kw: 5, max_discharge_kw: 5 },
+        grid: { max_import_kw: null, max_export_kw: 5 },
+      }),
+    );
+    const joint = seen[seen.length - 1]!;
+    expect(joint['battery']).toEqual([expect.objectContaining({ name: 'sungrow', capacity_kwh: 10 })]);
+    // One interval later: 0.6, 0.7, 0.8 capped by that interval's 0.2 kW load, then the last value (0.8) held.
+    expect(joint['station']).toMatchObject({ name: 'station', soc_pct: 55, p2_load_kw: [0.6, 0.7, 0.2, 0.8] });
+    expect(joint['allow_battery_export']).toBe(true);
+    expect(joint['grid']).toEqual({ max_import_kw: null, max_export_kw: 5 });
+    expect(stationMember.adoptPlan).toHaveBeenCalledTimes(1);
+    expect(fleet.jointPlan()?.members).toEqual(['sungrow', 'station']);
   });
 });

@@ -58,6 +58,9 @@ export interface FleetContribution {
   readonly allowBatteryExport: boolean;
   /** The grid limits the member planned with (a station's export limit is 0 by construction). */
   readonly grid: unknown;
+  /** Start (UTC ms) and interval of the scenario it planned with: a station's series are re-aligned. */
+  readonly startMs: number;
+  readonly stepMs: number;
 }
 
 interface Seat {
@@ -165,7 +168,10 @@ export class FleetPlanner {
       excluded.push({ name: m.seat.name, reason: 'only one power station is planned' });
     const joint = jointScenario(
       scenario,
-      planned.map((m) => ({ name: m.seat.name, contribution: m.contribution })),
+      planned.map((m) => ({
+        name: m.seat.name,
+        contribution: m.seat === seat ? m.contribution : alignedTo(m.contribution, scenario),
+      })),
     );
     const plan = this.scheduler.plan(joint, options);
     const order = [
@@ -197,11 +203,52 @@ export class FleetPlanner {
 function contributionOf(scenario: Scenario): FleetContribution | undefined {
   const allowBatteryExport = scenario['allow_battery_export'] !== false;
   const grid = scenario['grid'];
+  const { startMs, stepMs } = timingOf(scenario);
   const station = scenario['station'];
-  if (isRecord(station)) return { kind: 'station', spec: station, allowBatteryExport, grid };
+  if (isRecord(station)) return { kind: 'station', spec: station, allowBatteryExport, grid, startMs, stepMs };
   const battery = scenario['battery'];
-  if (isRecord(battery)) return { kind: 'battery', spec: battery, allowBatteryExport, grid };
+  if (isRecord(battery)) return { kind: 'battery', spec: battery, allowBatteryExport, grid, startMs, stepMs };
   return undefined;
+}
+
+function timingOf(scenario: Scenario): { startMs: number; stepMs: number } {
+  const start = typeof scenario['start'] === 'string' ? Date.parse(scenario['start']) : NaN;
+  const minutes = typeof scenario['interval_minutes'] === 'number' ? scenario['interval_minutes'] : NaN;
+  return { startMs: start, stepMs: minutes * 60_000 };
+}
+
+/**
+ * A station's per-interval series (`p2_load_kw`, `pv_kw`) from an earlier plan, moved onto the
+ * caller's intervals: shifted by the intervals between the two starts, the last value held where
+ * the old series ends, and P2 never above the caller's load (the scheduler requires it).
+ */
+export function alignedTo(c: FleetContribution, scenario: Scenario): FleetContribution {
+  if (c.kind !== 'station') return c;
+  const { startMs, stepMs } = timingOf(scenario);
+  const load = Array.isArray(scenario['load_kw']) ? (scenario['load_kw'] as unknown[]) : [];
+  const n = load.length;
+  const offset =
+    Number.isFinite(startMs) && Number.isFinite(c.startMs) && stepMs > 0 && stepMs === c.stepMs
+      ? Math.round((startMs - c.startMs) / stepMs)
+      : 0;
+  const series = (value: unknown, cap?: readonly unknown[]): number[] | undefined => {
+    if (!Array.isArray(value)) return undefined;
+    const old = value.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0));
+    const last = old[old.length - 1] ?? 0;
+    return Array.from({ length: n }, (_, t) => {
+      const v = old[t + offset] ?? last;
+      const limit = cap?.[t];
+      return typeof limit === 'number' ? Math.min(v, Math.max(0, limit)) : v;
+    });
+  };
+  const p2 = series(c.spec['p2_load_kw'], load);
+  const pv = series(c.spec['pv_kw']);
+  return {
+    ...c,
+    spec: { ...c.spec, ...(p2 ? { p2_load_kw: p2 } : {}), ...(pv ? { pv_kw: pv } : {}) },
+    startMs,
+    stepMs,
+  };
 }
 
 /** The spec a member planned with, at the SOC it has now (its reserve and ceiling widened to hold it). */
