@@ -198,3 +198,50 @@ describe('FleetPlanner', () => {
     expect(fleet.jointPlan()?.members).toEqual(['sungrow', 'station']);
   });
 });
+
+describe('FleetPlanner reuse', () => {
+  it('a second member re-planning on the same inputs within a minute gets its view of the same solve', () => {
+    let solves = 0;
+    const plan = {
+      intervals: [
+        {
+          ...interval('CHARGE', [
+            ['a', 1, 0],
+            ['b', 1, 0],
+          ]),
+        },
+      ],
+    } as unknown as Plan;
+    const clock = { t: 0, now: () => clock.t };
+    const fleet = new FleetPlanner({ plan: () => (solves++, plan) }, clock);
+    const a = fleet.seat('a');
+    const b = fleet.seat('b');
+    const mk = (soc: number) => ({
+      adoptPlan: jest.fn(),
+      isPlannable: () => true,
+      currentSoc: () => soc,
+      inputsChanged: jest.fn(),
+    });
+    a.attach(mk(40));
+    b.attach(mk(60));
+    const sc = (name: string, soc: number, importPrice = 0.1) => ({
+      interval_minutes: 60,
+      start: '2026-01-01T00:00:00.000Z',
+      prices: { import: [importPrice], export: [0], currency: 'AUD' },
+      solar_kw: [0],
+      load_kw: [1],
+      battery: { name, capacity_kwh: 5, soc_pct: soc, max_charge_kw: 1, max_discharge_kw: 1 },
+    });
+    b.scheduler.plan(sc('b', 60)); // b alone has no partner yet: a plain solve
+    a.scheduler.plan(sc('a', 40)); // joint
+    expect(solves).toBe(2);
+    clock.t = 5_000;
+    b.scheduler.plan(sc('b', 60.5)); // same inputs, SOC as planned: reused
+    expect(solves).toBe(2);
+    b.scheduler.plan(sc('b', 60.5, 0.2)); // new prices: solved again
+    expect(solves).toBe(3);
+    clock.t = 200_000;
+    a.scheduler.plan(sc('a', 40, 0.2)); // too old: solved again
+    expect(solves).toBe(4);
+  });
+});

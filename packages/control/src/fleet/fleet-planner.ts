@@ -87,6 +87,8 @@ interface Seat {
 export class FleetPlanner {
   private readonly seats = new Map<string, Seat>();
   private last: JointPlan | null = null;
+  /** What the last joint solve was made from (see `reusable`). */
+  private lastSolve: { key: string; members: ReadonlyMap<string, number | undefined> } | null = null;
   private readonly listeners = new Set<(joint: JointPlan) => void>();
 
   constructor(
@@ -136,6 +138,8 @@ export class FleetPlanner {
   private planFor(seat: Seat, scenario: Scenario, options: PlanOptions | undefined): Plan {
     const own = contributionOf(scenario);
     if (own) seat.contribution = own;
+    const reused = own ? this.reusable(seat, scenario, own) : undefined;
+    if (reused) return reused;
     const excluded: { name: string; reason: string }[] = [];
     const others: { seat: Seat; contribution: FleetContribution }[] = [];
     for (const s of this.seats.values()) {
@@ -174,6 +178,10 @@ export class FleetPlanner {
       })),
     );
     const plan = this.scheduler.plan(joint, options);
+    this.lastSolve = {
+      key: inputsKey(scenario),
+      members: new Map(planned.map((m) => [m.seat.name, socOfSpec(m.contribution)])),
+    };
     const order = [
       ...planned.filter((m) => m.contribution.kind === 'battery'),
       ...planned.filter((m) => m.contribution.kind === 'station'),
@@ -185,6 +193,28 @@ export class FleetPlanner {
       m.seat.member?.adoptPlan(m.seat.options.viewTransform ? m.seat.options.viewTransform(view) : view);
     }
     return memberPlan(plan, seat.name) ?? failedView(plan);
+  }
+
+  /**
+   * The members' own timers run in step (each re-plans 5 minutes after the joint plan it got), and
+   * a change of prices reaches every member: the second caller within a minute, on the same
+   * inputs, with its SOC where the first solve saw it and the same members plannable, gets its view
+   * of that solve instead of a second one.
+   */
+  private reusable(seat: Seat, scenario: Scenario, own: FleetContribution): Plan | undefined {
+    const last = this.last;
+    const solve = this.lastSolve;
+    if (!last || !solve || this.clock.now() - last.at > REUSE_MS) return undefined;
+    if (!solve.members.has(seat.name) || solve.members.size < 2) return undefined;
+    const soc = socOfSpec(own);
+    const planned = solve.members.get(seat.name);
+    if (soc === undefined || planned === undefined || Math.abs(soc - planned) > 1) return undefined;
+    for (const s of this.seats.values()) {
+      const plannable = s === seat || (s.member?.isPlannable() ?? false);
+      if (plannable !== solve.members.has(s.name)) return undefined;
+    }
+    if (inputsKey(scenario) !== solve.key) return undefined;
+    return memberPlan(last.plan, seat.name);
   }
 
   private publish(joint: JointPlan): void {
@@ -209,6 +239,23 @@ function contributionOf(scenario: Scenario): FleetContribution | undefined {
   const battery = scenario['battery'];
   if (isRecord(battery)) return { kind: 'battery', spec: battery, allowBatteryExport, grid, startMs, stepMs };
   return undefined;
+}
+
+/** A joint plan is reused for this long at most, ms. */
+const REUSE_MS = 60_000;
+
+/**
+ * The site's inputs of a scenario: not the caller's battery, nor what the joint scenario takes from
+ * the battery members anyway (grid limits, battery export).
+ */
+function inputsKey(scenario: Scenario): string {
+  const { battery: _b, station: _s, grid: _g, allow_battery_export: _x, ...rest } = scenario;
+  return JSON.stringify(rest);
+}
+
+function socOfSpec(c: FleetContribution): number | undefined {
+  const soc = c.spec['soc_pct'];
+  return typeof soc === 'number' ? soc : undefined;
 }
 
 function timingOf(scenario: Scenario): { startMs: number; stepMs: number } {
