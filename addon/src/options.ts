@@ -175,9 +175,13 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
   const drOn = Object.values(options.aggregator).some((v) => v !== undefined);
   const pricing = parsePricing(options, devices, drOn);
   const optimizer = toOptimizerSettings(options.optimizer, deviceSlug);
-  if (optimizer.batteryDevice !== undefined && !devices.some((d) => d.id === optimizer.batteryDevice)) {
+  const batteryNames = options.optimizer.battery_devices ?? [];
+  for (const id of optimizer.batteryDevices ?? []) {
+    if (devices.some((d) => d.id === id)) continue;
     throw new OptionsError(
-      `optimizer.battery_device: no configured device is named "${options.optimizer.battery_device}"`,
+      options.optimizer.battery_devices === undefined
+        ? `optimizer.battery_device: no configured device is named "${options.optimizer.battery_device}"`
+        : `optimizer.battery_devices.${batteryNames.findIndex((n) => deviceSlug(n) === id)}: no configured device is named "${batteryNames.find((n) => deviceSlug(n) === id)}"`,
     );
   }
   if (optimizer.evCharger !== undefined && !devices.some((d) => d.id === optimizer.evCharger)) {

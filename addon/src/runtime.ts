@@ -206,7 +206,7 @@ export class AddonRuntime {
               const status = optimizerRef.runtime?.view().status?.demandResponse;
               return status ? { ...status } : null;
             },
-            onDirectiveChanged: () => optimizerRef.runtime?.controller?.demandResponseChanged(),
+            onDirectiveChanged: () => optimizerRef.runtime?.demandResponseChanged(),
             addonVersion: addonVersion(),
           }),
         )

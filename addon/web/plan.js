@@ -18,6 +18,15 @@
         const today = info.today;
         const savings = today ? ' · savings today ' + today.savings.toFixed(2) + ' ' + today.currency : '';
         status.textContent = (c.action || '') + ': ' + (c.reason || '') + savings;
+        // Several batteries: one line each (its action, or why it is out of the plan).
+        const batteries = Array.isArray(info.batteries) && info.batteries.length > 1 ? info.batteries : [];
+        for (const b of batteries) {
+          const line = document.createElement('div');
+          line.className = 'plan-battery-status';
+          const action = (b.current && b.current.action) || 'OFF';
+          line.textContent = b.device + ': ' + action + (b.reason ? ' (' + b.reason + ')' : '');
+          status.appendChild(line);
+        }
       }
       if (info.plan) {
         const svgText = await (await fetch('api/plan.svg', { cache: 'no-store' })).text();

@@ -183,6 +183,16 @@ export class OptimizerHaDevice implements ExtraHaDevices {
       override: s?.override ?? null,
       last_error: s?.lastError?.message ?? null,
       battery_device: view.batteryDevice,
+      // Each battery's own action and target (issue 12): attributes rather than entities per battery.
+      batteries: view.batteries.map((b) => ({
+        device: b.device,
+        mode: b.status?.mode ?? 'off',
+        action: b.status?.current.action ?? 'OFF',
+        command: b.status?.current.command ?? null,
+        soc_pct: socOfPlan(b.status),
+        planned: b.planned,
+        reason: b.reason,
+      })),
     });
     // HA caps a state at 255 characters.
     put(KEYS.reason, truncate(s?.current.reason ?? view.offReason ?? ''));
@@ -231,10 +241,11 @@ export class OptimizerHaDevice implements ExtraHaDevices {
       }
       return undefined;
     }
-    const forBattery =
-      action.device_id === undefined ||
-      action.device_id === OPTIMISER_DEVICE_ID ||
-      action.device_id === this.optimizer.view().batteryDevice;
+    // The optimiser's device (or none) means the first battery; a battery's own device means that one.
+    const target =
+      action.device_id === undefined || action.device_id === OPTIMISER_DEVICE_ID ? undefined : action.device_id;
+    const driven = target === undefined || this.optimizer.controllerFor(target) !== undefined;
+    const forBattery = driven;
     switch (action.service) {
       case 'optimize_now':
         return this.run(async () => void (await this.optimizer.require().optimizeNow()));
@@ -244,24 +255,20 @@ export class OptimizerHaDevice implements ExtraHaDevices {
         const parsed = holdSocData.safeParse(action.data);
         if (!parsed.success) return Promise.reject(new HaActionError(firstMessage(parsed.error)));
         return this.run(async () => {
-          await this.optimizer.require().startOverride({ kind: 'hold_soc', ...parsed.data });
+          await this.optimizer.require(target).startOverride({ kind: 'hold_soc', ...parsed.data });
         });
       }
       case 'force_charge':
       case 'force_discharge': {
         // Only while the optimiser drives this battery; otherwise the device manager's timed override does it.
-        if (
-          !this.optimizer.controller ||
-          action.device_id === undefined ||
-          action.device_id !== this.optimizer.view().batteryDevice
-        )
+        if (action.device_id === undefined || target === undefined || !this.optimizer.controllerFor(target))
           return undefined;
         const parsed = forceData.safeParse(action.data);
         if (!parsed.success) return Promise.reject(new HaActionError(firstMessage(parsed.error)));
         const { duration_minutes, power_kw } = parsed.data;
         const kind = action.service;
         return this.run(async () => {
-          await this.optimizer.require().startOverride({
+          await this.optimizer.require(target).startOverride({
             kind,
             duration_minutes,
             ...(power_kw === undefined ? {} : { power_w: Math.round(power_kw * 1000) }),
@@ -269,9 +276,8 @@ export class OptimizerHaDevice implements ExtraHaDevices {
         });
       }
       case 'restore_normal': {
-        const controller = this.optimizer.controller;
-        if (!controller || action.device_id !== this.optimizer.view().batteryDevice || !controller.status().override)
-          return undefined;
+        const controller = target === undefined ? undefined : this.optimizer.controllerFor(target);
+        if (!controller || !controller.status().override) return undefined;
         // Ends the override early; the plan (or the battery's own mode) takes over again.
         return this.run(() => controller.clearOverride());
       }
@@ -318,6 +324,18 @@ function planAttributes(s: ControllerStatus | null): Record<string, unknown> {
         ...(p.loadsOn.length > 0 ? { loads_on: p.loadsOn } : {}),
       })),
   };
+}
+
+/** The battery's SOC at the end of the current plan interval (the plan's expectation), null without a plan. */
+function socOfPlan(s: ControllerStatus | null): number | null {
+  const plan = s?.plan;
+  if (!plan) return null;
+  const now = Date.parse(s.updatedAt);
+  const step = plan.interval_minutes * 60_000;
+  const first = plan.intervals[0];
+  if (!first) return null;
+  const i = plan.intervals[Math.floor((now - Date.parse(first.start)) / step)];
+  return i ? Math.round(i.soc_pct * 10) / 10 : null;
 }
 
 function firstMessage(error: z.ZodError): string {

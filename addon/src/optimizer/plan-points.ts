@@ -15,6 +15,8 @@ export interface PlanChartPoint {
   readonly evKw: number;
   /** The deferrable loads planned on in this interval, by name. */
   readonly loadsOn: readonly string[];
+  /** Per battery (name = device id), when the plan drives more than one. */
+  readonly batteries?: readonly { readonly name: string; readonly socPct: number; readonly batteryKw: number }[];
 }
 
 const r = (x: number, digits: number): number => {
@@ -32,5 +34,14 @@ export function planChartPoints(plan: Plan): PlanChartPoint[] {
     exportPrice: r(i.export_price, 5),
     evKw: r(i.ev_kw, 3),
     loadsOn: (i.deferrables ?? []).filter((d) => d.kw > 0).map((d) => d.name),
+    ...(i.batteries.length > 1
+      ? {
+          batteries: i.batteries.map((b) => ({
+            name: b.name,
+            socPct: r(b.soc_pct, 1),
+            batteryKw: r(b.discharge_kw - b.charge_kw, 3),
+          })),
+        }
+      : {}),
   }));
 }

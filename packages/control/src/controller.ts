@@ -87,6 +87,11 @@ export interface ControllerOptions {
   readonly debounceMs?: number;
   /** Default 15 min. */
   readonly maxPlanAgeMs?: number;
+  /**
+   * A device that refuses a forced write (rejected/unsupported) is handed back to its own mode for
+   * this long before the plan tries it again, ms (a fleet plans it out meanwhile). Default 15 min.
+   */
+  readonly refusalHoldMs?: number;
   /** Readings older than this mean the device stopped answering, ms. Default 3 min. */
   readonly deviceStaleMs?: number;
   /** A SOC this far (points) from the plan's expectation triggers a re-plan. Default 5. */
@@ -169,6 +174,10 @@ export class Controller {
   private lastError: { message: string; at: string } | null = null;
   /** A write failed because the device did not answer; cleared by newer readings or a successful write. */
   private deviceFailure: { reason: string; at: number } | null = null;
+  /** The plan the device follows by itself (`ControlledDevice.followPlan`), null after any command. */
+  private planFollowed: Plan | null = null;
+  /** The device refused a forced write (a refusal, not a busy answer): handed back until `until`. */
+  private writeRefused: { reason: string; until: number } | null = null;
   private deviceWasHealthy = true;
   /** The plan interval whose power has been settled (see decideWrite). */
   private powerSettledFor: number | null = null;
@@ -245,7 +254,8 @@ export class Controller {
         .restore()
         .catch((err: unknown) => this.noteError(err, 'switching relays back on failed'));
     }
-    if ((options.handBack ?? true) && this.applied && this.applied.target.kind !== 'self_consumption') {
+    const forced = (this.applied && this.applied.target.kind !== 'self_consumption') || this.planFollowed !== null;
+    if ((options.handBack ?? true) && forced) {
       const caps = this.capabilitiesOrNull();
       if (caps) {
         this.queue = this.apply({ kind: 'self_consumption' }, caps, undefined, true, 'controller stopped').catch(
@@ -254,6 +264,35 @@ export class Controller {
         await this.queue;
       }
     }
+  }
+
+  // ─── a member of a fleet (FleetPlanner) ─────────────────────────────────────
+
+  /**
+   * This battery's view of a joint plan another battery's re-plan produced: it becomes the plan in
+   * force (as if this controller had planned it now) and the current interval is acted on.
+   */
+  adoptPlan(plan: Plan): void {
+    void this.enqueueStep(() => {
+      if (!this.running) return false;
+      const now = this.clock.now();
+      this.plan = plan;
+      this.planAt = now;
+      this.planStartSoc = socOf(this.o.device.latestReadings()) ?? this.planStartSoc;
+      this.armReplanTimer();
+      this.events.emit('plan', plan);
+      return true;
+    });
+  }
+
+  /** Whether a joint plan may count on this battery now: running, following prices, device healthy. */
+  isPlannable(): boolean {
+    return this.running && this.enabledValue && this.goalValue === 'cost' && this.deviceWasHealthy;
+  }
+
+  /** The battery's SOC in its newest readings, %. */
+  currentSoc(): number | undefined {
+    return socOf(this.o.device.latestReadings());
   }
 
   /** Resolves when every cycle queued so far has finished (tests, `optimize_now`). */
@@ -397,6 +436,27 @@ export class Controller {
     return this.o.tickMs ?? MINUTE;
   }
 
+  /** Runs `step` in the queue, then a cycle when it returns true. */
+  private enqueueStep(step: () => boolean): Promise<void> {
+    const run = this.queue
+      .then(async () => {
+        if (step()) await this.cycle({ replan: false, urgent: false });
+      })
+      .catch((err: unknown) => this.noteError(err));
+    this.queue = run;
+    return run;
+  }
+
+  private armReplanTimer(): void {
+    this.replanTimer?.cancel();
+    this.replanTimer = this.running
+      ? this.clock.setTimeout(
+          () => void this.enqueue({ replan: false, urgent: false }),
+          this.o.replanEveryMs ?? 5 * MINUTE,
+        )
+      : null;
+  }
+
   private enqueue(trigger: Trigger): Promise<void> {
     const run = this.queue.then(() => this.cycle(trigger)).catch((err: unknown) => this.noteError(err));
     this.queue = run;
@@ -453,7 +513,14 @@ export class Controller {
       this.o.guard.forgetLastWrite(this.o.device.id);
       urgent = true;
     }
-    this.deviceWasHealthy = deviceProblem === null;
+    if ((deviceProblem === null) !== this.deviceWasHealthy) {
+      this.deviceWasHealthy = deviceProblem === null;
+      this.events.emit('device', {
+        healthy: deviceProblem === null,
+        reason: deviceProblem,
+        at: new Date(now).toISOString(),
+      });
+    }
     const limits = caps ? this.o.guard.limitsFor(caps) : null;
     const optimising = this.enabledValue && this.goalValue === 'cost';
 
@@ -497,10 +564,13 @@ export class Controller {
 
     if (decision.target === null) {
       // Off: hand a forced battery back once, then leave the device alone.
-      if (this.applied && this.applied.target.kind !== 'self_consumption' && caps) {
+      if (((this.applied && this.applied.target.kind !== 'self_consumption') || this.planFollowed) && caps) {
         await this.apply({ kind: 'self_consumption' }, caps, soc, true, decision.reason);
       }
       this.applied = undefined;
+      this.planFollowed = null;
+    } else if (caps && decision.mode === 'optimising' && this.o.device.followPlan && this.plan) {
+      await this.follow(this.plan, decision.reason);
     } else if (caps) {
       await this.apply(
         decision.target,
@@ -777,13 +847,7 @@ export class Controller {
     this.planAt = now;
     this.planStartSoc = soc;
     this.dr?.notePlanShortfall(plan.energy_targets?.[0]?.shortfall_kwh ?? null);
-    this.replanTimer?.cancel();
-    this.replanTimer = this.running
-      ? this.clock.setTimeout(
-          () => void this.enqueue({ replan: false, urgent: false }),
-          this.o.replanEveryMs ?? 5 * MINUTE,
-        )
-      : null;
+    this.armReplanTimer();
     if (plan.intervals.length > 0) {
       try {
         this.ledger.record(now, intervalCosts(plan, inputs.scenario, now));
@@ -792,6 +856,31 @@ export class Controller {
       }
     }
     this.events.emit('plan', plan);
+  }
+
+  /** Hands a new plan to a device that follows plans by itself (once per plan). Never throws. */
+  private async follow(plan: Plan, reason: string): Promise<void> {
+    if (this.planFollowed === plan || !this.o.device.followPlan) return;
+    const now = this.clock.now();
+    try {
+      await this.o.device.followPlan(plan);
+    } catch (err) {
+      const e = toDeviceError(err);
+      if (!e.deviceAnswered) this.deviceFailure = { reason: e.reason, at: now };
+      else if (e.isRefusal) {
+        this.writeRefused = {
+          reason: `following the plan refused: ${e.reason}`,
+          until: now + (this.o.refusalHoldMs ?? 15 * MINUTE),
+        };
+      }
+      this.noteError(e, 'following the plan failed');
+      return;
+    }
+    this.planFollowed = plan;
+    // What the device does now is its plan: the next command (override, fallback) is written afresh.
+    this.applied = undefined;
+    this.deviceFailure = null;
+    this.events.emit('followed', { plan, reason, at: new Date(now).toISOString() });
   }
 
   /** Writes `target` unless hysteresis says it is not worth a write. Never throws. */
@@ -844,10 +933,18 @@ export class Controller {
       const e = toDeviceError(err);
       // A refusal or a busy answer (e.g. a relay inside its minimum on/off time) is no device failure.
       if (!e.deviceAnswered) this.deviceFailure = { reason: e.reason, at: now };
+      // A refused forced command will be refused again: the battery's own mode for a while instead.
+      else if (e.isRefusal && command.type !== 'restore_normal') {
+        this.writeRefused = {
+          reason: `${command.type} refused: ${e.reason}`,
+          until: now + (this.o.refusalHoldMs ?? 15 * MINUTE),
+        };
+      }
       this.noteError(e, `${command.type} failed`);
       return;
     }
     this.applied = { target: applied, command, since: now };
+    this.planFollowed = null;
     if (written.status === 'duplicate') return;
     this.deviceFailure = null;
     this.events.emit('command', { command, outcome: written.outcome, reason, at: new Date(now).toISOString() });
@@ -860,6 +957,10 @@ export class Controller {
     soc: number | undefined,
   ): string | null {
     if (!caps) return 'not connected (no description yet)';
+    if (this.writeRefused && now >= this.writeRefused.until) this.writeRefused = null;
+    if (this.writeRefused) {
+      return `${this.writeRefused.reason} (tried again at ${new Date(this.writeRefused.until).toISOString()})`;
+    }
     const availability = this.o.device.availability();
     if (availability && !availability.available) return availability.reason ?? 'unavailable';
     if (this.deviceFailure && (!readings || readings.timestamp <= this.deviceFailure.at)) {
