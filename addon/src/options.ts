@@ -189,7 +189,10 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
   }
   let deferrableLoads: DeferrableLoadSettings[];
   try {
-    deferrableLoads = toDeferrableLoads(options.deferrable_loads, new Set(devices.map((d) => d.id)), deviceSlug);
+    // A relay inside a composite (the power station's P1/P3) moves a transfer switch, not a load.
+    const members = new Set(devices.flatMap((d) => Object.values(d.members ?? {})));
+    const relays = new Set(devices.filter((d) => !members.has(d.id) && d.members === undefined).map((d) => d.id));
+    deferrableLoads = toDeferrableLoads(options.deferrable_loads, relays, deviceSlug);
   } catch (err) {
     if (err instanceof DeferrableLoadOptionError) throw new OptionsError(err.message);
     throw err;

@@ -46,6 +46,7 @@ export class DeferrableLoadOptionError extends Error {
  */
 export function toDeferrableLoads(
   list: readonly DeferrableLoadOptions[],
+  /** Ids of the devices that may carry a load (not members of a composite). */
   deviceIds: ReadonlySet<string>,
   slug: (name: string) => string,
 ): DeferrableLoadSettings[] {
@@ -58,7 +59,9 @@ export function toDeferrableLoads(
     names.set(entry.name.trim(), index);
     const deviceId = slug(entry.device);
     if (!deviceIds.has(deviceId)) {
-      throw new DeferrableLoadOptionError(`${at('device')}: no configured device is named "${entry.device}"`);
+      throw new DeferrableLoadOptionError(
+        `${at('device')}: no configured relay device is named "${entry.device}" (a member of a power station's kit cannot carry a load)`,
+      );
     }
     const earliest = minuteOfDay(entry.earliest ?? '00:00') ?? 0;
     const latest = minuteOfDay(entry.latest ?? '00:00') ?? 0;
