@@ -843,6 +843,24 @@ export class Controller {
       this.noteError(err, 'planning failed');
       return;
     }
+    // The loads must never cost the battery its plan (a window a demand-response event blocks, minimum
+    // on/off times that no longer fit): planned without them, they keep their policies' deadline backstops.
+    const flexible = ['ev', 'deferrable_loads'].filter((key) => key in inputs.scenario);
+    if (plan.status === 'infeasible' && flexible.length > 0) {
+      this.noteError(new Error(plan.reason ?? 'infeasible'), 'the EV and deferrable loads made the plan infeasible');
+      for (const key of flexible) delete inputs.scenario[key];
+      try {
+        plan = this.o.scheduler.plan(inputs.scenario, {
+          timeLimitMs: 5000,
+          ...this.o.planOptions,
+          now: new Date(now),
+          timeZone: this.timeZone,
+        });
+      } catch (err) {
+        this.noteError(err, 'planning failed');
+        return;
+      }
+    }
     this.plan = plan;
     this.planAt = now;
     this.planStartSoc = soc;
