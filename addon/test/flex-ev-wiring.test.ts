@@ -1,73 +1,20 @@
 import { SafetyGuard } from '@sps/control';
-import {
-  ManualClock,
-  TypedEmitter,
-  type Command,
-  type CommandOutcome,
-  type Device,
-  type DeviceDescription,
-  type DeviceEvents,
-  type ReadingSet,
-} from '@sps/core';
+import { ManualClock } from '@sps/core';
 import { loadScheduler, type Plan, type Scheduler } from '@sps/scheduler';
-import { z } from 'zod';
 import { DeviceManager } from '../src/device-manager';
-import { defineDriver } from '../src/driver-types';
 import { DriverRegistry } from '../src/drivers';
 import { ReadingHub } from '../src/hub';
 import { silentLogger } from '../src/logger';
 import { evChargerSpec, FlexLoadWiring } from '../src/optimizer/flex-load-wiring';
 import { parseOptions } from '../src/options';
+import { fakeEvChargerDriver, type FakeHaCharger } from './support/fake-ev-charger';
 
 /**
- * The EV side of the add-on's wiring against a fake HA-entity charger: a device under the driver name
- * `ha-ev-charger` that keeps the charger's switch, current number, plug and car SOC in memory and
- * speaks the real driver's reading and command names (ev_plugged, ev_soc, ev_charging,
- * ev_charge_limit; set_relay, set_charge_limit rounded down to whole amps). The real driver against
- * a real HA core is wip/haentities' e2e.
+ * The EV side of the add-on's wiring against a fake HA-entity charger (support/fake-ev-charger.ts:
+ * the real driver's reading and command names). The real driver against a real HA core is
+ * wip/haentities' e2e.
  */
 const MINUTE = 60_000;
-
-class FakeHaCharger implements Device {
-  readonly driver = 'ha-ev-charger';
-  readonly events = new TypedEmitter<DeviceEvents>();
-  plugged = true;
-  soc = 50;
-  on = false;
-  amps = 16;
-  readonly commands: Command[] = [];
-  constructor(
-    readonly id: string,
-    private readonly clock: ManualClock,
-  ) {}
-  async connect(): Promise<void> {}
-  describe(): DeviceDescription {
-    return {
-      info: { manufacturer: 'Home Assistant', model: 'EV charger from HA entities', serial: 'ha_switch.wallbox' },
-      entities: [],
-      capabilities: { commands: ['set_relay', 'set_charge_limit'], limits: { maxChargeW: 3 * 230 * 16 } },
-    };
-  }
-  async read(): Promise<ReadingSet> {
-    return {
-      timestamp: this.clock.now(),
-      values: {
-        ev_plugged: this.plugged,
-        ev_soc: this.soc,
-        ev_charging: this.on,
-        ev_charge_current: this.amps,
-        ev_charge_limit: 3 * 230 * this.amps,
-      },
-    };
-  }
-  async execute(command: Command): Promise<CommandOutcome> {
-    this.commands.push(command);
-    if (command.type === 'set_relay') this.on = command.on;
-    if (command.type === 'set_charge_limit') this.amps = Math.min(16, Math.max(6, Math.floor(command.power_w / 690)));
-    return { command, applied: {}, writes: 1 };
-  }
-  async close(): Promise<void> {}
-}
 
 let scheduler: Scheduler;
 beforeAll(async () => {
@@ -77,15 +24,7 @@ beforeAll(async () => {
 function setUp() {
   const clock = new ManualClock('2026-03-01T20:00:00Z');
   let charger: FakeHaCharger | undefined;
-  const drivers = new DriverRegistry([
-    defineDriver({
-      name: 'ha-ev-charger',
-      title: 'fake HA-entity EV charger',
-      fields: z.looseObject({}),
-      pollIntervals: () => ({ defaultMs: 10_000, minMs: 1000 }),
-      create: (id) => (charger = new FakeHaCharger(id, clock)),
-    }),
-  ]);
+  const drivers = new DriverRegistry([fakeEvChargerDriver(clock, (c) => (charger = c))]);
   const config = parseOptions(
     {
       devices: [

@@ -90,6 +90,8 @@ export interface FlexLoadWiringOptions {
   readonly timeZone: string;
   readonly state: KeyValueState;
   readonly logger: Logger;
+  /** The loads' state may have changed (after each pass over the policies): HA and the panel re-read it. */
+  readonly onChange?: () => void;
 }
 
 /** The flexible loads of the add-on's options, ready for a controller (`attach`). */
@@ -101,6 +103,9 @@ export class FlexLoadWiring {
   private lastPlugged: boolean | undefined;
   private readonly log: Logger;
   private readonly pluggedNow: () => boolean | undefined;
+  private readonly chargingNow: () => boolean | undefined;
+  private lastCharging: boolean | undefined;
+  private readonly onChange: (() => void) | undefined;
   private readonly unsubscribe: () => void;
   private unsubscribePlans: (() => void) | undefined;
 
@@ -142,6 +147,8 @@ export class FlexLoadWiring {
       return typeof v === 'boolean' ? v : undefined;
     };
     this.pluggedNow = () => bool('ev_plugged');
+    this.chargingNow = () => bool('ev_charging');
+    this.onChange = o.onChange;
     const plugged = (): { plugged?: boolean } => {
       const p = bool('ev_plugged');
       return p === undefined ? {} : { plugged: p };
@@ -183,6 +190,7 @@ export class FlexLoadWiring {
       clock: o.clock,
       timeZone: o.timeZone,
       planUsable: () => this.planner?.planUsable() ?? false,
+      ...(o.onChange ? { onFollowed: o.onChange } : {}),
     });
     this.unsubscribe = o.hub.on('readings', ({ deviceId }) => this.readings(deviceId));
   }
@@ -212,6 +220,12 @@ export class FlexLoadWiring {
       if (plugged !== this.lastPlugged) {
         this.lastPlugged = plugged;
         this.planner?.replan();
+      }
+      // The charger answered a switch (or someone else switched it): HA's EV plan shows whether it charges.
+      const charging = this.chargingNow();
+      if (charging !== this.lastCharging) {
+        this.lastCharging = charging;
+        this.onChange?.();
       }
     }
   }

@@ -213,7 +213,7 @@ export class OptimizerHaDevice implements ExtraHaDevices {
       put(KEYS.evPlan, ev ? ev.energyKwh : null, {
         departure: ev?.departure ?? null,
         ready_by: ev?.readyBy ?? null,
-        not_planned: ev?.notPlanned ?? 'the optimiser is not running',
+        not_planned: ev ? ev.notPlanned : 'the optimiser is not running',
         charging: ev?.policy.charging ?? null,
         planned_kw_now: ev?.policy.plannedKw ?? null,
         intervals: (ev?.intervals ?? []).slice(0, MAX_FORECAST_POINTS),

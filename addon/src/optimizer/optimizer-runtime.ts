@@ -455,17 +455,14 @@ export class OptimizerRuntime {
         putState: (namespace: string, key: string, value: unknown) => this.o.state.putState(namespace, key, value),
       },
       logger: this.o.logger,
+      onChange: () => this.changed(),
     });
     if (wiring.empty) {
       void wiring.stop();
       return undefined;
     }
     wiring.attach({
-      onPlan: (listener) =>
-        fleet.onPlan((joint) => {
-          listener(joint.plan);
-          this.changed();
-        }),
+      onPlan: (listener) => fleet.onPlan((joint) => listener(joint.plan)),
       planUsable: () =>
         this.driven.some((d) => {
           const s = d.controller.status();

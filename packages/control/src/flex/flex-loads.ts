@@ -21,6 +21,8 @@ export interface FlexLoadsOptions {
   readonly tickMs?: number;
   /** Whether the plan may be followed now (the controller is optimising); false: the policies' backstops only. */
   readonly planUsable: () => boolean;
+  /** After each pass over the policies (a new plan, a tick): what HA and the panel show may have changed. */
+  readonly onFollowed?: () => void;
 }
 
 /** The EV's part of the plan for HA ("EV ready by", "EV plan") and the panel. */
@@ -98,6 +100,7 @@ export class FlexLoads {
       // An EV the plan leaves out (no SOC, no capacity, at its target) is not switched off: the charger is its own.
       this.o.ev ? this.o.ev.policy.apply(interval && this.ev?.ok ? interval.ev_kw : null) : undefined,
     ]);
+    this.o.onFollowed?.();
   }
 
   /** Stops the ticker, hands the charger back and persists the loads' run time. */
