@@ -144,6 +144,20 @@ export class DeviceRunner {
   }
 
   /**
+   * A driver-specific operation of the optimiser that is not a `Command` (the Powerwall's tariff
+   * sync), with the same checks as `executeChecked` and serialised with the polls.
+   */
+  async withDevice<T>(operation: (device: Device) => Promise<T>): Promise<T> {
+    this.assertNotStopping();
+    if (!this.currentDescription || !this.connected) {
+      throw new DeviceError('not_connected', this.currentAvailability.reason ?? 'the device is not connected');
+    }
+    const result = await this.exclusive(() => operation(this.device));
+    if (!this.stopped) this.schedule(250);
+    return result;
+  }
+
+  /**
    * One attempt to hand the device back to its own mode (the hand-back's write). It does not pass
    * `guard.write`: the controller's own restore already holds a slot there and waits on this very
    * call (an identical command in flight would join itself), and no limit or budget may hold a

@@ -145,6 +145,18 @@ export class DeviceHandBack {
     }
   }
 
+  /**
+   * The add-on drives the device by something other than a forcing command (the optimiser's tariff
+   * sync on a Powerwall): hand it back on stop and after a crash exactly like a forced one.
+   */
+  noteTakenOver(deviceId: string, what: string): void {
+    this.loops.get(deviceId)?.cancel('cancelled');
+    if (this.forced.get(deviceId)?.command === what) return;
+    const since = this.forced.get(deviceId)?.since ?? isoUtc(this.deps.clock.now());
+    this.forced.set(deviceId, { command: what, since });
+    this.persist();
+  }
+
   /** Devices the add-on has left forced, by id. */
   list(): ReadonlyMap<string, { readonly command: string; readonly since: string }> {
     return new Map(this.forced);

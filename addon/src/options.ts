@@ -14,6 +14,12 @@ import { MemberReferenceError, resolveMemberReferences } from './device-members.
 import { DrOptionError, drOptionsSchema, toDrSettings, type DrSettings } from './dr/dr-options.js';
 import { dailyCycleTariff } from './dr/daily-cycle.js';
 import { optimizerOptionsSchema, toOptimizerSettings, type OptimizerSettings } from './optimizer/optimizer-options.js';
+import {
+  DeferrableLoadOptionError,
+  deferrableLoadSchema,
+  toDeferrableLoads,
+  type DeferrableLoadSettings,
+} from './optimizer/flex-load-options.js';
 import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
 
 /**
@@ -58,6 +64,9 @@ export const addonOptionsSchema = z.strictObject(
     tariff: tariffOptionsSchema.default({}),
     forecast: forecastOptionsSchema.default({}),
     optimizer: optimizerOptionsSchema.default({}),
+    deferrable_loads: z
+      .array(deferrableLoadSchema, { error: expecting('expected a list of deferrable loads') })
+      .default([]),
     aggregator: drOptionsSchema.default({}),
   },
   { error: expecting('expected a mapping of options') },
@@ -91,6 +100,8 @@ export interface AddonConfig {
   readonly forecast: ForecastSettings;
   /** The battery plan (runs only with a tariff). */
   readonly optimizer: OptimizerSettings;
+  /** Loads on relays the plan schedules (water heater, well pump, pool pump, dishwasher). */
+  readonly deferrableLoads: readonly DeferrableLoadSettings[];
   /** Demand response with an aggregator; absent (the section empty): off, nothing connects. */
   readonly aggregator?: DrSettings;
 }
@@ -164,15 +175,33 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
   const drOn = Object.values(options.aggregator).some((v) => v !== undefined);
   const pricing = parsePricing(options, devices, drOn);
   const optimizer = toOptimizerSettings(options.optimizer, deviceSlug);
-  if (optimizer.batteryDevice !== undefined && !devices.some((d) => d.id === optimizer.batteryDevice)) {
+  const batteryNames = options.optimizer.battery_devices ?? [];
+  for (const id of optimizer.batteryDevices ?? []) {
+    if (devices.some((d) => d.id === id)) continue;
     throw new OptionsError(
-      `optimizer.battery_device: no configured device is named "${options.optimizer.battery_device}"`,
+      options.optimizer.battery_devices === undefined
+        ? `optimizer.battery_device: no configured device is named "${options.optimizer.battery_device}"`
+        : `optimizer.battery_devices.${batteryNames.findIndex((n) => deviceSlug(n) === id)}: no configured device is named "${batteryNames.find((n) => deviceSlug(n) === id)}"`,
     );
+  }
+  if (optimizer.evCharger !== undefined && !devices.some((d) => d.id === optimizer.evCharger)) {
+    throw new OptionsError(`optimizer.ev_charger: no configured device is named "${options.optimizer.ev_charger}"`);
+  }
+  let deferrableLoads: DeferrableLoadSettings[];
+  try {
+    // A relay inside a composite (the power station's P1/P3) moves a transfer switch, not a load.
+    const members = new Set(devices.flatMap((d) => Object.values(d.members ?? {})));
+    const relays = new Set(devices.filter((d) => !members.has(d.id) && d.members === undefined).map((d) => d.id));
+    deferrableLoads = toDeferrableLoads(options.deferrable_loads, relays, deviceSlug);
+  } catch (err) {
+    if (err instanceof DeferrableLoadOptionError) throw new OptionsError(err.message);
+    throw err;
   }
   const aggregator = parseAggregator(options, pricing.forecast, devices);
   return {
     ...pricing,
     optimizer,
+    deferrableLoads,
     ...(aggregator === undefined ? {} : { aggregator }),
     logLevel: options.log_level,
     httpPort: options.http_port,

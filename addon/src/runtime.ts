@@ -211,7 +211,7 @@ export class AddonRuntime {
               const status = optimizerRef.runtime?.view().status?.demandResponse;
               return status ? { ...status } : null;
             },
-            onDirectiveChanged: () => optimizerRef.runtime?.controller?.demandResponseChanged(),
+            onDirectiveChanged: () => optimizerRef.runtime?.demandResponseChanged(),
             addonVersion: addonVersion(),
           }),
         )
@@ -231,6 +231,7 @@ export class AddonRuntime {
       // The cost history (/api/readings/history?key=cost) is what the plans booked, interval by interval.
       onIntervalCost: (deviceId, c) =>
         archive.append(deviceId, { timestamp: c.start, values: { cost: c.cost, cost_baseline: c.baseline } }),
+      deferrableLoads: config.deferrableLoads,
       ...(dr && config.aggregator
         ? {
             demandResponse: dr,

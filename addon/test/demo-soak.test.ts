@@ -41,6 +41,11 @@ interface SoakFigures {
   basis: string[];
 }
 
+/** Every battery's controller idle (the demo drives two: the station and the Sungrow). */
+async function idle(demo: Demo): Promise<void> {
+  await Promise.all(demo.runtime.optimizer.controllers.map((c) => c.whenIdle()));
+}
+
 async function setImmediateTurn(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
@@ -84,7 +89,7 @@ function nextEvent(demo: Demo): Promise<boolean> {
 async function settle(demo: Demo, clock: ManualClock, stepMs: number): Promise<string[]> {
   const { runtime } = demo;
   for (let quiet = 0; ;) {
-    await runtime.optimizer.controller?.whenIdle();
+    await idle(demo);
     const since = clock.now() - stepMs;
     const down: string[] = [];
     let lagging = 0;
@@ -109,7 +114,7 @@ async function soak(demo: Demo, clock: ManualClock, ms: number, figures: SoakFig
     for (let s = 0; s < STEP; s += SUB_STEP) {
       await clock.advance(SUB_STEP);
       await devicesIdle(demo);
-      await demo.runtime.optimizer.controller?.whenIdle();
+      await idle(demo);
     }
     const down = await settle(demo, clock, STEP);
     figures.steps += 1;

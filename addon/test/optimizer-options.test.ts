@@ -33,7 +33,8 @@ describe('the optimizer option', () => {
     expect(config.optimizer).toEqual({
       enabled: false,
       goal: 'self_consumption',
-      batteryDevice: 'home_battery',
+      // The deprecated one-battery form is a one-element list.
+      batteryDevices: ['home_battery'],
       capacityWh: 9600,
       chargeEfficiency: 0.9,
       dischargeEfficiency: 0.92,
@@ -41,7 +42,28 @@ describe('the optimizer option', () => {
     });
   });
 
+  it('takes battery_devices, a list of device names, in order and without repeats', () => {
+    const config = parseOptions(
+      {
+        devices: [device, { name: 'Garage Station', driver: 'sungrow-sh', host: '127.0.0.2' }],
+        optimizer: { battery_devices: ['Garage Station', 'Home Battery', 'Garage Station'] },
+      },
+      builtInDrivers,
+    );
+    expect(config.optimizer.batteryDevices).toEqual(['garage_station', 'home_battery']);
+  });
+
   it.each([
+    [
+      { battery_devices: ['Home Battery', 'Garage'] },
+      /^optimizer\.battery_devices\.1: no configured device is named "Garage"/,
+    ],
+    [{ battery_devices: [] }, /^optimizer\.battery_devices: name at least one device/],
+    [{ battery_devices: 'Home Battery' }, /^optimizer\.battery_devices: expected a list of device names/],
+    [
+      { battery_devices: ['Home Battery'], battery_device: 'Home Battery' },
+      /^optimizer\.battery_device: use battery_devices only/,
+    ],
     [{ goal: 'cheapest' }, /^optimizer\.goal: expected one of cost\|self_consumption\|off/],
     [{ charge_efficiency: 1.5 }, /^optimizer\.charge_efficiency: expected a number between 0.5 and 1/],
     [{ capacity_kwh: -1 }, /^optimizer\.capacity_kwh: /],

@@ -16,6 +16,7 @@ import { deviceSlug } from '../options.js';
 import type { HttpRuntimeOptions } from './http-flags.js';
 
 export const DEMO_DRIVER = 'sungrow-sh';
+export const DEMO_SUNGROW_NAME = 'Sungrow SH10RT (simulated)';
 
 /**
  * The demo's local time-of-use tariff (no internet needed) so the optimiser plans and the simulated
@@ -125,7 +126,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         log_level: options.logLevel ?? 'info',
         devices: [
           {
-            name: 'Sungrow SH10RT (simulated)',
+            name: DEMO_SUNGROW_NAME,
             driver: DEMO_DRIVER,
             ...(driver.simulatorFields({ host: '127.0.0.1', port: sungrowPort }) as Record<string, unknown>),
             // Faster than the default so the page visibly moves.
@@ -135,8 +136,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           // The power-station kit (issue 6): the optimiser drives it as one battery.
           ...kit.devices,
         ],
-        // One controller drives one battery: the station. The Sungrow runs in its own self-consumption mode.
-        optimizer: { battery_device: KIT_NAMES.composite },
+        // Both batteries in one joint plan (issue 12). The station first: it stays the battery whose
+        // grid reading the demand-response meter uses and whose history the demo seeds.
+        optimizer: { battery_devices: [KIT_NAMES.composite, DEMO_SUNGROW_NAME] },
         tariff: { ...DEMO_TARIFF, ...zone },
         ...(options.timeZone === undefined ? {} : { forecast: zone }),
         ...(broker === undefined

@@ -14,6 +14,9 @@ const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const f = (x: number): string => (Math.round(x * 10) / 10).toString();
 
+/** One colour per battery (after the total's blue SOC): readable on light and dark panels. */
+const BATTERY_COLOURS = ['#16a085', '#d35400', '#7f8c8d', '#c71585'] as const;
+
 export function renderPlanSvg(
   points: readonly PlanChartPoint[],
   opts: { currency?: string; title?: string } = {},
@@ -50,6 +53,29 @@ export function renderPlanSvg(
     })
     .join('');
   parts.push(`<g class="plan-power">${bars}</g>`);
+  // Several batteries: each one's power as a thin bar inside the slot, and its own SOC line.
+  const names = points[0]?.batteries?.map((b) => b.name) ?? [];
+  const perBattery: string[] = [];
+  names.forEach((name, k) => {
+    const colour = BATTERY_COLOURS[k % BATTERY_COLOURS.length]!;
+    const w = bw / names.length;
+    const thin = points
+      .map((p, i) => {
+        const kw = p.batteries?.[k]?.batteryKw ?? 0;
+        if (kw === 0) return '';
+        const y0 = yKw(0);
+        const y1 = yKw(kw);
+        return `<rect x="${f(x(i) + k * w)}" y="${f(Math.min(y0, y1))}" width="${f(w)}" height="${f(Math.abs(y1 - y0))}" fill="${colour}" opacity="0.5"/>`;
+      })
+      .join('');
+    const line = points
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${f(x(i + 1))} ${f(ySoc(p.batteries?.[k]?.socPct ?? 0))}`)
+      .join(' ');
+    perBattery.push(
+      `<g class="plan-battery" data-battery="${esc(name)}">${thin}<path class="plan-battery-soc" d="${line}" fill="none" stroke="${colour}" stroke-width="1.5" stroke-dasharray="6 2"/></g>`,
+    );
+  });
+  parts.push(...perBattery);
   const step = (value: (p: PlanChartPoint) => number, y: (v: number) => number): string =>
     points
       .map((p, i) => `${i === 0 ? 'M' : 'L'}${f(x(i))} ${f(y(value(p)))} L${f(x(i + 1))} ${f(y(value(p)))}`)
@@ -60,6 +86,7 @@ export function renderPlanSvg(
   parts.push(
     `<path class="plan-export" d="${step((p) => p.exportPrice, yPrice)}" fill="none" stroke="#8e44ad" stroke-width="1.5" stroke-dasharray="4 3"/>`,
   );
+  parts.push(flexLanes(points, x, bw));
   const soc = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(x(i + 1))} ${f(ySoc(p.socPct))}`).join(' ');
   parts.push(`<path class="plan-soc" d="${soc}" fill="none" stroke="#2471a3" stroke-width="2"/>`);
   // Axes: SOC left, price right, a time label every 6 hours.
@@ -85,6 +112,37 @@ export function renderPlanSvg(
   parts.push(
     `<text x="${M.left}" y="${M.top - 4}" font-size="11" fill="currentColor">SOC (blue) · battery power ±${maxKw.toFixed(1)} kW (orange discharge, green charge) · import (red) / export (purple dashed) price</text>`,
   );
+  if (names.length > 0) {
+    const legend = names
+      .map((name, k) => `<tspan fill="${BATTERY_COLOURS[k % BATTERY_COLOURS.length]!}">${esc(name)}</tspan>`)
+      .join(' · ');
+    parts.push(
+      `<text class="plan-legend" x="${M.left + pw}" y="${M.top - 4}" font-size="11" text-anchor="end" fill="currentColor">per battery (SOC dashed, power bars): ${legend}</text>`,
+    );
+  }
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** Planned runs at the foot of the plot: one lane for the EV (teal), one per deferrable load (grey-brown). */
+function flexLanes(points: readonly PlanChartPoint[], x: (i: number) => number, bw: number): string {
+  const names = [...new Set(points.flatMap((p) => p.loadsOn))];
+  const hasEv = points.some((p) => p.evKw > 0);
+  const lanes: { label: string; on: (p: PlanChartPoint) => boolean; fill: string }[] = [
+    ...(hasEv ? [{ label: 'EV', on: (p: PlanChartPoint) => p.evKw > 0, fill: '#17a589' }] : []),
+    ...names.map((name) => ({ label: name, on: (p: PlanChartPoint) => p.loadsOn.includes(name), fill: '#9c6b3b' })),
+  ];
+  if (lanes.length === 0) return '';
+  const laneH = 7;
+  const bottom = H - M.bottom;
+  const out = lanes.map((lane, k) => {
+    const y = bottom - (k + 1) * (laneH + 2);
+    const runs = points
+      .map((p, i) =>
+        lane.on(p) ? `<rect x="${f(x(i))}" y="${y}" width="${f(bw)}" height="${laneH}" fill="${lane.fill}"/>` : '',
+      )
+      .join('');
+    return `<g class="plan-lane" data-name="${esc(lane.label)}"><text x="${M.left + 2}" y="${y + laneH - 1}" font-size="8" fill="currentColor">${esc(lane.label)}</text>${runs}</g>`;
+  });
+  return `<g class="plan-flex">${out.join('')}</g>`;
 }

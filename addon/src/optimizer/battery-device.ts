@@ -54,13 +54,28 @@ export class RunnerBattery implements ControlledDevice {
 /** The add-on's hand-back as the optimiser uses it (DeviceHandBack fits). */
 export interface BatteryHandBack {
   requestRestore(deviceId: string, why: string): Promise<CommandOutcome>;
+  /** The device is driven by other means than a forcing command: hand it back like a forced one. */
+  noteTakenOver?(deviceId: string, what: string): void;
 }
 
-/** The battery to drive: the configured one, else the first described device that can force_charge. */
+/**
+ * The batteries to drive: the configured ones (in the options' order; a name that is no device is
+ * skipped), else every described device that can force_charge.
+ */
+export function pickBatteries(
+  runners: readonly DeviceRunner[],
+  configured: readonly string[] | undefined,
+): DeviceRunner[] {
+  if (configured !== undefined) {
+    return configured.map((id) => runners.find((r) => r.config.id === id)).filter((r) => r !== undefined);
+  }
+  return runners.filter((r) => r.description?.capabilities.commands.includes('force_charge') === true);
+}
+
+/** The first battery to drive (one-battery callers). */
 export function pickBattery(
   runners: readonly DeviceRunner[],
   configured: string | undefined,
 ): DeviceRunner | undefined {
-  if (configured !== undefined) return runners.find((r) => r.config.id === configured);
-  return runners.find((r) => r.description?.capabilities.commands.includes('force_charge') === true);
+  return pickBatteries(runners, configured === undefined ? undefined : [configured])[0];
 }

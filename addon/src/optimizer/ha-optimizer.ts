@@ -21,7 +21,34 @@ const KEYS = {
   baseline: 'baseline_cost_today',
   savings: 'savings_today',
   plan: 'plan',
+  evReadyBy: 'ev_ready_by',
+  evPlan: 'ev_plan',
 } as const;
+
+/** The EV's entities, on the optimiser's device when an EV charger is configured. */
+function evEntities(): BridgeEntity[] {
+  return [
+    {
+      key: KEYS.evReadyBy,
+      platform: 'sensor',
+      translationKey: KEYS.evReadyBy,
+      name: 'EV ready by',
+      deviceClass: 'timestamp',
+      icon: 'mdi:car-clock',
+    },
+    {
+      key: KEYS.evPlan,
+      platform: 'sensor',
+      translationKey: KEYS.evPlan,
+      name: 'EV plan',
+      deviceClass: 'energy',
+      unit: 'kWh',
+      icon: 'mdi:car-electric',
+      // Like the optimiser's plan: re-made every 5 minutes, so kept out of the recorder.
+      unrecordedAttributes: ['intervals'],
+    },
+  ];
+}
 
 function optimizerEntities(currency: string): BridgeEntity[] {
   // HA's `monetary` device class takes no state_class `measurement`; these are day totals that
@@ -117,7 +144,7 @@ export class OptimizerHaDevice implements ExtraHaDevices {
   devices(): BridgeDevice[] {
     const devices = this.inner?.devices() ?? [];
     if (this.currency === undefined) return devices;
-    const mine = optimizerEntities(this.currency);
+    const mine = [...optimizerEntities(this.currency), ...(this.optimizer.evConfigured() ? evEntities() : [])];
     const hub = devices.find((d) => d.id === OPTIMISER_DEVICE_ID);
     if (hub) return devices.map((d) => (d === hub ? { ...d, entities: [...d.entities, ...mine] } : d));
     return [
@@ -156,6 +183,16 @@ export class OptimizerHaDevice implements ExtraHaDevices {
       override: s?.override ?? null,
       last_error: s?.lastError?.message ?? null,
       battery_device: view.batteryDevice,
+      // Each battery's own action and target (issue 12): attributes rather than entities per battery.
+      batteries: view.batteries.map((b) => ({
+        device: b.device,
+        mode: b.status?.mode ?? 'off',
+        action: b.status?.current.action ?? 'OFF',
+        command: b.status?.current.command ?? null,
+        soc_pct: socOfPlan(b.status),
+        planned: b.planned,
+        reason: b.reason,
+      })),
     });
     // HA caps a state at 255 characters.
     put(KEYS.reason, truncate(s?.current.reason ?? view.offReason ?? ''));
@@ -167,6 +204,21 @@ export class OptimizerHaDevice implements ExtraHaDevices {
     put(KEYS.baseline, today ? round2(today.baselineCost) : null, dayAttrs);
     put(KEYS.savings, today ? round2(today.savings) : null, dayAttrs);
     put(KEYS.plan, s?.plan?.status ?? null, planAttributes(s));
+    if (this.optimizer.evConfigured()) {
+      const ev = view.flexLoads?.ev ?? null;
+      put(KEYS.evReadyBy, ev?.readyBy ?? null, {
+        departure: ev?.departure ?? null,
+        not_planned: ev?.notPlanned ?? null,
+      });
+      put(KEYS.evPlan, ev ? ev.energyKwh : null, {
+        departure: ev?.departure ?? null,
+        ready_by: ev?.readyBy ?? null,
+        not_planned: ev ? ev.notPlanned : 'the optimiser is not running',
+        charging: ev?.policy.charging ?? null,
+        planned_kw_now: ev?.policy.plannedKw ?? null,
+        intervals: (ev?.intervals ?? []).slice(0, MAX_FORECAST_POINTS),
+      });
+    }
   }
 
   /**
@@ -189,10 +241,11 @@ export class OptimizerHaDevice implements ExtraHaDevices {
       }
       return undefined;
     }
-    const forBattery =
-      action.device_id === undefined ||
-      action.device_id === OPTIMISER_DEVICE_ID ||
-      action.device_id === this.optimizer.view().batteryDevice;
+    // The optimiser's device (or none) means the first battery; a battery's own device means that one.
+    const target =
+      action.device_id === undefined || action.device_id === OPTIMISER_DEVICE_ID ? undefined : action.device_id;
+    const driven = target === undefined || this.optimizer.controllerFor(target) !== undefined;
+    const forBattery = driven;
     switch (action.service) {
       case 'optimize_now':
         return this.run(async () => void (await this.optimizer.require().optimizeNow()));
@@ -202,24 +255,20 @@ export class OptimizerHaDevice implements ExtraHaDevices {
         const parsed = holdSocData.safeParse(action.data);
         if (!parsed.success) return Promise.reject(new HaActionError(firstMessage(parsed.error)));
         return this.run(async () => {
-          await this.optimizer.require().startOverride({ kind: 'hold_soc', ...parsed.data });
+          await this.optimizer.require(target).startOverride({ kind: 'hold_soc', ...parsed.data });
         });
       }
       case 'force_charge':
       case 'force_discharge': {
         // Only while the optimiser drives this battery; otherwise the device manager's timed override does it.
-        if (
-          !this.optimizer.controller ||
-          action.device_id === undefined ||
-          action.device_id !== this.optimizer.view().batteryDevice
-        )
+        if (action.device_id === undefined || target === undefined || !this.optimizer.controllerFor(target))
           return undefined;
         const parsed = forceData.safeParse(action.data);
         if (!parsed.success) return Promise.reject(new HaActionError(firstMessage(parsed.error)));
         const { duration_minutes, power_kw } = parsed.data;
         const kind = action.service;
         return this.run(async () => {
-          await this.optimizer.require().startOverride({
+          await this.optimizer.require(target).startOverride({
             kind,
             duration_minutes,
             ...(power_kw === undefined ? {} : { power_w: Math.round(power_kw * 1000) }),
@@ -227,9 +276,8 @@ export class OptimizerHaDevice implements ExtraHaDevices {
         });
       }
       case 'restore_normal': {
-        const controller = this.optimizer.controller;
-        if (!controller || action.device_id !== this.optimizer.view().batteryDevice || !controller.status().override)
-          return undefined;
+        const controller = target === undefined ? undefined : this.optimizer.controllerFor(target);
+        if (!controller || !controller.status().override) return undefined;
         // Ends the override early; the plan (or the battery's own mode) takes over again.
         return this.run(() => controller.clearOverride());
       }
@@ -272,8 +320,22 @@ function planAttributes(s: ControllerStatus | null): Record<string, unknown> {
         battery_kw: p.batteryKw,
         import_price: p.importPrice,
         export_price: p.exportPrice,
+        ...(p.evKw > 0 ? { ev_kw: p.evKw } : {}),
+        ...(p.loadsOn.length > 0 ? { loads_on: p.loadsOn } : {}),
       })),
   };
+}
+
+/** The battery's SOC at the end of the current plan interval (the plan's expectation), null without a plan. */
+function socOfPlan(s: ControllerStatus | null): number | null {
+  const plan = s?.plan;
+  if (!plan) return null;
+  const now = Date.parse(s.updatedAt);
+  const step = plan.interval_minutes * 60_000;
+  const first = plan.intervals[0];
+  if (!first) return null;
+  const i = plan.intervals[Math.floor((now - Date.parse(first.start)) / step)];
+  return i ? Math.round(i.soc_pct * 10) / 10 : null;
 }
 
 function firstMessage(error: z.ZodError): string {

@@ -1,6 +1,10 @@
 import {
   Controller,
   DEFAULT_SWITCHED_DISCHARGE,
+  FleetPlanner,
+  SharedDemandResponse,
+  type FleetSeat,
+  type JointPlan,
   type CurtailableRelay,
   type DemandResponsePort,
   type ControllerGoal,
@@ -12,14 +16,19 @@ import {
 import { TypedEmitter, type Clock } from '@sps/core';
 import { loadScheduler, type Scheduler } from '@sps/scheduler';
 import type { DeviceManager } from '../device-manager.js';
+import type { DeviceRunner } from '../device-runner.js';
 import type { ReadingHub } from '../hub.js';
 import type { Logger } from '../logger.js';
 import type { StateStore } from '../state-store.js';
-import { pickBattery, RunnerBattery, type BatteryHandBack } from './battery-device.js';
+import { pickBatteries, RunnerBattery, type BatteryHandBack } from './battery-device.js';
 import { loadForPlan, solarForPlan } from './forecast-sources.js';
 import { isStationRunner, StationBattery } from './station-battery.js';
-import { stationScheduler } from './station-scheduler.js';
+import { relabel as relabelStationPlan, stationScheduler } from './station-scheduler.js';
+import { isTeslemetryRunner, TeslaPlanBattery } from './tesla-battery.js';
 import type { OptimizerSettings } from './optimizer-options.js';
+import type { DeferrableLoadSettings } from './flex-load-options.js';
+import { EV_CHARGER_DRIVER, FlexLoadWiring } from './flex-load-wiring.js';
+import type { FlexLoadsStatus, PlanGrid } from '@sps/control';
 
 /** The price service as the optimiser uses it (`@sps/tariffs` PriceService fits). */
 export interface OptimizerPrices extends PriceSource {
@@ -66,17 +75,46 @@ export interface OptimizerRuntimeOptions {
    * (the add-on stores them as the battery's `cost` and `cost_baseline` series).
    */
   readonly onIntervalCost?: (deviceId: string, cost: { start: number; cost: number; baseline: number }) => void;
+  /** The top-level `deferrable_loads` option: loads on relays the plan schedules. */
+  readonly deferrableLoads?: readonly DeferrableLoadSettings[];
 }
 
-/** What HA, the API and the page show: the controller's status, or why there is none. */
+/** One battery the optimiser drives (or waits for). */
+export interface OptimizerBatteryView {
+  readonly device: string;
+  /** The power-station composite (planned as the scheduler's `station`). */
+  readonly station: boolean;
+  /** Its policy's status; null while the optimiser waits for the device's first readings. */
+  readonly status: ControllerStatus | null;
+  /** In the newest joint plan. */
+  readonly planned: boolean;
+  /** Why it is not driven or not planned now (waiting, in fallback: …); null while it follows the plan. */
+  readonly reason: string | null;
+}
+
+/** What HA, the API and the page show: the controllers' status, or why there is none. */
 export interface OptimizerView {
   readonly running: boolean;
   /** Why the optimiser is not running (no prices, no battery yet, …); null while it runs. */
   readonly offReason: string | null;
+  /** The first battery driven (its status is `status`): what a one-battery setup always showed. */
   readonly batteryDevice: string | null;
   readonly enabled: boolean;
   readonly goal: ControllerGoal;
   readonly status: ControllerStatus | null;
+  /** The EV and the deferrable loads (null when none is configured or the optimiser is not running). */
+  readonly flexLoads: FlexLoadsStatus | null;
+  /** Every battery, in the order of the options (or of discovery). */
+  readonly batteries: readonly OptimizerBatteryView[];
+  /** The newest plan of all batteries together (per-battery rows in `intervals[].batteries`). */
+  readonly jointPlan: JointPlan | null;
+}
+
+interface DrivenBattery {
+  readonly id: string;
+  readonly station: boolean;
+  readonly controller: Controller;
+  readonly seat: FleetSeat;
 }
 
 export interface OptimizerEvents extends Record<string, unknown> {
@@ -90,23 +128,30 @@ export class OptimizerUnavailableError extends Error {
 }
 
 /**
- * Runs the issue-5 `Controller` inside the add-on: picks the battery (configured, or the first
- * device that can force_charge once it has answered), loads the scheduler once, feeds the
- * controller price/forecast changes and every poll of the battery, and keeps a view for HA and
- * the panel. Without a tariff it stays off with the reason "no prices configured".
+ * Runs one issue-5 `Controller` per battery inside the add-on (issue 12 item 4): each is that
+ * battery's policy (its device port, guard limits, hysteresis, override, fallback), and all of them
+ * plan through one `FleetPlanner`, so every re-plan is one joint plan of every battery that is
+ * answering. Picks the batteries (the configured list, or every device that can force_charge once
+ * it has answered), loads the scheduler once, feeds the controllers price/forecast changes and
+ * every poll of their battery, and keeps a view for HA and the panel. Without a tariff it stays off
+ * with the reason "no prices configured".
  */
 export class OptimizerRuntime {
   readonly events: TypedEmitter<OptimizerEvents>;
-  private controllerValue: Controller | undefined;
+  private readonly driven: DrivenBattery[] = [];
+  private readonly starting = new Set<string>();
   private offReasonValue: string;
-  private batteryId: string | null = null;
-  private starting: Promise<void> | undefined;
+  private scheduler: Promise<Scheduler> | undefined;
+  private fleet: FleetPlanner | undefined;
+  private sharedDr: SharedDemandResponse | undefined;
   private stopped = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly log: Logger;
-  /** Until the controller exists, the HA switch/select still hold the user's choice. */
+  /** Until a controller exists, the HA switch/select still hold the user's choice. */
   private enabledValue: boolean;
   private goalValue: ControllerGoal;
+  private flex: FlexLoadWiring | undefined;
+  private flexBuilt = false;
 
   constructor(private readonly o: OptimizerRuntimeOptions) {
     this.log = o.logger.child({ component: 'optimizer' });
@@ -116,11 +161,22 @@ export class OptimizerRuntime {
     this.offReasonValue = o.inputs.prices ? 'waiting for a battery that can force_charge' : 'no prices configured';
   }
 
+  /** The first battery's controller (a one-battery setup's only one). */
   get controller(): Controller | undefined {
-    return this.controllerValue;
+    return this.driven[0]?.controller;
   }
 
-  /** Starts watching for the battery; the controller starts once it has answered. Never throws. */
+  /** Every battery's controller, in order. */
+  get controllers(): readonly Controller[] {
+    return this.driven.map((d) => d.controller);
+  }
+
+  /** The controller driving `deviceId`, if the optimiser drives it. */
+  controllerFor(deviceId: string): Controller | undefined {
+    return this.driven.find((d) => d.id === deviceId)?.controller;
+  }
+
+  /** Starts watching for the batteries; each controller starts once its battery has answered. Never throws. */
   start(): void {
     if (!this.o.inputs.prices || !this.o.inputs.currency) {
       this.log.info('optimiser off: no prices configured');
@@ -129,143 +185,299 @@ export class OptimizerRuntime {
     const { hub } = this.o;
     this.unsubscribe.push(
       hub.on('availability', ({ deviceId }) => {
-        if (this.controllerValue) {
-          if (deviceId === this.batteryId) this.controllerValue.readingsChanged();
-        } else this.tryStart();
+        this.controllerFor(deviceId)?.readingsChanged();
+        this.tryStart();
       }),
-      hub.on('readings', ({ deviceId }) => {
-        if (deviceId === this.batteryId) this.controllerValue?.readingsChanged();
-      }),
-      this.o.inputs.prices.on('series', () => this.controllerValue?.inputsChanged()),
+      hub.on('readings', ({ deviceId }) => this.controllerFor(deviceId)?.readingsChanged()),
+      this.o.inputs.prices.on('series', () => this.forEach((c) => c.inputsChanged())),
     );
     for (const feed of [this.o.inputs.solar, this.o.inputs.load]) {
-      if (feed) this.unsubscribe.push(feed.events.on('updated', () => this.controllerValue?.inputsChanged()));
+      if (feed) this.unsubscribe.push(feed.events.on('updated', () => this.forEach((c) => c.inputsChanged())));
     }
     this.tryStart();
   }
 
   /**
-   * Stops the loop. With `handBack` (default) a forced mode in force is handed back to the battery
+   * Stops the loops. With `handBack` (default) a forced mode in force is handed back to each battery
    * (restore_normal); the add-on's shutdown passes false and hands every device back itself.
    */
   async stop(options: { handBack?: boolean } = {}): Promise<void> {
     this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
-    await this.starting?.catch(() => undefined);
-    await this.controllerValue
-      ?.stop({ handBack: options.handBack ?? true })
-      .catch((err: unknown) => this.log.warn({ err }, 'optimiser stop failed'));
+    await this.scheduler?.catch(() => undefined);
+    // The loads first: the EV charger is handed back to its own charging while the plan still stands.
+    await this.flex?.stop().catch((err: unknown) => this.log.warn({ err }, 'flexible loads stop failed'));
+    await Promise.all(
+      this.driven.map((d) =>
+        d.controller
+          .stop({ handBack: options.handBack ?? true })
+          .catch((err: unknown) => this.log.warn({ err, battery: d.id }, 'optimiser stop failed')),
+      ),
+    );
+  }
+
+  /** The demand-response calendar changed: every battery re-plans. */
+  demandResponseChanged(): void {
+    this.forEach((c) => c.demandResponseChanged());
+  }
+
+  /** An EV charger is configured (named by optimizer.ev_charger, or an ha-ev-charger device): HA shows its entities. */
+  evConfigured(): boolean {
+    if (!this.o.inputs.prices) return false;
+    return (
+      this.o.settings.evCharger !== undefined ||
+      this.o.manager.list().some((r) => r.config.driver === EV_CHARGER_DRIVER)
+    );
   }
 
   view(): OptimizerView {
-    const status = this.controllerValue?.status() ?? null;
+    const first = this.driven[0];
+    const status = first?.controller.status() ?? null;
+    const joint = this.fleet?.jointPlan() ?? null;
     return {
-      running: this.controllerValue !== undefined,
-      offReason: this.controllerValue ? null : this.offReasonValue,
-      batteryDevice: this.batteryId,
+      running: first !== undefined,
+      offReason: first ? null : this.offReasonValue,
+      batteryDevice: first?.id ?? null,
       enabled: status?.enabled ?? this.enabledValue,
       goal: status?.goal ?? this.goalValue,
       status,
+      batteries: this.batteryViews(joint),
+      jointPlan: joint,
+      flexLoads: first && this.flex && !this.flex.empty ? this.flex.flex.status() : null,
     };
   }
 
   async setEnabled(enabled: boolean): Promise<void> {
     this.enabledValue = enabled;
-    if (this.controllerValue) await this.controllerValue.setEnabled(enabled);
+    if (this.driven.length > 0) await Promise.all(this.driven.map((d) => d.controller.setEnabled(enabled)));
     else this.changed();
   }
 
   async setGoal(goal: ControllerGoal): Promise<void> {
     this.goalValue = goal;
-    if (this.controllerValue) await this.controllerValue.setGoal(goal);
+    if (this.driven.length > 0) await Promise.all(this.driven.map((d) => d.controller.setGoal(goal)));
     else this.changed();
   }
 
-  /** The controller, or an error that says why there is none (for HA services). */
-  require(): Controller {
-    if (!this.controllerValue)
-      throw new OptimizerUnavailableError(`the optimiser is not running: ${this.offReasonValue}`);
-    return this.controllerValue;
+  /** The controller (of `deviceId`, default the first), or an error that says why there is none (HA services). */
+  require(deviceId?: string): Controller {
+    const controller = deviceId === undefined ? this.controller : this.controllerFor(deviceId);
+    if (controller) return controller;
+    if (deviceId !== undefined && this.driven.length > 0)
+      throw new OptimizerUnavailableError(`the optimiser does not drive "${deviceId}" (yet)`);
+    throw new OptimizerUnavailableError(`the optimiser is not running: ${this.offReasonValue}`);
+  }
+
+  private forEach(f: (c: Controller) => void): void {
+    for (const d of this.driven) f(d.controller);
+  }
+
+  private batteryViews(joint: JointPlan | null): OptimizerBatteryView[] {
+    const wanted = pickBatteries(this.o.manager.list(), this.o.settings.batteryDevices).map((r) => r.config.id);
+    const ids = [...this.driven.map((d) => d.id), ...wanted.filter((id) => !this.controllerFor(id))];
+    return ids.map((id) => {
+      const d = this.driven.find((x) => x.id === id);
+      const runner = this.o.manager.list().find((r) => r.config.id === id);
+      const planned = joint?.members.includes(id) ?? false;
+      if (!d) {
+        const why = runner
+          ? runner.availability.available
+            ? 'starting'
+            : `waiting for the device: ${runner.availability.reason ?? 'not answering yet'}`
+          : 'waiting for the device: no such device configured';
+        return { device: id, station: runner ? isStationRunner(runner) : false, status: null, planned, reason: why };
+      }
+      const status = d.controller.status();
+      const excluded = joint?.excluded.find((e) => e.name === id);
+      const reason =
+        status.mode === 'fallback'
+          ? (status.fallbackReason ?? 'fallback')
+          : status.mode === 'optimising' && !planned
+            ? `not in the plan: ${excluded?.reason ?? 'waiting for the next re-plan'}`
+            : status.mode === 'optimising'
+              ? null
+              : status.current.reason;
+      return { device: id, station: d.station, status, planned, reason };
+    });
   }
 
   private tryStart(): void {
-    if (this.stopped || this.starting || this.controllerValue) return;
-    const runner = pickBattery(this.o.manager.list(), this.o.settings.batteryDevice);
-    // Connected (capabilities known) is not enough: until its first readings the controller would
-    // only fall back with "device not answering: connecting" at every start.
-    if (!runner?.description || !runner.availability.available) return;
+    if (this.stopped) return;
     const { prices, currency } = this.o.inputs;
     if (!prices || !currency) return;
-    this.batteryId = runner.config.id;
-    this.starting = (async () => {
-      const scheduler = await (this.o.scheduler ?? loadScheduler)();
-      if (this.stopped) return;
-      const { settings, hub } = this.o;
-      const station = isStationRunner(runner);
-      const runnerBattery = new RunnerBattery(runner, hub, this.o.handBack);
-      const battery = station ? new StationBattery(runnerBattery) : runnerBattery;
-      const latestNumber = (key: string): number | undefined => {
-        const v = hub.latest(battery.id)?.values[key];
-        return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-      };
-      // The power station is planned as the scheduler's `station` asset, not as a free battery.
-      const planner = station
-        ? stationScheduler(scheduler, {
-            chargePowerW: () => runner.description?.capabilities.limits.maxChargeW,
-            p2LoadW: () => latestNumber('load_power'),
-          })
-        : scheduler;
-      const measuredLoadW = (): number | undefined => {
-        const v = hub.latest(battery.id)?.values['load_power'];
-        return typeof v === 'number' ? v : undefined;
-      };
-      const controller = new Controller({
-        device: battery,
-        guard: this.o.guard,
-        scheduler: planner,
-        prices,
-        solar: solarForPlan(this.o.inputs.solar),
-        load: loadForPlan(this.o.inputs.load, measuredLoadW),
-        currency,
-        battery: {
-          chargeEfficiency: settings.chargeEfficiency,
-          dischargeEfficiency: settings.dischargeEfficiency,
-          cycleCostPerKwh: settings.cycleCostPerKwh,
-          ...(settings.capacityWh === undefined ? {} : { capacityWh: settings.capacityWh }),
-        },
-        goal: this.goalValue,
-        enabled: this.enabledValue,
-        clock: this.o.clock,
-        // The store hands back JSON; the controller validates what it restores (zod), so the cast is safe.
-        state: {
-          getState: <T>(namespace: string, key: string) => this.o.state.getState(namespace, key) as T | undefined,
-          putState: (namespace: string, key: string, value: unknown) => this.o.state.putState(namespace, key, value),
-        },
-        timeZone: this.o.timeZone,
-        onListenerError: (err) => this.log.error({ err }, 'an optimiser listener failed'),
-        ...(this.o.demandResponse ? { demandResponse: this.o.demandResponse } : {}),
-        // The station's discharge is its transfer switch: the event's PI output is quantised on/off.
-        ...(station ? { switchedDischarge: DEFAULT_SWITCHED_DISCHARGE } : {}),
-        ...(this.o.curtailableRelays ? { curtailableRelays: this.o.curtailableRelays } : {}),
-        ...(this.o.allowShifting === undefined ? {} : { allowShifting: this.o.allowShifting }),
-      });
-      controller.events.on('status', () => this.changed());
-      controller.events.on('cost', (c) => this.o.onIntervalCost?.(runner.config.id, c));
-      controller.events.on('command', ({ command, reason }) => this.log.info({ command, reason }, 'plan command'));
-      controller.events.on('fallback', ({ reason }) => {
-        if (reason) this.log.warn({ reason }, 'optimiser fell back to self-consumption');
-        else this.log.info('optimiser back on the plan');
-      });
-      this.controllerValue = controller;
-      this.log.info({ battery: battery.id, station }, 'optimiser started');
-      await controller.start();
-      this.changed();
-    })()
-      .catch((err: unknown) => {
-        this.offReasonValue = `cannot start: ${err instanceof Error ? err.message : String(err)}`;
-        this.log.error({ err }, 'optimiser cannot start');
-      })
-      .finally(() => (this.starting = undefined));
+    for (const runner of pickBatteries(this.o.manager.list(), this.o.settings.batteryDevices)) {
+      const id = runner.config.id;
+      if (this.controllerFor(id) || this.starting.has(id)) continue;
+      // Connected (capabilities known) is not enough: until its first readings the controller would
+      // only fall back with "device not answering: connecting" at every start.
+      if (!runner.description || !runner.availability.available) continue;
+      this.starting.add(id);
+      void this.startBattery(runner, currency)
+        .catch((err: unknown) => {
+          this.offReasonValue = `cannot start: ${err instanceof Error ? err.message : String(err)}`;
+          this.log.error({ err, battery: id }, 'optimiser cannot start');
+        })
+        .finally(() => this.starting.delete(id));
+    }
+  }
+
+  /** The household's measured load for the plan: a hybrid inverter's (the house), else the station's (P2). */
+  private measuredLoadW(): number | undefined {
+    const order = [...this.driven.filter((d) => !d.station), ...this.driven.filter((d) => d.station)];
+    for (const d of order) {
+      const v = this.o.hub.latest(d.id)?.values['load_power'];
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+    }
+    return undefined;
+  }
+
+  /** Discharge power a battery can give an event now, W: 0 at its reserve or out of the plan. */
+  private availableDischargeW(id: string): number {
+    const d = this.driven.find((x) => x.id === id);
+    if (!d || !d.controller.isPlannable()) return 0;
+    const runner = this.o.manager.list().find((r) => r.config.id === id);
+    const caps = runner?.description?.capabilities;
+    if (!caps) return 0;
+    const limits = this.o.guard.limitsFor(caps);
+    const soc = d.controller.currentSoc();
+    if (soc === undefined || soc <= limits.backupReservePct) return 0;
+    return limits.maxDischargeW ?? 0;
+  }
+
+  private async startBattery(runner: DeviceRunner, currency: string): Promise<void> {
+    const prices = this.o.inputs.prices!;
+    this.scheduler ??= (this.o.scheduler ?? loadScheduler)();
+    const scheduler = await this.scheduler;
+    if (this.stopped) return;
+    this.fleet ??= new FleetPlanner(scheduler, this.o.clock);
+    const { settings, hub } = this.o;
+    const flex = this.flexLoads(this.fleet);
+    const station = isStationRunner(runner);
+    const runnerBattery = new RunnerBattery(runner, hub, this.o.handBack);
+    const battery = station
+      ? new StationBattery(runnerBattery)
+      : isTeslemetryRunner(runner)
+        ? new TeslaPlanBattery(runnerBattery, runner, this.o.handBack)
+        : runnerBattery;
+    const seat = this.fleet.seat(battery.id, station ? { viewTransform: relabelStationPlan } : {});
+    const latestNumber = (key: string): number | undefined => {
+      const v = hub.latest(battery.id)?.values[key];
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    };
+    // The power station is planned as the scheduler's `station` asset, not as a free battery.
+    const planner = station
+      ? stationScheduler(seat.scheduler, {
+          chargePowerW: () => runner.description?.capabilities.limits.maxChargeW,
+          p2LoadW: () => latestNumber('load_power'),
+        })
+      : seat.scheduler;
+    if (this.o.demandResponse && !this.sharedDr) {
+      this.sharedDr = new SharedDemandResponse(
+        this.o.demandResponse,
+        (id) => this.availableDischargeW(id),
+        () => this.driven.filter((d) => d.controller.isPlannable()).map((d) => d.id),
+      );
+    }
+    const first = this.driven.length === 0;
+    // One capacity option can only describe one battery: with several, each reports its own.
+    const single = (settings.batteryDevices?.length ?? 1) <= 1;
+    const controller = new Controller({
+      device: battery,
+      guard: this.o.guard,
+      scheduler: planner,
+      prices,
+      solar: solarForPlan(this.o.inputs.solar),
+      load: loadForPlan(this.o.inputs.load, () => this.measuredLoadW()),
+      currency,
+      battery: {
+        chargeEfficiency: settings.chargeEfficiency,
+        dischargeEfficiency: settings.dischargeEfficiency,
+        cycleCostPerKwh: settings.cycleCostPerKwh,
+        ...(settings.capacityWh === undefined || !single ? {} : { capacityWh: settings.capacityWh }),
+      },
+      goal: this.goalValue,
+      enabled: this.enabledValue,
+      clock: this.o.clock,
+      // The store hands back JSON; the controller validates what it restores (zod), so the cast is safe.
+      state: {
+        getState: <T>(namespace: string, key: string) => this.o.state.getState(namespace, key) as T | undefined,
+        putState: (namespace: string, key: string, value: unknown) => this.o.state.putState(namespace, key, value),
+      },
+      timeZone: this.o.timeZone,
+      onListenerError: (err) => this.log.error({ err }, 'an optimiser listener failed'),
+      ...(this.sharedDr ? { demandResponse: this.sharedDr.portFor(battery.id) } : {}),
+      // The station's discharge is its transfer switch: the event's PI output is quantised on/off.
+      ...(station ? { switchedDischarge: DEFAULT_SWITCHED_DISCHARGE } : {}),
+      // Relays are switched off once, by the first battery's loop (at its floor).
+      ...(this.o.curtailableRelays && first ? { curtailableRelays: this.o.curtailableRelays } : {}),
+      ...(this.o.allowShifting === undefined ? {} : { allowShifting: this.o.allowShifting }),
+      // The EV and the deferrable loads are the site's: every battery's re-plan carries them into the joint plan.
+      ...(flex ? { planAdditions: (grid: PlanGrid) => flex.flex.planningAdditions(grid) } : {}),
+    });
+    seat.attach(controller);
+    controller.events.on('device', ({ healthy, reason }) => {
+      seat.healthChanged(healthy);
+      if (healthy) this.log.info({ battery: battery.id }, 'battery back: it rejoins the plan at its re-plan');
+      else this.log.warn({ battery: battery.id, reason }, 'battery planned out: the others re-plan without it');
+    });
+    controller.events.on('status', () => this.changed());
+    controller.events.on('cost', (c) => this.o.onIntervalCost?.(runner.config.id, c));
+    controller.events.on('command', ({ command, reason }) =>
+      this.log.info({ battery: battery.id, command, reason }, 'plan command'),
+    );
+    controller.events.on('followed', ({ plan }) =>
+      this.log.info(
+        { battery: battery.id, intervals: plan.intervals.length },
+        'plan handed to the device (tariff sync)',
+      ),
+    );
+    controller.events.on('fallback', ({ reason }) => {
+      if (reason) this.log.warn({ battery: battery.id, reason }, 'optimiser fell back to self-consumption');
+      else this.log.info({ battery: battery.id }, 'optimiser back on the plan');
+    });
+    this.driven.push({ id: battery.id, station, controller, seat });
+    this.log.info({ battery: battery.id, station }, 'optimiser started');
+    await controller.start();
+    this.changed();
+  }
+
+  /**
+   * The EV and the deferrable loads, built with the first battery's controller: they follow the
+   * fleet's joint plan (a one-battery fleet publishes its plans too), with a plan usable while any
+   * battery optimises on one. undefined when none is configured.
+   */
+  private flexLoads(fleet: FleetPlanner): FlexLoadWiring | undefined {
+    if (this.flexBuilt) return this.flex;
+    this.flexBuilt = true;
+    const wiring = new FlexLoadWiring({
+      loads: this.o.deferrableLoads ?? [],
+      evCharger: this.o.settings.evCharger,
+      manager: this.o.manager,
+      hub: this.o.hub,
+      clock: this.o.clock,
+      timeZone: this.o.timeZone,
+      state: {
+        getState: <T>(namespace: string, key: string) => this.o.state.getState(namespace, key) as T | undefined,
+        putState: (namespace: string, key: string, value: unknown) => this.o.state.putState(namespace, key, value),
+      },
+      logger: this.o.logger,
+      onChange: () => this.changed(),
+    });
+    if (wiring.empty) {
+      void wiring.stop();
+      return undefined;
+    }
+    wiring.attach({
+      onPlan: (listener) => fleet.onPlan((joint) => listener(joint.plan)),
+      planUsable: () =>
+        this.driven.some((d) => {
+          const s = d.controller.status();
+          return s.enabled && s.goal === 'cost' && s.fallbackReason === null && s.plan !== null;
+        }),
+      replan: () => this.forEach((c) => c.inputsChanged()),
+    });
+    this.flex = wiring;
+    return wiring;
   }
 
   private changed(): void {

@@ -11,6 +11,12 @@ export interface PlanChartPoint {
   readonly batteryKw: number;
   readonly importPrice: number;
   readonly exportPrice: number;
+  /** The EV's planned charging power, kW (0 without an EV). */
+  readonly evKw: number;
+  /** The deferrable loads planned on in this interval, by name. */
+  readonly loadsOn: readonly string[];
+  /** Per battery (name = device id), when the plan drives more than one. */
+  readonly batteries?: readonly { readonly name: string; readonly socPct: number; readonly batteryKw: number }[];
 }
 
 const r = (x: number, digits: number): number => {
@@ -26,5 +32,16 @@ export function planChartPoints(plan: Plan): PlanChartPoint[] {
     batteryKw: r(i.battery_discharge_kw - i.battery_charge_kw, 3),
     importPrice: r(i.import_price, 5),
     exportPrice: r(i.export_price, 5),
+    evKw: r(i.ev_kw, 3),
+    loadsOn: (i.deferrables ?? []).filter((d) => d.kw > 0).map((d) => d.name),
+    ...(i.batteries.length > 1
+      ? {
+          batteries: i.batteries.map((b) => ({
+            name: b.name,
+            socPct: r(b.soc_pct, 1),
+            batteryKw: r(b.discharge_kw - b.charge_kw, 3),
+          })),
+        }
+      : {}),
   }));
 }

@@ -75,7 +75,8 @@ export function toStationScenario(scenario: Scenario, facts: StationPlanningFact
   };
 }
 
-function relabel(plan: Plan): Plan {
+/** The station's actions in a plan (its own, or its view of a joint plan): see stationScheduler. */
+export function relabel(plan: Plan): Plan {
   return {
     ...plan,
     intervals: plan.intervals.map((interval) => {

@@ -1,4 +1,5 @@
 import type { Availability, Command, CommandOutcome, DeviceCapabilities, ReadingSet } from '@sps/core';
+import type { Plan } from '@sps/scheduler';
 
 /**
  * What the controller needs from the world, as small structural interfaces so the add-on can pass
@@ -15,6 +16,13 @@ export interface ControlledDevice {
   /** Last availability the transport reported, if any. */
   availability(): Availability | undefined;
   execute(command: Command): Promise<CommandOutcome>;
+  /**
+   * A device that follows a whole plan by itself (a Powerwall: the plan as its time-of-use tariff,
+   * its own time-based control) gets each new plan here instead of per-interval commands while the
+   * controller optimises. Overrides, demand response, fallback and stop still send commands
+   * (restore_normal hands the user's own settings back). Rate-limiting uploads is the device's job.
+   */
+  followPlan?(plan: Plan): Promise<void>;
 }
 
 /** One price interval, per kWh in the series' currency (`@sps/tariffs` PriceInterval fits). */

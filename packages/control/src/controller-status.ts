@@ -72,8 +72,15 @@ export interface ControllerEvents extends Record<string, unknown> {
    * self-consumption baseline's (daily-costs.ts), in the plan's currency. Again at every re-plan.
    */
   cost: { readonly start: number; readonly cost: number; readonly baseline: number; readonly currency: string };
+  /** A device that follows plans by itself (`followPlan`) took a new plan. */
+  followed: { readonly plan: Plan; readonly reason: string; readonly at: string };
   /** A command was written to the device. */
   command: ControllerCommandEvent;
   /** The watchdog fell back (reason) or the plan took over again (null). */
   fallback: { readonly reason: string | null; readonly at: string };
+  /**
+   * The device stopped answering / went stale / a write failed (healthy false, with the reason), or
+   * it is back (healthy true). A fleet plans a battery out while it is unhealthy.
+   */
+  device: { readonly healthy: boolean; readonly reason: string | null; readonly at: string };
 }

@@ -29,6 +29,7 @@ import {
 import { DailyCostLedger, intervalCosts } from './daily-costs.js';
 import type { DemandResponseDirective, DemandResponsePort } from './demand-response.js';
 import { LoadCurtailment, type CurtailableRelay } from './dr/curtailment.js';
+import type { PlanGrid } from './flex/deferrable-load.js';
 import {
   DemandResponseControl,
   type DemandResponseContext,
@@ -87,6 +88,11 @@ export interface ControllerOptions {
   readonly debounceMs?: number;
   /** Default 15 min. */
   readonly maxPlanAgeMs?: number;
+  /**
+   * A device that refuses a forced write (rejected/unsupported) is handed back to its own mode for
+   * this long before the plan tries it again, ms (a fleet plans it out meanwhile). Default 15 min.
+   */
+  readonly refusalHoldMs?: number;
   /** Readings older than this mean the device stopped answering, ms. Default 3 min. */
   readonly deviceStaleMs?: number;
   /** A SOC this far (points) from the plan's expectation triggers a re-plan. Default 5. */
@@ -109,6 +115,11 @@ export interface ControllerOptions {
   readonly curtailableRelays?: readonly CurtailableRelay[];
   /** allow_shifting: the plan keeps deferrable loads out of the event's window. */
   readonly allowShifting?: boolean;
+  /**
+   * More assets for each scenario on the plan's grid: the EV and the deferrable loads
+   * (`FlexLoads.planningAdditions`), co-optimised with the battery.
+   */
+  readonly planAdditions?: (grid: PlanGrid) => Record<string, unknown>;
 }
 
 interface Trigger {
@@ -168,6 +179,10 @@ export class Controller {
   private lastError: { message: string; at: string } | null = null;
   /** A write failed because the device did not answer; cleared by newer readings or a successful write. */
   private deviceFailure: { reason: string; at: number } | null = null;
+  /** The plan the device follows by itself (`ControlledDevice.followPlan`), null after any command. */
+  private planFollowed: Plan | null = null;
+  /** The device refused a forced write (a refusal, not a busy answer): handed back until `until`. */
+  private writeRefused: { reason: string; until: number } | null = null;
   private deviceWasHealthy = true;
   /** The plan interval whose power has been settled (see decideWrite). */
   private powerSettledFor: number | null = null;
@@ -244,7 +259,8 @@ export class Controller {
         .restore()
         .catch((err: unknown) => this.noteError(err, 'switching relays back on failed'));
     }
-    if ((options.handBack ?? true) && this.applied && this.applied.target.kind !== 'self_consumption') {
+    const forced = (this.applied && this.applied.target.kind !== 'self_consumption') || this.planFollowed !== null;
+    if ((options.handBack ?? true) && forced) {
       const caps = this.capabilitiesOrNull();
       if (caps) {
         this.queue = this.apply({ kind: 'self_consumption' }, caps, undefined, true, 'controller stopped').catch(
@@ -253,6 +269,35 @@ export class Controller {
         await this.queue;
       }
     }
+  }
+
+  // ─── a member of a fleet (FleetPlanner) ─────────────────────────────────────
+
+  /**
+   * This battery's view of a joint plan another battery's re-plan produced: it becomes the plan in
+   * force (as if this controller had planned it now) and the current interval is acted on.
+   */
+  adoptPlan(plan: Plan): void {
+    void this.enqueueStep(() => {
+      if (!this.running) return false;
+      const now = this.clock.now();
+      this.plan = plan;
+      this.planAt = now;
+      this.planStartSoc = socOf(this.o.device.latestReadings()) ?? this.planStartSoc;
+      this.armReplanTimer();
+      this.events.emit('plan', plan);
+      return true;
+    });
+  }
+
+  /** Whether a joint plan may count on this battery now: running, following prices, device healthy. */
+  isPlannable(): boolean {
+    return this.running && this.enabledValue && this.goalValue === 'cost' && this.deviceWasHealthy;
+  }
+
+  /** The battery's SOC in its newest readings, %. */
+  currentSoc(): number | undefined {
+    return socOf(this.o.device.latestReadings());
   }
 
   /** Resolves when every cycle queued so far has finished (tests, `optimize_now`). */
@@ -396,6 +441,27 @@ export class Controller {
     return this.o.tickMs ?? MINUTE;
   }
 
+  /** Runs `step` in the queue, then a cycle when it returns true. */
+  private enqueueStep(step: () => boolean): Promise<void> {
+    const run = this.queue
+      .then(async () => {
+        if (step()) await this.cycle({ replan: false, urgent: false });
+      })
+      .catch((err: unknown) => this.noteError(err));
+    this.queue = run;
+    return run;
+  }
+
+  private armReplanTimer(): void {
+    this.replanTimer?.cancel();
+    this.replanTimer = this.running
+      ? this.clock.setTimeout(
+          () => void this.enqueue({ replan: false, urgent: false }),
+          this.o.replanEveryMs ?? 5 * MINUTE,
+        )
+      : null;
+  }
+
   private enqueue(trigger: Trigger): Promise<void> {
     const run = this.queue.then(() => this.cycle(trigger)).catch((err: unknown) => this.noteError(err));
     this.queue = run;
@@ -452,7 +518,14 @@ export class Controller {
       this.o.guard.forgetLastWrite(this.o.device.id);
       urgent = true;
     }
-    this.deviceWasHealthy = deviceProblem === null;
+    if ((deviceProblem === null) !== this.deviceWasHealthy) {
+      this.deviceWasHealthy = deviceProblem === null;
+      this.events.emit('device', {
+        healthy: deviceProblem === null,
+        reason: deviceProblem,
+        at: new Date(now).toISOString(),
+      });
+    }
     const limits = caps ? this.o.guard.limitsFor(caps) : null;
     this.lastLimits = limits;
     const optimising = this.enabledValue && this.goalValue === 'cost';
@@ -498,10 +571,13 @@ export class Controller {
 
     if (decision.target === null) {
       // Off: hand a forced battery back once, then leave the device alone.
-      if (this.applied && this.applied.target.kind !== 'self_consumption' && caps) {
+      if (((this.applied && this.applied.target.kind !== 'self_consumption') || this.planFollowed) && caps) {
         await this.apply({ kind: 'self_consumption' }, caps, soc, true, decision.reason);
       }
       this.applied = undefined;
+      this.planFollowed = null;
+    } else if (caps && decision.mode === 'optimising' && this.o.device.followPlan && this.plan) {
+      await this.follow(this.plan, decision.reason);
     } else if (caps) {
       await this.apply(
         decision.target,
@@ -740,6 +816,18 @@ export class Controller {
       return;
     }
     this.inputsMissing = null;
+    if (this.o.planAdditions) {
+      const stepMs = (this.o.intervalMinutes ?? 5) * MINUTE;
+      try {
+        Object.assign(
+          inputs.scenario,
+          this.o.planAdditions({ fromMs: Math.floor(now / stepMs) * stepMs, stepMs, intervals: inputs.intervals }),
+        );
+      } catch (err) {
+        // The battery's plan goes on without the loads; their policies' backstops still hold.
+        this.noteError(err, 'the EV and deferrable loads could not be added to the plan');
+      }
+    }
     if (this.dr) {
       const stepMs = (this.o.intervalMinutes ?? 5) * MINUTE;
       const additions = this.dr.planningAdditions(
@@ -762,17 +850,29 @@ export class Controller {
       this.noteError(err, 'planning failed');
       return;
     }
+    // The loads must never cost the battery its plan (a window a demand-response event blocks, minimum
+    // on/off times that no longer fit): planned without them, they keep their policies' deadline backstops.
+    const flexible = ['ev', 'deferrable_loads'].filter((key) => key in inputs.scenario);
+    if (plan.status === 'infeasible' && flexible.length > 0) {
+      this.noteError(new Error(plan.reason ?? 'infeasible'), 'the EV and deferrable loads made the plan infeasible');
+      for (const key of flexible) delete inputs.scenario[key];
+      try {
+        plan = this.o.scheduler.plan(inputs.scenario, {
+          timeLimitMs: 5000,
+          ...this.o.planOptions,
+          now: new Date(now),
+          timeZone: this.timeZone,
+        });
+      } catch (err) {
+        this.noteError(err, 'planning failed');
+        return;
+      }
+    }
     this.plan = plan;
     this.planAt = now;
     this.planStartSoc = soc;
     this.dr?.notePlanShortfall(plan.energy_targets?.[0]?.shortfall_kwh ?? null);
-    this.replanTimer?.cancel();
-    this.replanTimer = this.running
-      ? this.clock.setTimeout(
-          () => void this.enqueue({ replan: false, urgent: false }),
-          this.o.replanEveryMs ?? 5 * MINUTE,
-        )
-      : null;
+    this.armReplanTimer();
     this.planExtras = null;
     if (plan.intervals.length > 0) {
       try {
@@ -790,6 +890,31 @@ export class Controller {
       }
     }
     this.events.emit('plan', plan);
+  }
+
+  /** Hands a new plan to a device that follows plans by itself (once per plan). Never throws. */
+  private async follow(plan: Plan, reason: string): Promise<void> {
+    if (this.planFollowed === plan || !this.o.device.followPlan) return;
+    const now = this.clock.now();
+    try {
+      await this.o.device.followPlan(plan);
+    } catch (err) {
+      const e = toDeviceError(err);
+      if (!e.deviceAnswered) this.deviceFailure = { reason: e.reason, at: now };
+      else if (e.isRefusal) {
+        this.writeRefused = {
+          reason: `following the plan refused: ${e.reason}`,
+          until: now + (this.o.refusalHoldMs ?? 15 * MINUTE),
+        };
+      }
+      this.noteError(e, 'following the plan failed');
+      return;
+    }
+    this.planFollowed = plan;
+    // What the device does now is its plan: the next command (override, fallback) is written afresh.
+    this.applied = undefined;
+    this.deviceFailure = null;
+    this.events.emit('followed', { plan, reason, at: new Date(now).toISOString() });
   }
 
   /** Writes `target` unless hysteresis says it is not worth a write. Never throws. */
@@ -842,10 +967,18 @@ export class Controller {
       const e = toDeviceError(err);
       // A refusal or a busy answer (e.g. a relay inside its minimum on/off time) is no device failure.
       if (!e.deviceAnswered) this.deviceFailure = { reason: e.reason, at: now };
+      // A refused forced command will be refused again: the battery's own mode for a while instead.
+      else if (e.isRefusal && command.type !== 'restore_normal') {
+        this.writeRefused = {
+          reason: `${command.type} refused: ${e.reason}`,
+          until: now + (this.o.refusalHoldMs ?? 15 * MINUTE),
+        };
+      }
       this.noteError(e, `${command.type} failed`);
       return;
     }
     this.applied = { target: applied, command, since: now };
+    this.planFollowed = null;
     if (written.status === 'duplicate') return;
     this.deviceFailure = null;
     this.events.emit('command', { command, outcome: written.outcome, reason, at: new Date(now).toISOString() });
@@ -858,6 +991,10 @@ export class Controller {
     soc: number | undefined,
   ): string | null {
     if (!caps) return 'not connected (no description yet)';
+    if (this.writeRefused && now >= this.writeRefused.until) this.writeRefused = null;
+    if (this.writeRefused) {
+      return `${this.writeRefused.reason} (tried again at ${new Date(this.writeRefused.until).toISOString()})`;
+    }
     const availability = this.o.device.availability();
     if (availability && !availability.available) return availability.reason ?? 'unavailable';
     if (this.deviceFailure && (!readings || readings.timestamp <= this.deviceFailure.at)) {

@@ -20,3 +20,13 @@ export * from './demand-response.js';
 export * from './dr/grid-pi.js';
 export * from './dr/curtailment.js';
 export * from './dr/demand-response-control.js';
+export * from './flex/deferrable-load.js';
+export * from './flex/relay-port.js';
+export * from './flex/deferrable-policy.js';
+export * from './flex/ev-planning.js';
+export * from './flex/ev-policy.js';
+export * from './flex/flex-loads.js';
+// Several batteries (issue 12): one joint plan, each battery's own Controller as its policy.
+export * from './fleet/fleet-planner.js';
+export * from './fleet/member-plan.js';
+export * from './fleet/shared-demand-response.js';

@@ -249,6 +249,8 @@ export const ENTITY_TRANSLATIONS = {
     baseline_cost_today: { name: 'Baseline cost today', icon: 'mdi:cash-remove' },
     savings_today: { name: 'Savings today', icon: 'mdi:piggy-bank' },
     plan: { name: 'Plan', icon: 'mdi:chart-timeline-variant' },
+    ev_ready_by: { name: 'EV ready by', icon: 'mdi:car-clock' },
+    ev_plan: { name: 'EV plan', icon: 'mdi:car-electric' },
     import_price: { name: 'Import price', icon: ENERGY_ICON.import },
     export_price: { name: 'Export price', icon: ENERGY_ICON.export },
     import_price_forecast: { name: 'Import price forecast', icon: 'mdi:chart-line' },

@@ -214,6 +214,7 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
       cols,
       cols.map(() => 1),
     );
+    minOnOffRows(lp, vars.deferrableOn[k]!, d.minOnIntervals, d.minOffIntervals);
   });
 
   // Σ stored at the start of `index` + shortfall ≥ min; index 0 is the energy stored now (a constant).
@@ -240,4 +241,32 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
   lp.offset = offset;
 
   return { lp: lp.build(), vars: { ...vars, peak } };
+}
+
+/**
+ * Minimum on and off times of a deferrable load as rows on its on/off columns (`on[t]`, -1 outside
+ * the window, which counts as off): a start at t (on[t] − on[t−1] = 1) keeps it on through
+ * t + minOn − 1, so on[t] − on[t−1] − on[t+k] ≤ 0 for k < minOn; a stop at t keeps it off through
+ * t + minOff − 1, so on[t−1] − on[t] + on[t+k] ≤ 1. A run may not start where it cannot last its
+ * minimum before the window closes. Before the plan's first interval the load counts as off.
+ */
+function minOnOffRows(lp: LpBuilder, on: readonly number[], minOn: number, minOff: number): void {
+  const col = (t: number): number => (t >= 0 && t < on.length ? (on[t] ?? -1) : -1);
+  for (let t = 0; t < on.length; t++) {
+    const here = col(t);
+    if (here < 0) continue;
+    const before = col(t - 1);
+    for (let k = 1; k < minOn; k++) {
+      const later = col(t + k);
+      const cols = [here, ...(before >= 0 ? [before] : []), ...(later >= 0 ? [later] : [])];
+      const coefs = [1, ...(before >= 0 ? [-1] : []), ...(later >= 0 ? [-1] : [])];
+      lp.addRow(-INF, 0, cols, coefs);
+    }
+    if (before < 0) continue;
+    for (let k = 1; k < minOff; k++) {
+      const later = col(t + k);
+      if (later < 0) break;
+      lp.addRow(-INF, 1, [before, here, later], [1, -1, 1]);
+    }
+  }
 }

@@ -18,6 +18,8 @@ export const PlanInterval = z.object({
   ev_kw: z.number(),
   /** Sum of the deferrable loads running in this interval. */
   deferrable_kw: z.number(),
+  /** Each deferrable load in scenario order, its power when planned on, else 0 (present when there are loads). */
+  deferrables: z.array(z.object({ name: z.string(), kw: z.number() })).optional(),
   /** State of charge at the END of the interval (all batteries together). */
   soc_pct: z.number(),
   import_price: z.number(),
@@ -123,6 +125,9 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
       curtail_kw: kw(d.curtailKw[t]!),
       ev_kw: kw(d.evKw[t]!),
       deferrable_kw: kw(d.deferrableKw.reduce((s, row) => s + row[t]!, 0)),
+      ...(p.deferrables.length > 0
+        ? { deferrables: p.deferrables.map((def, k) => ({ name: def.name, kw: kw(d.deferrableKw[k]![t]!) })) }
+        : {}),
       soc_pct: pct((100 * stored) / totalCapacity),
       import_price: p.importPrice[t] ?? 0,
       export_price: p.exportPrice[t] ?? 0,

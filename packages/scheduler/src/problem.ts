@@ -41,6 +41,10 @@ export interface DeferrableParams {
   readonly endIndex: number;
   /** Whole intervals it must run inside its window (energy or run time rounded up). */
   readonly runIntervals: number;
+  /** Once on, on for at least this many intervals (never more than runIntervals); 1 = no minimum. */
+  readonly minOnIntervals: number;
+  /** Once off after a run inside the window, off for at least this many intervals; 1 = no minimum. */
+  readonly minOffIntervals: number;
 }
 
 /** A minimum stored energy at the start of interval `index` (see EnergyTargetSpec), kWh. */
@@ -239,18 +243,25 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
           deadlineIndex: s.ev.deadline_index,
         }
       : null,
-    deferrables: s.deferrable_loads.map((d) => ({
-      name: d.name,
-      powerKw: d.power_kw,
-      startIndex: d.start_index,
-      endIndex: d.end_index,
+    deferrables: s.deferrable_loads.map((d) => {
       // A small epsilon keeps 2.0000000001 intervals from becoming 3 through float noise.
-      runIntervals: Math.ceil(
+      const intervals = (minutes: number): number => Math.max(1, Math.ceil(minutes / s.interval_minutes - 1e-9));
+      const runIntervals = Math.ceil(
         (d.run_minutes !== undefined
           ? d.run_minutes / s.interval_minutes
           : (d.energy_kwh ?? 0) / (d.power_kw * hours)) - 1e-9,
-      ),
-    })),
+      );
+      return {
+        name: d.name,
+        powerKw: d.power_kw,
+        startIndex: d.start_index,
+        endIndex: d.end_index,
+        runIntervals,
+        // A minimum run longer than what is left to run would make the run impossible: the run is the minimum.
+        minOnIntervals: Math.max(1, Math.min(runIntervals, intervals(d.min_on_minutes ?? 0))),
+        minOffIntervals: intervals(d.min_off_minutes ?? 0),
+      };
+    }),
     demandCharge,
     energyTargets: s.energy_targets.map((t, i) => energyTarget(t, i, batteries, penalty)),
     deferrableBlocked: blockedIntervals(s, n),

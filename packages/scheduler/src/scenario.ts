@@ -48,6 +48,10 @@ export const DeferrableLoadSpec = z
     end_index: index,
     energy_kwh: positive.optional(),
     run_minutes: positive.optional(),
+    /** Once on, it stays on at least this long (rounded up to whole intervals). Default 0. */
+    min_on_minutes: nonNegative.optional(),
+    /** Once off inside its window, it stays off at least this long. Default 0. */
+    min_off_minutes: nonNegative.optional(),
   })
   .superRefine((d, ctx) => {
     if ((d.energy_kwh === undefined) === (d.run_minutes === undefined)) {

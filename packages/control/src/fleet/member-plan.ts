@@ -1,0 +1,48 @@
+import type { Plan, PlanAction, PlanInterval } from '@sps/scheduler';
+
+/** A battery's flow counts from this much power (kW): the scheduler's own threshold for its labels. */
+const ACTION_KW = 0.05;
+
+/**
+ * One battery's view of a joint plan: the interval's battery powers and SOC become this battery's
+ * alone (the grid, prices, loads and reason stay the site's), so the battery's policy (a
+ * `Controller`) executes it exactly as it executes a plan of its own. Undefined when the plan does
+ * not hold the battery (it was planned out).
+ *
+ * The action is the battery's share of the site's action:
+ * - the site CHARGEs, EXPORTs or holds (IDLE): every battery is forced to its own planned power —
+ *   CHARGE at its charge, EXPORT (a forced discharge) at its discharge, else IDLE (hold) — so one
+ *   battery in self-consumption never discharges into another's grid charge;
+ * - the site is in SELF_CONSUMPTION: a battery the plan keeps still while another one moves holds
+ *   (IDLE: its energy is kept for later); the others follow the house in their own mode.
+ */
+export function memberPlan(plan: Plan, name: string): Plan | undefined {
+  if (!plan.intervals.every((i) => i.batteries.some((b) => b.name === name))) return undefined;
+  return { ...plan, intervals: plan.intervals.map((i) => memberInterval(i, name)) };
+}
+
+function memberInterval(interval: PlanInterval, name: string): PlanInterval {
+  const own = interval.batteries.find((b) => b.name === name)!;
+  return {
+    ...interval,
+    action: memberAction(interval, name),
+    battery_charge_kw: own.charge_kw,
+    battery_discharge_kw: own.discharge_kw,
+    soc_pct: own.soc_pct,
+    batteries: [own],
+  };
+}
+
+export function memberAction(interval: PlanInterval, name: string): PlanAction {
+  const own = interval.batteries.find((b) => b.name === name);
+  if (!own) return 'SELF_CONSUMPTION';
+  const moves = (b: { charge_kw: number; discharge_kw: number }): boolean =>
+    b.charge_kw > ACTION_KW || b.discharge_kw > ACTION_KW;
+  if (interval.action === 'SELF_CONSUMPTION') {
+    const othersMove = interval.batteries.some((b) => b.name !== name && moves(b));
+    return !moves(own) && othersMove ? 'IDLE' : 'SELF_CONSUMPTION';
+  }
+  if (own.charge_kw > ACTION_KW) return 'CHARGE';
+  if (own.discharge_kw > ACTION_KW) return 'EXPORT';
+  return 'IDLE';
+}
