@@ -251,7 +251,7 @@ export class SpsHistoryCard extends SpsBaseCard<HistoryCardConfig> {
                 : formatAxisHour(t, time)
               : formatDay(t, time);
           return svg`<line x1=${x(t)} x2=${x(t)} y1=${M.top} y2=${M.top + ph} stroke="var(--sps-line)" stroke-dasharray="2 3"></line>
-            <text x=${x(t)} y=${H - 6} text-anchor=${labelAnchor(x(t), W, labelWidthPx(label) / 2)}>${label}</text>`;
+            <text x=${x(t)} y=${H - 6} text-anchor=${labelAnchor(x(t) - M.left, W - M.left, labelWidthPx(label) / 2)}>${label}</text>`;
         })}
         ${
           baseline.length > 0

@@ -390,7 +390,7 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
             const midnight = isZonedMidnight(t, time.timeZone);
             const label = midnight ? formatWeekday(t, time) : formatAxisHour(t, time);
             return svg`<line x1=${tx} x2=${tx} y1=${priceTop} y2=${powerTop + H_POWER} stroke="var(--sps-line)" stroke-dasharray=${midnight ? 'none' : '2 3'}></line>
-              <text x=${tx} y=${H - 6} text-anchor=${labelAnchor(tx, W, labelWidthPx(label) / 2)} style=${midnight ? 'font-weight: 600' : ''}>${label}</text>`;
+              <text x=${tx} y=${H - 6} text-anchor=${labelAnchor(tx - M.left, W - M.left, labelWidthPx(label) / 2)} style=${midnight ? 'font-weight: 600' : ''}>${label}</text>`;
           })}
           ${
             now >= t0 && now <= t1

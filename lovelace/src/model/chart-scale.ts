@@ -45,7 +45,8 @@ export function tickDecimals(ticks: readonly number[]): number {
 
 /**
  * Where a label goes along an axis of `width` px: centred on its gridline, moved inward just enough
- * at the edges that it is not cut off (text-anchor start/end).
+ * at the edges that it is not cut off (text-anchor start/end). Charts pass positions relative to
+ * their plot area, so a time label near the left edge never runs into the y-axis labels.
  */
 export function labelAnchor(x: number, width: number, halfLabel: number): 'start' | 'middle' | 'end' {
   if (x - halfLabel < 0) return 'start';
