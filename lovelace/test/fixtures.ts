@@ -35,8 +35,20 @@ export function planFixture(now: number): Record<string, unknown> {
       load_kw: 0.9,
       baseline_cost: peak ? 0.25 : cheap ? 0.05 : 0.1,
       batteries: [],
+      deferrables: [
+        { name: 'water_heater', kw: hour >= 11 && hour < 13 ? 1.5 : 0 },
+        { name: 'pool_pump', kw: hour >= 12 && hour < 16 ? 0.8 : 0 },
+      ],
     };
   });
+  // The joint plan of two batteries (issue 12): each one's SOC per interval.
+  const joint = intervals.map((i, k) => ({
+    ...i,
+    batteries: [
+      { name: 'Inverter battery', charge_kw: i.battery_charge_kw, discharge_kw: 0, soc_pct: 30 + ((k * 5) % 60) },
+      { name: 'Power station', charge_kw: 0, discharge_kw: i.battery_discharge_kw, soc_pct: 60 - ((k * 3) % 40) },
+    ],
+  }));
   const next = intervals.find((i) => i.action !== intervals[0]!.action) ?? intervals[1]!;
   return {
     running: true,
@@ -71,6 +83,11 @@ export function planFixture(now: number): Record<string, unknown> {
       savings: 2.9,
       reason: null,
       intervals,
+    },
+    joint_plan: {
+      members: ['inverter', 'station'],
+      at: new Date(now).toISOString(),
+      plan: { status: 'optimal', currency: 'AUD', interval_minutes: 30, intervals: joint },
     },
   };
 }

@@ -3,6 +3,7 @@ import { labelAnchor, niceScale, tickDecimals, tickEveryHours } from '../src/mod
 import { controlCommand, deviceControls, deviceRelay, readingRows } from '../src/model/device-view.js';
 import { direction, flowModel } from '../src/model/flow-model.js';
 import { parseOverrideForm, presetLabel } from '../src/model/override-form.js';
+import { batterySocLines, planLanes } from '../src/model/plan-lanes.js';
 import { devicesFixture, planFixture, readingsFixture } from './fixtures.js';
 
 const devices = DevicesResponse.parse(devicesFixture()).devices;
@@ -165,5 +166,34 @@ describe('the override form', () => {
 
   it('labels presets', () => {
     expect([30, 60, 90, 1440].map(presetLabel)).toEqual(['30 min', '1 h', '1 h 30 min', '1 d']);
+  });
+});
+
+describe('the plan lanes (EV, deferrable loads, each battery)', () => {
+  const response = PlanResponse.parse(planFixture(Date.UTC(2026, 11, 4, 0, 0)));
+  const intervals = response.plan!.intervals;
+
+  it('gives the EV a lane and each load its own, with their planned power', () => {
+    const lanes = planLanes(intervals);
+    expect(lanes.map((l) => [l.label, l.name])).toEqual([
+      ['EV', 'EV charging'],
+      ['L1', 'water_heater'],
+      ['L2', 'pool_pump'],
+    ]);
+    const heater = lanes[1]!;
+    expect(heater.kw.filter((kw) => kw > 0).length).toBe(8); // 11:00–13:00 in 30-minute steps, on both days
+    expect(heater.peakKw).toBe(1.5);
+    expect(planLanes(intervals.map((i) => ({ ...i, ev_kw: 0, deferrables: [] })))).toEqual([]);
+  });
+
+  it("draws each battery's SOC only when the joint plan has several", () => {
+    const lines = batterySocLines(intervals, response.joint_plan!.plan.intervals);
+    expect(lines.map((l) => l.name)).toEqual(['Inverter battery', 'Power station']);
+    expect(lines[0]!.socPct[0]).toBe(30);
+    expect(batterySocLines(intervals, undefined)).toEqual([]);
+    const single = response.joint_plan!.plan.intervals.map((i) => ({ ...i, batteries: i.batteries!.slice(0, 1) }));
+    expect(batterySocLines(intervals, single)).toEqual([]);
+    // Matched by start: a joint plan one interval behind leaves the newest interval unknown.
+    expect(batterySocLines(intervals, response.joint_plan!.plan.intervals.slice(0, -1))[0]!.socPct.at(-1)).toBeNull();
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '../format/time.js';
 import { actionLabel, formatKw, formatMoney, formatPercent, formatPrice } from '../format/units.js';
 import { labelAnchor, labelWidthPx, niceScale, tickDecimals, tickEveryHours } from '../model/chart-scale.js';
+import { batterySocLines, planLanes } from '../model/plan-lanes.js';
 import { SpsBaseCard } from './base-card.js';
 import { cardStyles } from './styles.js';
 
@@ -31,6 +32,9 @@ const ACTION_COLOURS: Record<string, string> = {
 const H_PRICE = 150;
 const H_STRIP = 10;
 const H_POWER = 90;
+/** One lane per EV / deferrable load under the power chart. */
+const H_LANE = 12;
+const BATTERY_DASHES = ['6 3', '2 3', '8 3 2 3', '1 2'];
 const GAP = 8;
 const TOP = 28;
 const AXIS = 22;
@@ -233,7 +237,7 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
                     </button>`,
                 )}
               </div>
-              ${view === 'chart' ? this.renderChart(this.visible(plan), plan, time) : this.renderTable(plan, time)}`
+              ${view === 'chart' ? this.renderChart(this.visible(plan), plan, time, response.joint_plan?.plan.intervals) : this.renderTable(plan, time)}`
           : html`<p class="muted">
               No plan:
               ${plan?.reason ?? response.off_reason ?? response.fallback_reason ?? 'the optimiser has not planned yet'}
@@ -289,7 +293,12 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
     </div>`;
   }
 
-  private renderChart(intervals: PlanIntervalJson[], plan: PlanJson, time: TimeSettings): TemplateResult {
+  private renderChart(
+    intervals: PlanIntervalJson[],
+    plan: PlanJson,
+    time: TimeSettings,
+    joint?: readonly PlanIntervalJson[],
+  ): TemplateResult {
     const W = Math.max(280, Math.round(this.width) - 32);
     const pw = W - M.left - M.right;
     const n = intervals.length;
@@ -300,7 +309,11 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
     const priceTop = TOP;
     const stripTop = priceTop + H_PRICE + GAP / 2;
     const powerTop = stripTop + H_STRIP + GAP;
-    const H = powerTop + H_POWER + AXIS;
+    const lanes = planLanes(intervals);
+    const socLines = batterySocLines(intervals, joint);
+    const lanesTop = powerTop + H_POWER + GAP;
+    const chartBottom = lanes.length > 0 ? lanesTop + lanes.length * (H_LANE + 2) : powerTop + H_POWER;
+    const H = chartBottom + AXIS;
 
     const prices = intervals.flatMap((i) => [i.import_price, i.export_price]);
     const ps = niceScale(Math.min(0, ...prices), Math.max(...prices), W < 500 ? 4 : 5);
@@ -364,6 +377,14 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
             stroke-dasharray="5 3"
           ></path>
           <path d=${soc} fill="none" stroke="var(--sps-battery-out)" stroke-width="2.5"></path>
+          ${socLines.map((line, k) => {
+            const d = line.socPct
+              .map((v, j) => (v === null ? null : [x(Date.parse(intervals[j]!.start) + stepMs), yS(v)]))
+              .filter((p): p is number[] => p !== null)
+              .map((p, j) => `${j === 0 ? 'M' : 'L'}${p[0]!.toFixed(1)} ${p[1]!.toFixed(1)}`)
+              .join(' ');
+            return svg`<path class="battery-soc" d=${d} fill="none" stroke="var(--sps-battery-out)" stroke-width="1.5" stroke-dasharray=${BATTERY_DASHES[k % BATTERY_DASHES.length]!} opacity="0.8"></path>`;
+          })}
           ${ks.ticks.map(
             (
               v,
@@ -385,22 +406,31 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
             stroke="var(--sps-grid)"
             stroke-width="1.5"
           ></path>
+          ${lanes.map((lane, k) => {
+            const top = lanesTop + k * (H_LANE + 2);
+            return svg`<text x=${M.left - 4} y=${top + H_LANE - 2} text-anchor="end">${lane.label}</text>
+              ${lane.kw.map((kw, j) =>
+                kw > 0
+                  ? svg`<rect class="lane" x=${x(Date.parse(intervals[j]!.start))} y=${top} width=${bw + 0.3} height=${H_LANE} fill=${lane.label === 'EV' ? 'var(--sps-grid)' : 'var(--sps-battery-in)'} opacity=${0.35 + 0.65 * (kw / Math.max(0.001, lane.peakKw))}></rect>`
+                  : nothing,
+              )}`;
+          })}
           ${ticks.map((t) => {
             const tx = x(t);
             const midnight = isZonedMidnight(t, time.timeZone);
             const label = midnight ? formatWeekday(t, time) : formatAxisHour(t, time);
-            return svg`<line x1=${tx} x2=${tx} y1=${priceTop} y2=${powerTop + H_POWER} stroke="var(--sps-line)" stroke-dasharray=${midnight ? 'none' : '2 3'}></line>
+            return svg`<line x1=${tx} x2=${tx} y1=${priceTop} y2=${chartBottom} stroke="var(--sps-line)" stroke-dasharray=${midnight ? 'none' : '2 3'}></line>
               <text x=${tx} y=${H - 6} text-anchor=${labelAnchor(tx - M.left, W - M.left, labelWidthPx(label) / 2)} style=${midnight ? 'font-weight: 600' : ''}>${label}</text>`;
           })}
           ${
             now >= t0 && now <= t1
-              ? svg`<line class="now" x1=${x(now)} x2=${x(now)} y1=${priceTop} y2=${powerTop + H_POWER} stroke="var(--primary-color, #03a9f4)" stroke-width="2"></line>
+              ? svg`<line class="now" x1=${x(now)} x2=${x(now)} y1=${priceTop} y2=${chartBottom} stroke="var(--primary-color, #03a9f4)" stroke-width="2"></line>
               <text x=${x(now) + 3} y=${priceTop + 12} text-anchor=${labelAnchor(x(now), W, 24) === 'end' ? 'end' : 'start'} style="fill: var(--primary-color, #03a9f4)">now</text>`
               : nothing
           }
           ${
             hovered
-              ? svg`<rect x=${x(Date.parse(hovered.start))} y=${priceTop} width=${bw} height=${powerTop + H_POWER - priceTop} fill="var(--primary-text-color, #000)" opacity="0.08"></rect>`
+              ? svg`<rect x=${x(Date.parse(hovered.start))} y=${priceTop} width=${bw} height=${chartBottom - priceTop} fill="var(--primary-text-color, #000)" opacity="0.08"></rect>`
               : nothing
           }
         </svg>
@@ -413,6 +443,23 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
         <span><i style="background: var(--sps-battery-in)"></i>charge</span>
         <span><i style="background: var(--sps-battery-out); opacity: 0.7"></i>discharge</span>
         <span>strip: action</span>
+        ${socLines.map(
+          (line, k) =>
+            html`<span
+              ><svg width="18" height="8" aria-hidden="true">
+                <line
+                  x1="0"
+                  x2="18"
+                  y1="4"
+                  y2="4"
+                  stroke="var(--sps-battery-out)"
+                  stroke-width="1.5"
+                  stroke-dasharray=${BATTERY_DASHES[k % BATTERY_DASHES.length]!}
+                ></line></svg
+              >${line.name} SOC</span
+            >`,
+        )}
+        ${lanes.map((lane) => html`<span><b>${lane.label}</b> ${lane.name}</span>`)}
       </div>`;
   }
 

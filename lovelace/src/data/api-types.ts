@@ -34,6 +34,8 @@ export const PlanIntervalJson = z.object({
   batteries: z
     .array(z.object({ name: z.string(), charge_kw: num, discharge_kw: num, soc_pct: num, pv_kw: num.optional() }))
     .optional(),
+  /** Each deferrable load's planned power in this interval, kW (0 = off). */
+  deferrables: z.array(z.object({ name: z.string(), kw: num })).optional(),
 });
 export type PlanIntervalJson = z.infer<typeof PlanIntervalJson>;
 
@@ -88,6 +90,11 @@ export const PlanResponse = z.object({
   last_error: z.object({ message: z.string(), at: z.string() }).nullable().optional(),
   plan_at: z.string().nullable().optional(),
   plan: PlanJson.nullable(),
+  /** Several batteries planned together: every battery's charge, discharge and SOC per interval. */
+  joint_plan: z
+    .object({ members: z.array(z.string()), plan: PlanJson })
+    .nullable()
+    .optional(),
 });
 export type PlanResponse = z.infer<typeof PlanResponse>;
 
