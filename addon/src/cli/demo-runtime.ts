@@ -136,9 +136,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           // The power-station kit (issue 6): the optimiser drives it as one battery.
           ...kit.devices,
         ],
-        // Both batteries in one joint plan (issue 12). The station first: it stays the battery whose
-        // grid reading the demand-response meter uses and whose history the demo seeds.
-        optimizer: { battery_devices: [KIT_NAMES.composite, DEMO_SUNGROW_NAME] },
+        // The optimiser drives the station; the Sungrow runs in its own self-consumption mode. Both under
+        // the optimiser (battery_devices: [station, Sungrow]) works (addon/test/multi-battery-kit.test.ts),
+        // but the demo soak then sees the station's readings go stale for 3 min after some re-plans
+        // (not yet understood), so the demo keeps one battery until that is fixed.
+        optimizer: { battery_devices: [KIT_NAMES.composite] },
         tariff: { ...DEMO_TARIFF, ...zone },
         ...(options.timeZone === undefined ? {} : { forecast: zone }),
         ...(broker === undefined

@@ -102,9 +102,9 @@ export const demoCommand: CliCommand = {
     const stopped = exitOnSignals(() => demo.stop(), logger);
     io.stdout.write(
       `Smart Power Station demo: open ${runtime.url}\n` +
-        `  optimised together, in one plan: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3,\n` +
-        '    INA260 at P4: it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the\n' +
-        '    peak) and the simulated Sungrow SH10RT over Modbus TCP (forced charge and discharge at planned powers)\n' +
+        `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +
+        '    it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the peak\n' +
+        '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode\n' +
         simulatorLines(config.devices) +
         drLines(dr) +
         `  data: ${givenDataDir === undefined ? `${dataDir} (temporary, removed at exit; --data-dir DIR keeps it)` : dataDir}\n` +

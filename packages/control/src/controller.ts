@@ -179,6 +179,8 @@ export class Controller {
   private lastError: { message: string; at: string } | null = null;
   /** A write failed because the device did not answer; cleared by newer readings or a successful write. */
   private deviceFailure: { reason: string; at: number } | null = null;
+  /** The plan in force came from another fleet member's solve (`adoptPlan`). */
+  private planAdopted = false;
   /** The plan the device follows by itself (`ControlledDevice.followPlan`), null after any command. */
   private planFollowed: Plan | null = null;
   /** The device refused a forced write (a refusal, not a busy answer): handed back until `until`. */
@@ -283,6 +285,7 @@ export class Controller {
       const now = this.clock.now();
       this.plan = plan;
       this.planAt = now;
+      this.planAdopted = true;
       this.planStartSoc = socOf(this.o.device.latestReadings()) ?? this.planStartSoc;
       this.armReplanTimer();
       this.events.emit('plan', plan);
@@ -455,11 +458,17 @@ export class Controller {
   private armReplanTimer(): void {
     this.replanTimer?.cancel();
     this.replanTimer = this.running
-      ? this.clock.setTimeout(
-          () => void this.enqueue({ replan: false, urgent: false }),
-          this.o.replanEveryMs ?? 5 * MINUTE,
-        )
+      ? this.clock.setTimeout(() => void this.enqueue({ replan: false, urgent: false }), this.replanPeriodMs())
       : null;
+  }
+
+  /**
+   * Re-plan period. A plan adopted from a fleet waits a tick longer: the member that solved it
+   * re-plans first and hands this one its view, so a fleet makes one joint solve per period, not
+   * one per battery (a solve holds the event loop; two in a row can make device polls time out).
+   */
+  private replanPeriodMs(): number {
+    return (this.o.replanEveryMs ?? 5 * MINUTE) + (this.planAdopted ? this.tickMs : 0);
   }
 
   private enqueue(trigger: Trigger): Promise<void> {
@@ -535,10 +544,7 @@ export class Controller {
       const coverage = this.o.prices.coverage(now);
       if (coverage.fallback) pricesMissing = coverage.reason ?? 'no price covers now';
       const due =
-        replanNow ||
-        this.planAt === null ||
-        now - this.planAt >= (this.o.replanEveryMs ?? 5 * MINUTE) ||
-        this.mode === 'fallback';
+        replanNow || this.planAt === null || now - this.planAt >= this.replanPeriodMs() || this.mode === 'fallback';
       if (due && pricesMissing === null && deviceProblem === null && caps && limits && soc !== undefined) {
         await this.replan(now, soc, caps, limits);
       }
@@ -870,6 +876,7 @@ export class Controller {
     }
     this.plan = plan;
     this.planAt = now;
+    this.planAdopted = false;
     this.planStartSoc = soc;
     this.dr?.notePlanShortfall(plan.energy_targets?.[0]?.shortfall_kwh ?? null);
     this.armReplanTimer();
