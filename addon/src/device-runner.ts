@@ -284,15 +284,6 @@ export class DeviceRunner {
     this.deps.hub.publishAvailability(this.config.id, this.currentAvailability);
   }
 
-  /**
-   * Resolves once the device I/O queued so far has finished (answered, failed or timed out). For a
-   * caller that drives the clock itself (the demo soak): time must not move on while a request is
-   * still on the wire, or its timeout would fire on simulated time before the real answer arrives.
-   */
-  whenIdle(): Promise<void> {
-    return this.queue.then(() => undefined);
-  }
-
   /** Run device I/O one operation at a time. */
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
     const run = this.queue.then(operation, operation);

@@ -50,19 +50,6 @@ async function setImmediateTurn(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-/**
- * Until the device I/O in flight has finished, or 5 s of real time (a hung simulator is then left
- * to the device timeouts, which the soak's assertions see). On a busy machine a loopback answer can
- * take longer than the few real milliseconds three clock steps take, and the request's 3 s timeout
- * runs on the simulated clock: without this wait a starved CPU shows as device outages.
- */
-async function devicesIdle(demo: Demo): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
-  await Promise.race([Promise.all(demo.runtime.manager.list().map((runner) => runner.whenIdle())), bound]);
-  clearTimeout(timer);
-}
-
 /** The next reading or availability change anywhere, or a short real pause when nothing happens. */
 function nextEvent(demo: Demo): Promise<boolean> {
   return new Promise((resolve) => {
@@ -113,7 +100,6 @@ async function soak(demo: Demo, clock: ManualClock, ms: number, figures: SoakFig
     // before time moves on: otherwise a cycle queued behind a write would run up to a step late.
     for (let s = 0; s < STEP; s += SUB_STEP) {
       await clock.advance(SUB_STEP);
-      await devicesIdle(demo);
       await idle(demo);
     }
     const down = await settle(demo, clock, STEP);

@@ -115,7 +115,17 @@ describeE2e('the cards in the real Home Assistant frontend', () => {
       if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
     });
     await page.goto(`${hass.baseUrl}/lovelace/station`);
-    for (const card of CARD_TYPES) await page.waitForSelector(`${card} .card`, { timeout: 60_000 });
+    try {
+      for (const card of CARD_TYPES) await page.waitForSelector(`${card} .card`, { timeout: 20_000 });
+    } catch {
+      // Known, not yet understood (issue 14 stays open for it): now and then a freshly opened
+      // dashboard never shows one of the cards (seen: the flow card), under load more often. Say what
+      // the page showed (a screenshot), then reload once, as a user would; a second miss fails the test.
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `missing-card-${Date.now()}.png`) });
+      console.warn('dashboard opened without every card (screenshot kept); reloading once');
+      await page.reload();
+      for (const card of CARD_TYPES) await page.waitForSelector(`${card} .card`, { timeout: 60_000 });
+    }
     return page;
   }
 
@@ -269,10 +279,14 @@ describeE2e('the cards in the real Home Assistant frontend', () => {
     );
     const plan = await observer.sendMessagePromise<{
       override: { kind: string; power_w?: number } | null;
-      plan: { intervals: { override?: boolean; action: string }[] };
+      plan: { interval_minutes: number; intervals: { start: string; override?: boolean; action: string }[] };
     }>({ type: 'smart_power_station/query', path: '/api/plan' });
     expect(plan.override).toMatchObject({ kind: 'force_charge', power_w: 1500 });
-    expect(plan.plan.intervals[0]).toMatchObject({ override: true, action: 'CHARGE' });
+    // The plan in force may be a few minutes old: its first intervals can already be over (and are
+    // left as planned); the interval running now is the override's.
+    const stepMs = plan.plan.interval_minutes * 60_000;
+    const current = plan.plan.intervals.find((i) => Date.parse(i.start) + stepMs > Date.now());
+    expect(current).toMatchObject({ override: true, action: 'CHARGE' });
     await page.waitForSelector('sps-control-card section[aria-label="Active override"]', { timeout: 30_000 });
     await until(
       'the plan card marks the override',

@@ -69,7 +69,12 @@ export function pickBatteries(
   if (configured !== undefined) {
     return configured.map((id) => runners.find((r) => r.config.id === id)).filter((r) => r !== undefined);
   }
-  return runners.filter((r) => r.description?.capabilities.commands.includes('force_charge') === true);
+  // A composite's members (the power station's Bluetti) are driven through the composite: by default
+  // they are not batteries of their own, or one battery would be planned twice.
+  const members = new Set(runners.flatMap((r) => Object.values(r.config.members ?? {})));
+  return runners.filter(
+    (r) => !members.has(r.config.id) && r.description?.capabilities.commands.includes('force_charge') === true,
+  );
 }
 
 /** The first battery to drive (one-battery callers). */
