@@ -44,6 +44,7 @@ export class DeviceRunner {
   /** No more polls (shutdown): the device stays open for the hand-back's writes. */
   private quiet = false;
   private timer: TimerHandle | undefined;
+  private pollRunning = false;
   private queue: Promise<unknown> = Promise.resolve();
   private currentAvailability: Availability;
   private currentDescription: DeviceDescription | undefined;
@@ -66,6 +67,14 @@ export class DeviceRunner {
   /** Known after the first successful connection. */
   get description(): DeviceDescription | undefined {
     return this.currentDescription;
+  }
+
+  /**
+   * A poll (connect and read) is under way: device I/O in flight, finished by the device's answer or by its
+   * transport's own timeout. Whoever drives the clock by hand (the soak test) waits for it before moving time on.
+   */
+  get polling(): boolean {
+    return this.pollRunning;
   }
 
   get pollIntervalMs(): number {
@@ -236,6 +245,15 @@ export class DeviceRunner {
   private async poll(): Promise<void> {
     this.timer = undefined;
     if (this.stopped || this.quiet) return;
+    this.pollRunning = true;
+    try {
+      await this.pollOnce();
+    } finally {
+      this.pollRunning = false;
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
     try {
       await this.exclusive(async () => {
         if (this.stopped) return;

@@ -68,17 +68,37 @@ function nextEvent(demo: Demo): Promise<boolean> {
 }
 
 /**
+ * Real milliseconds a poll may stay in flight before the soak stops waiting for it: above every demo
+ * transport's own timeout (the Bluetti's 5 s per try, the Shelly's 3 s), so an answer that is slow
+ * under load (a SYN retransmitted after 1 s on a busy loopback, a second jest process on the same
+ * two cores) is waited for instead of letting simulated minutes run past it. Only a hung transport
+ * is left to the controller's staleness check, which the assertions then see.
+ */
+const POLL_PATIENCE_MS = 30_000;
+
+/** Until no device has a poll in flight (or the patience is spent: then the devices still polling). */
+async function pollsDone(demo: Demo): Promise<string[]> {
+  const deadline = Date.now() + POLL_PATIENCE_MS;
+  for (;;) {
+    const polling = demo.runtime.manager.list().filter((runner) => runner.polling);
+    if (polling.length === 0 || Date.now() > deadline) return polling.map((runner) => runner.config.id);
+    await nextEvent(demo);
+  }
+}
+
+/**
  * Until every device has answered since the step began (their real loopback I/O completes between
  * two clock steps) and the controller's queue is idle. Only pacing: a device that does not answer
  * is left to the controller's own staleness check, which the soak's assertions then see. Devices
- * that cannot answer (unavailable) are returned.
+ * that cannot answer (unavailable) are returned, and so are polls still in flight past the patience.
  */
 async function settle(demo: Demo, clock: ManualClock, stepMs: number): Promise<string[]> {
   const { runtime } = demo;
   for (let quiet = 0; ;) {
     await idle(demo);
+    const hung = await pollsDone(demo);
     const since = clock.now() - stepMs;
-    const down: string[] = [];
+    const down = hung.map((id) => `${id}: a poll still in flight after ${POLL_PATIENCE_MS / 1000} s (real time)`);
     let lagging = 0;
     for (const runner of runtime.manager.list()) {
       const availability = runner.availability;
@@ -87,7 +107,7 @@ async function settle(demo: Demo, clock: ManualClock, stepMs: number): Promise<s
       } else if ((runtime.hub.latest(runner.config.id)?.timestamp ?? -Infinity) <= since) lagging += 1;
     }
     // 50 quiet pauses in a row: nothing is in flight any more.
-    if (lagging === 0 || quiet >= 50) return down;
+    if (lagging === 0 || quiet >= 50 || hung.length > 0) return down;
     quiet = (await nextEvent(demo)) ? 0 : quiet + 1;
   }
 }

@@ -1,6 +1,6 @@
 import { SafetyGuard } from '@sps/control';
 import { ManualClock } from '@sps/core';
-import { loadScheduler, type Plan, type Scheduler } from '@sps/scheduler';
+import { loadScheduler, type Plan, type SyncScheduler } from '@sps/scheduler';
 import { DeviceManager } from '../src/device-manager';
 import { DriverRegistry } from '../src/drivers';
 import { ReadingHub } from '../src/hub';
@@ -16,7 +16,7 @@ import { fakeEvChargerDriver, type FakeHaCharger } from './support/fake-ev-charg
  */
 const MINUTE = 60_000;
 
-let scheduler: Scheduler;
+let scheduler: SyncScheduler;
 beforeAll(async () => {
   scheduler = await loadScheduler();
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DeferrableLoadPolicy, FlexLoads, SafetyGuard, type KeyValueState } from '@sps/control';
 import { ManualClock } from '@sps/core';
 import { ShellySimulator } from '@sps/device-shelly';
-import { loadScheduler, type Plan, type Scheduler } from '@sps/scheduler';
+import { loadScheduler, type Plan, type SyncScheduler } from '@sps/scheduler';
 import { ReadingStore } from '@sps/store';
 import { DeviceManager } from '../src/device-manager';
 import { builtInDrivers } from '../src/drivers';
@@ -20,7 +20,7 @@ import { parseOptions } from '../src/options';
  */
 const MINUTE = 60_000;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sps-flex-loads-'));
-let scheduler: Scheduler;
+let scheduler: SyncScheduler;
 const sim = new ShellySimulator({ profile: '2pm-gen3', mac: 'AABBCC00F1E5', loadsW: [1500, 2200] });
 let clock: ManualClock;
 let port: number;

@@ -14,7 +14,7 @@ import {
   type SafetyGuard,
 } from '@sps/control';
 import { TypedEmitter, type Clock } from '@sps/core';
-import { loadScheduler, type Scheduler } from '@sps/scheduler';
+import { loadSolverScheduler, type Scheduler } from '@sps/scheduler';
 import type { DeviceManager } from '../device-manager.js';
 import type { DeviceRunner } from '../device-runner.js';
 import type { ReadingHub } from '../hub.js';
@@ -60,7 +60,7 @@ export interface OptimizerRuntimeOptions {
   readonly state: StateStore;
   /** The household's zone: "today" for the costs and clock times in reasons. */
   readonly timeZone: string;
-  /** Default `loadScheduler()` (HiGHS, loaded once). */
+  /** Default `loadSolverScheduler()`: HiGHS on a worker thread, so a solve never stalls the devices' I/O. */
   readonly scheduler?: () => Promise<Scheduler>;
   /** The add-on's persistent hand-back; without it restore_normal is one plain write. */
   readonly handBack?: BatteryHandBack;
@@ -214,6 +214,8 @@ export class OptimizerRuntime {
           .catch((err: unknown) => this.log.warn({ err, battery: d.id }, 'optimiser stop failed')),
       ),
     );
+    const scheduler = await this.scheduler?.catch(() => undefined);
+    await scheduler?.close?.().catch((err: unknown) => this.log.warn({ err }, 'the solver did not stop'));
   }
 
   /** The demand-response calendar changed: every battery re-plans. */
@@ -346,7 +348,7 @@ export class OptimizerRuntime {
 
   private async startBattery(runner: DeviceRunner, currency: string): Promise<void> {
     const prices = this.o.inputs.prices!;
-    this.scheduler ??= (this.o.scheduler ?? loadScheduler)();
+    this.scheduler ??= (this.o.scheduler ?? loadSolverScheduler)();
     const scheduler = await this.scheduler;
     if (this.stopped) return;
     this.fleet ??= new FleetPlanner(scheduler, this.o.clock);

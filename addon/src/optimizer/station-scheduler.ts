@@ -37,8 +37,8 @@ const num = (value: unknown, fallback: number): number => (typeof value === 'num
  */
 export function stationScheduler(inner: Scheduler, facts: StationPlanningFacts): Scheduler {
   return {
-    plan(input: unknown, options?: PlanOptions): Plan {
-      return relabel(inner.plan(toStationScenario(input as Scenario, facts), options));
+    async plan(input: unknown, options?: PlanOptions): Promise<Plan> {
+      return relabel(await inner.plan(toStationScenario(input as Scenario, facts), options));
     },
   };
 }

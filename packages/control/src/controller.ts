@@ -57,7 +57,7 @@ export interface ControllerOptions {
   readonly device: ControlledDevice;
   /** The one place safety limits live: every command is clamped and rate-limited by it. */
   readonly guard: SafetyGuard;
-  /** `loadScheduler()` from @sps/scheduler (HiGHS loaded once; `plan` is synchronous). */
+  /** From @sps/scheduler: `loadSolverScheduler()` in the add-on (a worker thread), `loadScheduler()` in tests. */
   readonly scheduler: Scheduler;
   readonly prices: PriceSource;
   readonly solar: PowerForecastSource;
@@ -845,7 +845,7 @@ export class Controller {
     }
     let plan: Plan;
     try {
-      plan = this.o.scheduler.plan(inputs.scenario, {
+      plan = await this.o.scheduler.plan(inputs.scenario, {
         timeLimitMs: 5000,
         ...this.o.planOptions,
         now: new Date(now),
@@ -863,7 +863,7 @@ export class Controller {
       this.noteError(new Error(plan.reason ?? 'infeasible'), 'the EV and deferrable loads made the plan infeasible');
       for (const key of flexible) delete inputs.scenario[key];
       try {
-        plan = this.o.scheduler.plan(inputs.scenario, {
+        plan = await this.o.scheduler.plan(inputs.scenario, {
           timeLimitMs: 5000,
           ...this.o.planOptions,
           now: new Date(now),

@@ -161,7 +161,7 @@ describe('FleetPlanner', () => {
     inputsChanged: jest.fn(),
   });
 
-  it('joins the batteries into one scenario, a station’s series moved onto the caller’s intervals', () => {
+  it('joins the batteries into one scenario, a station’s series moved onto the caller’s intervals', async () => {
     const seen: Record<string, unknown>[] = [];
     const emptyPlan = { intervals: [] } as unknown as Plan;
     const fleet = new FleetPlanner({ plan: (input) => (seen.push(input as Record<string, unknown>), emptyPlan) });
@@ -170,7 +170,7 @@ describe('FleetPlanner', () => {
     const stationMember = member(55);
     station.attach(stationMember);
     battery.attach(member(40));
-    station.scheduler.plan(
+    await station.scheduler.plan(
       scenario('2026-01-01T00:00:00.000Z', {
         station: {
           capacity_kwh: 1,
@@ -182,7 +182,7 @@ describe('FleetPlanner', () => {
         allow_battery_export: false,
       }),
     );
-    battery.scheduler.plan(
+    await battery.scheduler.plan(
       scenario('2026-01-01T01:00:00.000Z', {
         battery: { capacity_kwh: 10, soc_pct: 40, max_charge_kw: 5, max_discharge_kw: 5 },
         grid: { max_import_kw: null, max_export_kw: 5 },
@@ -200,7 +200,7 @@ describe('FleetPlanner', () => {
 });
 
 describe('FleetPlanner reuse', () => {
-  it('a second member re-planning on the same inputs within a minute gets its view of the same solve', () => {
+  it('a second member re-planning on the same inputs within a minute gets its view of the same solve', async () => {
     let solves = 0;
     const plan = {
       intervals: [
@@ -232,16 +232,55 @@ describe('FleetPlanner reuse', () => {
       load_kw: [1],
       battery: { name, capacity_kwh: 5, soc_pct: soc, max_charge_kw: 1, max_discharge_kw: 1 },
     });
-    b.scheduler.plan(sc('b', 60)); // b alone has no partner yet: a plain solve
-    a.scheduler.plan(sc('a', 40)); // joint
+    await b.scheduler.plan(sc('b', 60)); // b alone has no partner yet: a plain solve
+    await a.scheduler.plan(sc('a', 40)); // joint
     expect(solves).toBe(2);
     clock.t = 5_000;
-    b.scheduler.plan(sc('b', 60.5)); // same inputs, SOC as planned: reused
+    await b.scheduler.plan(sc('b', 60.5)); // same inputs, SOC as planned: reused
     expect(solves).toBe(2);
-    b.scheduler.plan(sc('b', 60.5, 0.2)); // new prices: solved again
+    await b.scheduler.plan(sc('b', 60.5, 0.2)); // new prices: solved again
     expect(solves).toBe(3);
     clock.t = 200_000;
-    a.scheduler.plan(sc('a', 40, 0.2)); // too old: solved again
+    await a.scheduler.plan(sc('a', 40, 0.2)); // too old: solved again
     expect(solves).toBe(4);
+  });
+
+  it('two members asking at the same moment get one joint solve (the solver answers later, on its thread)', async () => {
+    let solves = 0;
+    const plan = {
+      intervals: [
+        interval('CHARGE', [
+          ['a', 1, 0],
+          ['b', 1, 0],
+        ]),
+      ],
+    } as unknown as Plan;
+    const fleet = new FleetPlanner(
+      { plan: () => (solves++, new Promise<Plan>((resolve) => setTimeout(() => resolve(plan), 20))) },
+      { now: () => 0 },
+    );
+    const a = fleet.seat('a');
+    const b = fleet.seat('b');
+    const mk = (soc: number) => ({
+      adoptPlan: jest.fn(),
+      isPlannable: () => true,
+      currentSoc: () => soc,
+      inputsChanged: jest.fn(),
+    });
+    a.attach(mk(40));
+    b.attach(mk(60));
+    const sc = (name: string, soc: number) => ({
+      interval_minutes: 60,
+      start: '2026-01-01T00:00:00.000Z',
+      prices: { import: [0.1], export: [0], currency: 'AUD' },
+      solar_kw: [0],
+      load_kw: [1],
+      battery: { name, capacity_kwh: 5, soc_pct: soc, max_charge_kw: 1, max_discharge_kw: 1 },
+    });
+    await b.scheduler.plan(sc('b', 60)); // b alone: a plain solve that records b's contribution
+    const [pa, pb] = await Promise.all([a.scheduler.plan(sc('a', 40)), b.scheduler.plan(sc('b', 60))]);
+    expect(solves).toBe(2);
+    expect(pa.intervals).toHaveLength(1);
+    expect(pb.intervals).toHaveLength(1);
   });
 });

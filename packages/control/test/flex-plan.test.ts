@@ -1,4 +1,4 @@
-import { loadScheduler, type Plan, type Scheduler } from '@sps/scheduler';
+import { loadScheduler, type Plan, type SyncScheduler } from '@sps/scheduler';
 import {
   deferrableEntry,
   evPlanning,
@@ -75,7 +75,7 @@ function scenario(extra: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-let scheduler: Scheduler;
+let scheduler: SyncScheduler;
 beforeAll(async () => {
   scheduler = await loadScheduler();
 });

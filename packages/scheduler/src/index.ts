@@ -3,6 +3,7 @@ export * from './scenario.js';
 export * from './errors.js';
 export * from './plan.js';
 export * from './plan-scenario.js';
+export { SolverWorkerScheduler, loadSolverScheduler, solverWorkerFile } from './worker-scheduler.js';
 export { formatPlanTable } from './format-table.js';
 export type { PlanAction } from './actions.js';
 export { ACTIONS } from './actions.js';

@@ -99,12 +99,22 @@ export function planWithHighs(highs: Highs, input: unknown, options: PlanOptions
   }
 }
 
-/** A scheduler bound to a loaded HiGHS runtime: `plan` is synchronous (what the MPC loop calls). */
+/**
+ * What the MPC loop plans with. `loadScheduler` answers on the spot (HiGHS on this thread: tests,
+ * `sps plan`); the add-on's `SolverWorkerScheduler` answers later from a worker thread.
+ */
 export interface Scheduler {
+  plan(input: unknown, options?: PlanOptions): Plan | Promise<Plan>;
+  /** Releases what it holds (the worker thread); a solve in flight fails. */
+  close?(): Promise<void>;
+}
+
+/** A scheduler bound to a loaded HiGHS runtime on this thread: `plan` answers synchronously. */
+export interface SyncScheduler extends Scheduler {
   plan(input: unknown, options?: PlanOptions): Plan;
 }
 
-export async function loadScheduler(): Promise<Scheduler> {
+export async function loadScheduler(): Promise<SyncScheduler> {
   const highs = await getHighs();
   return {
     plan(input, options) {

@@ -90,6 +90,7 @@ export class FleetPlanner {
   /** What the last joint solve was made from (see `reusable`). */
   private lastSolve: { key: string; members: ReadonlyMap<string, number | undefined> } | null = null;
   private readonly listeners = new Set<(joint: JointPlan) => void>();
+  private solving: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -135,7 +136,17 @@ export class FleetPlanner {
     other?.member?.inputsChanged();
   }
 
-  private planFor(seat: Seat, scenario: Scenario, options: PlanOptions | undefined): Plan {
+  /**
+   * One solve at a time: two members' timers firing together (the worker-thread scheduler answers
+   * later) would otherwise both solve the joint problem; the second now waits and reuses the first.
+   */
+  private planFor(seat: Seat, scenario: Scenario, options: PlanOptions | undefined): Promise<Plan> {
+    const run = this.solving.then(() => this.planNow(seat, scenario, options));
+    this.solving = run.catch(() => undefined);
+    return run;
+  }
+
+  private async planNow(seat: Seat, scenario: Scenario, options: PlanOptions | undefined): Promise<Plan> {
     const own = contributionOf(scenario);
     if (own) seat.contribution = own;
     const reused = own ? this.reusable(seat, scenario, own) : undefined;
@@ -160,7 +171,7 @@ export class FleetPlanner {
       others.push({ seat: s, contribution: withSoc(s.contribution, soc) });
     }
     if (!own || others.length === 0) {
-      const plan = this.scheduler.plan(scenario, options);
+      const plan = await this.scheduler.plan(scenario, options);
       if (own) this.publish({ plan, members: [seat.name], excluded, at: this.clock.now() });
       return plan;
     }
@@ -177,7 +188,7 @@ export class FleetPlanner {
         contribution: m.seat === seat ? m.contribution : alignedTo(m.contribution, scenario),
       })),
     );
-    const plan = this.scheduler.plan(joint, options);
+    const plan = await this.scheduler.plan(joint, options);
     this.lastSolve = {
       key: inputsKey(scenario),
       members: new Map(planned.map((m) => [m.seat.name, socOfSpec(m.contribution)])),

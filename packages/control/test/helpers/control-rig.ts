@@ -106,7 +106,7 @@ export class BreakableScheduler implements Scheduler {
   broken = false;
   plans = 0;
   constructor(private readonly inner: Scheduler) {}
-  plan(input: unknown, options?: PlanOptions): Plan {
+  plan(input: unknown, options?: PlanOptions): Plan | Promise<Plan> {
     if (this.broken) throw new Error('HiGHS aborted (test)');
     this.plans++;
     return this.inner.plan(input, options);
