@@ -7,6 +7,7 @@ export * from './open-bus.js';
 export * from './socketcand/element-reader.js';
 export * from './socketcand/protocol.js';
 export * from './socketcand/client.js';
+export * from './socketcand/liveness.js';
 export * from './socketcand/server.js';
 export * from './candump/parse.js';
 export * from './candump/replay.js';

@@ -3,13 +3,18 @@ import type { CanBus } from './can-bus.js';
 import { SOCKETCAND_DEFAULT_PORT, type CanConnection } from './connection.js';
 import { CandumpReplayBus, type CandumpProblem } from './candump/replay.js';
 import { SocketcanBus, type SocketcanProblem } from './socketcan/socketcan-bus.js';
-import { SocketcandCanBus, type SocketcandProblem } from './socketcand/client.js';
+import { SocketcandCanBus, type SocketcandClientOptions, type SocketcandProblem } from './socketcand/client.js';
 
 export interface OpenCanBusOptions {
   /** Drives replay pacing, timeouts and timestamps (default: the system clock). */
   readonly clock?: Clock;
   /** Input a transport skipped (garbage from a gateway, a malformed log line), for a log line. */
   readonly onProblem?: (problem: CanTransportProblem) => void;
+  /** Tuning for the socketcand client (timeouts, the echo probe, the element cap); defaults suit a LAN gateway. */
+  readonly socketcand?: Pick<
+    SocketcandClientOptions,
+    'connectTimeoutMs' | 'livenessIntervalMs' | 'livenessTimeoutMs' | 'maxElementLength'
+  >;
 }
 
 /** What a transport skipped without failing: one shape for every transport so a driver logs it once. */
@@ -26,6 +31,7 @@ export function openCanBus(connection: CanConnection, options: OpenCanBusOptions
         host: connection.host ?? '127.0.0.1',
         port: connection.port ?? SOCKETCAND_DEFAULT_PORT,
         interface: connection.interface,
+        ...options.socketcand,
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
       });

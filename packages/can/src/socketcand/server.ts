@@ -115,6 +115,8 @@ class Session {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setEncoding('latin1');
     socket.setNoDelay(true);
+    // A client that vanished without closing (a crashed test, a laptop gone to sleep) is found by TCP keep-alive.
+    socket.setKeepAlive(true, 30_000);
     const reader = new SocketcandElementReader((inner) => this.handle(inner), onProblem, maxElementLength);
     socket.on('data', (chunk: string) => reader.push(chunk));
     // A client resetting the connection is its business; 'close' follows and cleans up.
