@@ -203,6 +203,22 @@ describe('socketcand client ↔ SocketcandServer over loopback', () => {
     expect(downs).toHaveLength(1);
   });
 
+  it("the bus failing at the gateway ends its clients' sessions (onDown); closed clients leave the bus", async () => {
+    const { virtual, server, port } = await startGateway();
+    const bus = client(port);
+    const downs: string[] = [];
+    bus.onDown((r) => downs.push(r));
+    await bus.open();
+    expect(virtual.attachedEndpoints).toBe(1);
+    virtual.bringDown('bus-off');
+    await until(() => downs.length === 1, 'onDown');
+    expect(downs[0]).toContain('the gateway closed the connection');
+    await until(() => server.clientCount === 0 && virtual.attachedEndpoints === 0, 'the session to end');
+    await bus.open();
+    await bus.close();
+    await until(() => virtual.attachedEndpoints === 0, 'the closed client to leave the bus');
+  });
+
   it('a bus the gateway does not serve is a rejected open naming it', async () => {
     const { port } = await startGateway();
     const bus = client(port, { interface: 'can7' });

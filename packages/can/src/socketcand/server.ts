@@ -122,7 +122,7 @@ class Session {
     // A client resetting the connection is its business; 'close' follows and cleans up.
     socket.on('error', () => undefined);
     socket.once('close', () => {
-      void this.endpoint?.close();
+      if (this.endpoint !== null) this.bus.detach(this.endpoint);
       this.endpoint = null;
     });
     this.write('< hi >');
@@ -164,6 +164,8 @@ class Session {
     endpoint.onFrame((frame) => {
       if (this.state === 'raw') this.write(formatFrameMessage(frame, this.clock.now()));
     });
+    // The bus failing ends the session, as the daemon shuts a client down when its CAN socket fails.
+    endpoint.onDown(() => this.socket.destroy());
     this.endpoint = endpoint;
     // A virtual endpoint is open as soon as open() returns (its promise never rejects), so the state
     // changes now: a client may send `< rawmode >` in the same TCP chunk as `< open … >`.
