@@ -95,6 +95,11 @@ export class PylontechAdapter implements Device {
     return { ...this.stats };
   }
 
+  /** True while the bus is open (after connect() opened it, until it is closed or lost). */
+  get listening(): boolean {
+    return this.bus?.isOpen ?? false;
+  }
+
   /** The bus label, e.g. "socketcand 127.0.0.1:29536 can0" (null before connect). */
   get busLabel(): string | null {
     return this.bus?.label ?? null;

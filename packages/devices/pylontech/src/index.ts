@@ -4,3 +4,4 @@ export * from './entities.js';
 export * from './adapter.js';
 export * from './simulator/physics.js';
 export * from './simulator/simulator.js';
+export * from './simulator/loopback.js';
