@@ -22,6 +22,8 @@ export interface PylontechSimulatorOptions {
   readonly manufacturer?: string;
   /** Burst period, ms (default 1000, as the real BMS). */
   readonly periodMs?: number;
+  /** The current drawn from the battery at start, A (positive discharging; default 0). */
+  readonly currentA?: number;
 }
 
 export interface PylontechSimulatorState extends BatteryPhysicsState {
@@ -66,6 +68,7 @@ export class PylontechSimulator {
       ...(options.socPct === undefined ? {} : { socPct: options.socPct }),
     });
     this.endpoint = options.bus.attach('pylontech simulator');
+    if (options.currentA !== undefined) this.setCurrent(options.currentA);
   }
 
   async start(): Promise<void> {
