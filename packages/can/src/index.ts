@@ -8,3 +8,5 @@ export * from './socketcand/element-reader.js';
 export * from './socketcand/protocol.js';
 export * from './socketcand/client.js';
 export * from './socketcand/server.js';
+export * from './candump/parse.js';
+export * from './candump/replay.js';

@@ -1,6 +1,7 @@
 import { DeviceError, type Clock } from '@sps/core';
 import type { CanBus } from './can-bus.js';
 import { describeCanConnection, SOCKETCAND_DEFAULT_PORT, type CanConnection } from './connection.js';
+import { CandumpReplayBus, type CandumpProblem } from './candump/replay.js';
 import { SocketcandCanBus, type SocketcandProblem } from './socketcand/client.js';
 import type { CanFrame } from './frame.js';
 
@@ -12,7 +13,7 @@ export interface OpenCanBusOptions {
 }
 
 /** What a transport skipped without failing: one shape for every transport so a driver logs it once. */
-export type CanTransportProblem = SocketcandProblem;
+export type CanTransportProblem = SocketcandProblem | CandumpProblem;
 
 /**
  * The CanBus for a parsed `connection` block. Nothing is opened yet: the caller's `open()` does
@@ -25,6 +26,14 @@ export function openCanBus(connection: CanConnection, options: OpenCanBusOptions
         host: connection.host ?? '127.0.0.1',
         port: connection.port ?? SOCKETCAND_DEFAULT_PORT,
         interface: connection.interface,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
+      });
+    case 'candump':
+      return new CandumpReplayBus({
+        file: connection.file ?? '',
+        interface: connection.interface,
+        replaySpeed: connection.replay_speed ?? 1,
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
       });

@@ -160,7 +160,7 @@ describe('socketcand client ↔ SocketcandServer over loopback', () => {
     const bus = client(port, { clock, connectTimeoutMs: 3000 });
     const opening = bus.open().catch((e: unknown) => e);
     await until(() => gateway.connections.length === 1, 'the TCP connection');
-    clock.advance(3000);
+    await clock.advance(3000);
     const err = await opening;
     expect(err).toMatchObject({ kind: 'timeout' });
     expect((err as Error).message).toContain('no answer to the hi step within 3000 ms');
