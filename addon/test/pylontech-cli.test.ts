@@ -1,4 +1,5 @@
-import { SpsProcess, ensureBuilt, runSps, unusedPort } from './support/addon-process';
+import path from 'node:path';
+import { REPO_ROOT, SpsProcess, ensureBuilt, runSps, unusedPort } from './support/addon-process';
 
 /**
  * `sps simulate pylontech` and `sps read|write pylontech` as child processes: the simulator is a
@@ -83,6 +84,23 @@ describe('sps simulate / read / write pylontech', () => {
     const result = await runSps(['read', 'pylontech', ...target, '--keep-alive', 'maybe']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--keep-alive');
+  });
+
+  it('read --transport candump replays the real BYD capture (dfch/BydCanProtocol, MIT)', async () => {
+    const file = path.join(REPO_ROOT, 'packages/devices/pylontech/test/fixtures/byd-premium-lvs.candump.log');
+    const result = await runSps(['read', 'pylontech', '--transport', 'candump', '--file', file, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as ReadOutput;
+    expect(output.device).toMatchObject({ manufacturer: 'BYD' });
+    expect(output.readings).toMatchObject({
+      manufacturer: 'BYD',
+      battery_soc: 67,
+      battery_voltage: 53.1,
+      battery_current: 0.7,
+      charge_voltage_limit: 58.4,
+      protection_cell_overvoltage: false,
+    });
   });
 
   it('SIGINT stops the simulator', async () => {

@@ -74,6 +74,7 @@ export class PylontechAdapter implements Device {
   private frames: BmsFrameSet = {};
   private readonly lastSeen = new Map<number, number>();
   private linkLost: string | null = null;
+  private replayEnded: string | null = null;
   private connected = false;
   private description: DeviceDescription | null = null;
   private keepAlive: TimerHandle | undefined;
@@ -110,6 +111,7 @@ export class PylontechAdapter implements Device {
     this.frames = {};
     this.lastSeen.clear();
     this.linkLost = null;
+    this.replayEnded = null;
     this.keepAliveFailure = null;
     const bus = this.openBus(this.connection, { clock: this.clock });
     this.bus = bus;
@@ -194,8 +196,10 @@ export class PylontechAdapter implements Device {
   }
 
   private onDown(reason: string): void {
-    // A replay that ended is not a lost battery: its frames stay readable until they are stale.
+    // A replay that ended is not a lost battery: its last frames stay readable (`sps read` of a log
+    // replayed as fast as possible reads them after the end) until they are stale, and the reason says why.
     if (this.connection.transport === 'candump') {
+      this.replayEnded = reason;
       if (this.burstWaiter !== null && this.hasRequired()) this.burstWaiter.done(null);
       return;
     }
@@ -247,7 +251,8 @@ export class PylontechAdapter implements Device {
       const seen = this.lastSeen.get(id);
       if (seen === undefined || now - seen >= PYLONTECH_STALE_AFTER_MS) {
         const since = seen === undefined ? 'ever' : `${((now - seen) / 1000).toFixed(1)} s`;
-        return `no ${name} frame for ${since} on ${this.bus?.label ?? 'the bus'} (the BMS stopped sending)`;
+        const why = this.replayEnded === null ? 'the BMS stopped sending' : this.replayEnded;
+        return `no ${name} frame for ${since} on ${this.bus?.label ?? 'the bus'} (${why})`;
       }
     }
     return null;
