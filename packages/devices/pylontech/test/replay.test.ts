@@ -24,6 +24,8 @@ describe('candump replay of the BYD capture', () => {
       adapter.events.on('availability', (a) => availability.push(a));
       try {
         const connecting = track(adapter.connect());
+        // The log is read from disk first (real I/O); simulated time moves only once the replay runs.
+        await eventually(() => (adapter.listening || connecting.done() ? true : undefined));
         await advanceUntil(clock, connecting.done, { stepMs: 100 });
         await connecting.result;
         const { values } = await adapter.read();
