@@ -121,6 +121,8 @@ export class PylontechAdapter implements Device {
     );
     try {
       await bus.open();
+      // close() (or another connect()) while the bus was opening: this attempt is over.
+      if (this.bus !== bus) throw new DeviceError('not_connected', `${this.id} was closed while connecting`);
       // The keep-alive starts before the wait: some BMS send their burst only after an inverter's 0x305.
       if (this.connection.keep_alive) this.startKeepAlive(bus);
       await this.waitForBurst(bus.label);

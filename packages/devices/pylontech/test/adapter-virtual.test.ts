@@ -162,6 +162,16 @@ describe('PylontechAdapter on a virtual bus', () => {
     ).toThrow(/keep_alive/);
   });
 
+  it('close() while connecting ends the attempt at once and leaves no timer behind', async () => {
+    const r = rig({ simulator: false, keepAlive: true });
+    const connecting = track(r.adapter.connect());
+    await r.clock.advance(500);
+    await r.adapter.close();
+    await expect(connecting.result).rejects.toMatchObject({ kind: 'not_connected' });
+    expect(r.clock.pendingTimers).toBe(0);
+    expect(r.endpoints.every((e) => !e.isOpen)).toBe(true);
+  });
+
   it('a lost link makes it unavailable at once; connect() again recovers', async () => {
     const r = rig();
     await connected(r);
