@@ -13,7 +13,7 @@ import {
   type ReadingSet,
   type TimerHandle,
 } from '@sps/core';
-import { decodeBmsFrame } from './codec/frames.js';
+import { decodeBmsFrame, isBmsFrameId } from './codec/frames.js';
 import { bmsReadings, rememberFrame, type BmsFrameSet } from './codec/readings.js';
 import {
   parsePylontechConnection,
@@ -182,7 +182,7 @@ export class PylontechAdapter implements Device {
     const result = decodeBmsFrame(frame);
     if (!result.ok) {
       // Other stations' frames (the inverter's 0x305, Victron's 0x37x) are not errors; a BMS id that fails is.
-      if (!frame.extended && [0x351, 0x355, 0x356, 0x359, 0x35a, 0x35c, 0x35e].includes(frame.id)) {
+      if (isBmsFrameId(frame.id, frame.extended)) {
         this.stats.rejected++;
         this.stats.lastRejection = result.reason;
       }
