@@ -4,7 +4,8 @@
  *
  * Pylontech 0x359 (reference §7.2): byte 0/1 protections, byte 2/3 alarms ("warnings").
  * SMA-style 0x35A (BYD, REC…): bytes 0–3 alarms and bytes 4–7 warnings, two bits per flag
- * (01 set, 10 cleared; 00/11 not supported). A 0x35A "alarm" is what Pylontech calls a protection (the
+ * (01 set, 10 cleared; 00/11 not supported: the real BYD capture sends AA… — every pair 10 — from a healthy
+ * battery, so 10 must mean cleared). A 0x35A "alarm" is what Pylontech calls a protection (the
  * BMS acts), a "warning" what it calls an alarm, so both frames fill the same readings where their
  * meaning is the same. Layout of 0x35A from Victron's CAN-bus BMS frame description as implemented by
  * several open BMS gateways (byte 0: general, high V, low V, high T; byte 1: low T, high T charging,
