@@ -107,6 +107,7 @@ export class PylontechAdapter implements Device {
   }
 
   async connect(): Promise<void> {
+    this.connected = false;
     await this.closeBus();
     this.frames = {};
     this.lastSeen.clear();
@@ -131,7 +132,9 @@ export class PylontechAdapter implements Device {
       this.armWatchdog();
       this.availability.report(true);
     } catch (err) {
-      await this.closeBus();
+      // Only this attempt's bus: a later connect() may already own a new one.
+      if (this.bus === bus) await this.closeBus();
+      else await bus.close().catch(() => undefined);
       throw this.availability.connectFailed(err);
     }
   }
