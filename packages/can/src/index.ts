@@ -10,3 +10,4 @@ export * from './socketcand/client.js';
 export * from './socketcand/server.js';
 export * from './candump/parse.js';
 export * from './candump/replay.js';
+export * from './socketcan/socketcan-bus.js';

@@ -1,9 +1,9 @@
-import { DeviceError, type Clock } from '@sps/core';
+import type { Clock } from '@sps/core';
 import type { CanBus } from './can-bus.js';
-import { describeCanConnection, SOCKETCAND_DEFAULT_PORT, type CanConnection } from './connection.js';
+import { SOCKETCAND_DEFAULT_PORT, type CanConnection } from './connection.js';
 import { CandumpReplayBus, type CandumpProblem } from './candump/replay.js';
+import { SocketcanBus, type SocketcanProblem } from './socketcan/socketcan-bus.js';
 import { SocketcandCanBus, type SocketcandProblem } from './socketcand/client.js';
-import type { CanFrame } from './frame.js';
 
 export interface OpenCanBusOptions {
   /** Drives replay pacing, timeouts and timestamps (default: the system clock). */
@@ -13,7 +13,7 @@ export interface OpenCanBusOptions {
 }
 
 /** What a transport skipped without failing: one shape for every transport so a driver logs it once. */
-export type CanTransportProblem = SocketcandProblem | CandumpProblem;
+export type CanTransportProblem = SocketcandProblem | CandumpProblem | SocketcanProblem;
 
 /**
  * The CanBus for a parsed `connection` block. Nothing is opened yet: the caller's `open()` does
@@ -37,41 +37,30 @@ export function openCanBus(connection: CanConnection, options: OpenCanBusOptions
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
       });
-    default:
-      return new UnavailableCanBus(
-        describeCanConnection(connection),
-        `the ${connection.transport} transport is not built into this version yet`,
-      );
+    case 'socketcan':
+      return new SocketcanBus({
+        interface: connection.interface,
+        ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
+      });
   }
 }
 
-/** A bus that can never open, with the reason why (a transport this system cannot offer). */
-export class UnavailableCanBus implements CanBus {
-  readonly isOpen = false;
-
-  constructor(
-    readonly label: string,
-    private readonly reason: string,
-  ) {}
-
-  open(): Promise<void> {
-    return Promise.reject(new DeviceError('unsupported', `${this.label}: ${this.reason}`));
-  }
-
-  send(frame: CanFrame): Promise<void> {
-    void frame;
-    return Promise.reject(new DeviceError('not_connected', `${this.label}: the bus is not open`));
-  }
-
-  onFrame(): () => void {
-    return () => undefined;
-  }
-
-  onDown(): () => void {
-    return () => undefined;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
+/** One line for a log: what was skipped and why. */
+export function describeCanProblem(problem: CanTransportProblem): string {
+  switch (problem.kind) {
+    case 'garbage':
+      return `garbage skipped: ${problem.text}`;
+    case 'overlong':
+      return `over-long input skipped (${problem.length} characters)`;
+    case 'malformed':
+      return `${'line' in problem ? `line ${problem.line}: ` : ''}malformed, skipped (${problem.reason}): ${problem.text}`;
+    case 'gateway_error':
+      return `gateway error: ${problem.text}`;
+    case 'unexpected':
+      return `unexpected message skipped: ${problem.text}`;
+    case 'note':
+      return problem.text;
+    case 'error_frame':
+      return `CAN error frame (class 0x${problem.id.toString(16)})`;
   }
 }
