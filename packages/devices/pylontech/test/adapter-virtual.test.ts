@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { VirtualCanBus, type CanBus } from '@sps/can';
 import { DeviceError, ManualClock, type Availability } from '@sps/core';
 import { PylontechAdapter, PylontechSimulator, BMS_FLAGS } from '@sps/device-pylontech';
@@ -149,6 +150,37 @@ describe('PylontechAdapter on a virtual bus', () => {
     await r.clock.advance(1);
     expect((await r.adapter.read()).values.battery_soc).toBe(before);
     expect(r.adapter.frameStats).toMatchObject({ rejected: 2, lastRejection: expect.stringContaining('0x356: DLC 3') });
+    await r.adapter.close();
+    await r.sim?.stop();
+  });
+
+  it('random frames between the bursts never break it: readings stay finite and in range', async () => {
+    const r = rig();
+    await connected(r);
+    const ids = [0x305, 0x351, 0x355, 0x356, 0x359, 0x35a, 0x35c, 0x35e, 0x35f, 0x370, 0x7ff];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            id: fc.constantFrom(...ids),
+            extended: fc.boolean(),
+            data: fc.uint8Array({ minLength: 0, maxLength: 8 }),
+          }),
+          { maxLength: 20 },
+        ),
+        async (frames) => {
+          for (const frame of frames) r.bus.inject(frame);
+          await r.clock.advance(1000); // and a real burst
+          const { values } = await r.adapter.read();
+          for (const value of Object.values(values)) {
+            if (typeof value === 'number') expect(Number.isFinite(value)).toBe(true);
+          }
+          expect(values.battery_soc as number).toBeGreaterThanOrEqual(0);
+          expect(values.battery_soc as number).toBeLessThanOrEqual(100);
+        },
+      ),
+      { numRuns: 200 },
+    );
     await r.adapter.close();
     await r.sim?.stop();
   });
