@@ -4,6 +4,7 @@ import { haBatteryDriver } from './drivers/ha-battery.js';
 import { haEvChargerDriver } from './drivers/ha-ev-charger.js';
 import { ina260Driver } from './drivers/ina260.js';
 import { kasaDriver } from './drivers/kasa.js';
+import { pylontechDriver } from './drivers/pylontech.js';
 import { shellyDriver } from './drivers/shelly.js';
 import { sigenergyDriver } from './drivers/sigenergy.js';
 import { stationDriver } from './drivers/station.js';
@@ -54,4 +55,5 @@ export const builtInDrivers = new DriverRegistry([
   teslemetryDriver,
   haBatteryDriver,
   haEvChargerDriver,
+  pylontechDriver,
 ]);

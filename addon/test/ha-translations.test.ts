@@ -11,6 +11,7 @@ import {
 import { SUPPORTED_MODEL_NAMES, bluettiEntities, findModel } from '@sps/device-bluetti';
 import { ina260Entities } from '@sps/device-ina260';
 import { kasaEntities, type PlugSnapshot } from '@sps/device-kasa';
+import { pylontechEntities } from '@sps/device-pylontech';
 import { shellyEntities, type ShellyState, type SwitchChannel } from '@sps/device-shelly';
 import { sigenergyEntities } from '@sps/device-sigenergy';
 import { sungrowEntities } from '@sps/device-sungrow';
@@ -88,6 +89,7 @@ const catalogues: [string, EntityDescriptor[]][] = [
   ['Sigenergy SigenStor', sigenergyEntities({})],
   ['Kasa plug with a meter', kasaEntities(plug)],
   ['INA260', ina260Entities()],
+  ['Pylontech-protocol BMS', pylontechEntities()],
   ...shellyStates.map(([what, state, channels]): [string, EntityDescriptor[]] => [
     `Shelly with ${what}`,
     shellyEntities(state, channels),

@@ -28,6 +28,9 @@ const ENERGY_ICON = {
   load: 'mdi:home-lightning-bolt',
 } as const;
 
+const BMS_PROTECTION_ICON = 'mdi:battery-alert-variant';
+const BMS_ALARM_ICON = 'mdi:battery-alert';
+
 export const ENTITY_TRANSLATIONS = {
   sensor: {
     // Canonical readings (readings.ts).
@@ -275,6 +278,13 @@ export const ENTITY_TRANSLATIONS = {
     dr_avoided_energy_event: { name: 'Avoided energy this event', icon: 'mdi:lightning-bolt-outline' },
     dr_avoided_energy_total: { name: 'Avoided energy total', icon: 'mdi:lightning-bolt' },
     dr_performance: { name: 'DR performance', icon: 'mdi:percent' },
+    // Lithium BMS on CAN (Pylontech and compatible: BYD, REC…).
+    charge_voltage_limit: { name: 'Charge voltage limit', icon: 'mdi:battery-arrow-up-outline' },
+    discharge_voltage_limit: { name: 'Discharge voltage limit', icon: 'mdi:battery-arrow-down-outline' },
+    charge_current_limit: { name: 'Charge current limit', icon: ENERGY_ICON.charge },
+    discharge_current_limit: { name: 'Discharge current limit', icon: ENERGY_ICON.discharge },
+    module_count: { name: 'Battery modules', icon: 'mdi:battery-plus' },
+    bms_manufacturer: { name: 'BMS manufacturer', icon: 'mdi:factory' },
   },
   binary_sensor: {
     pv_generating: { name: 'PV generating', icon: ENERGY_ICON.pv },
@@ -293,6 +303,46 @@ export const ENTITY_TRANSLATIONS = {
     storm_mode_active: { name: 'Storm watch active', icon: 'mdi:weather-lightning' },
     ev_plugged: { name: 'EV plugged in', icon: 'mdi:ev-plug-type2' },
     dr_broker_connected: { name: 'Aggregator connected', icon: 'mdi:lan-connect' },
+    // Lithium BMS on CAN (Pylontech and compatible): its request flags, and every protection and alarm flag.
+    charge_enabled: { name: 'Charging allowed', icon: ENERGY_ICON.charge },
+    discharge_enabled: { name: 'Discharging allowed', icon: ENERGY_ICON.discharge },
+    force_charge_request: { name: 'Force-charge request', icon: 'mdi:battery-alert' },
+    force_charge_request_low_soc: { name: 'Force-charge request (low SOC)', icon: 'mdi:battery-alert-variant-outline' },
+    full_charge_request: { name: 'Full-charge request', icon: 'mdi:battery-sync' },
+    protection_cell_overvoltage: { name: 'Protection: cell overvoltage', icon: BMS_PROTECTION_ICON },
+    protection_cell_undervoltage: { name: 'Protection: cell undervoltage', icon: BMS_PROTECTION_ICON },
+    protection_overtemperature: { name: 'Protection: overtemperature', icon: BMS_PROTECTION_ICON },
+    protection_undertemperature: { name: 'Protection: undertemperature', icon: BMS_PROTECTION_ICON },
+    protection_discharge_overcurrent: { name: 'Protection: discharge overcurrent', icon: BMS_PROTECTION_ICON },
+    protection_charge_overcurrent: { name: 'Protection: charge overcurrent', icon: BMS_PROTECTION_ICON },
+    protection_system_error: { name: 'Protection: system error', icon: BMS_PROTECTION_ICON },
+    protection_general: { name: 'Protection: general', icon: BMS_PROTECTION_ICON },
+    protection_charge_overtemperature: {
+      name: 'Protection: overtemperature while charging',
+      icon: BMS_PROTECTION_ICON,
+    },
+    protection_charge_undertemperature: {
+      name: 'Protection: undertemperature while charging',
+      icon: BMS_PROTECTION_ICON,
+    },
+    protection_contactor: { name: 'Protection: contactor', icon: BMS_PROTECTION_ICON },
+    protection_short_circuit: { name: 'Protection: short circuit', icon: BMS_PROTECTION_ICON },
+    protection_bms_internal: { name: 'Protection: BMS internal fault', icon: BMS_PROTECTION_ICON },
+    protection_cell_imbalance: { name: 'Protection: cell imbalance', icon: BMS_PROTECTION_ICON },
+    alarm_high_voltage: { name: 'Alarm: high voltage', icon: BMS_ALARM_ICON },
+    alarm_low_voltage: { name: 'Alarm: low voltage', icon: BMS_ALARM_ICON },
+    alarm_high_temperature: { name: 'Alarm: high temperature', icon: BMS_ALARM_ICON },
+    alarm_low_temperature: { name: 'Alarm: low temperature', icon: BMS_ALARM_ICON },
+    alarm_discharge_high_current: { name: 'Alarm: high discharge current', icon: BMS_ALARM_ICON },
+    alarm_charge_high_current: { name: 'Alarm: high charge current', icon: BMS_ALARM_ICON },
+    alarm_internal_communication: { name: 'Alarm: internal communication', icon: BMS_ALARM_ICON },
+    alarm_general: { name: 'Alarm: general', icon: BMS_ALARM_ICON },
+    alarm_charge_high_temperature: { name: 'Alarm: high temperature while charging', icon: BMS_ALARM_ICON },
+    alarm_charge_low_temperature: { name: 'Alarm: low temperature while charging', icon: BMS_ALARM_ICON },
+    alarm_contactor: { name: 'Alarm: contactor', icon: BMS_ALARM_ICON },
+    alarm_short_circuit: { name: 'Alarm: short circuit', icon: BMS_ALARM_ICON },
+    alarm_bms_internal: { name: 'Alarm: BMS internal fault', icon: BMS_ALARM_ICON },
+    alarm_cell_imbalance: { name: 'Alarm: cell imbalance', icon: BMS_ALARM_ICON },
   },
   switch: {
     ac_output_on: { name: 'AC output', icon: 'mdi:power-socket' },
