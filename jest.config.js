@@ -23,7 +23,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@sps/device-([a-z0-9-]+)$': '<rootDir>/packages/devices/$1/src/index.ts',
-    '^@sps/(core|store|control|ha|tariffs|forecasts|scheduler|aggregator)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@sps/(core|can|store|control|ha|tariffs|forecasts|scheduler|aggregator)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,
