@@ -4,3 +4,7 @@ export * from './listeners.js';
 export * from './connection.js';
 export * from './virtual-bus.js';
 export * from './open-bus.js';
+export * from './socketcand/element-reader.js';
+export * from './socketcand/protocol.js';
+export * from './socketcand/client.js';
+export * from './socketcand/server.js';
