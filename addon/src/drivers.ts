@@ -7,6 +7,7 @@ import { kasaDriver } from './drivers/kasa.js';
 import { shellyDriver } from './drivers/shelly.js';
 import { sigenergyDriver } from './drivers/sigenergy.js';
 import { stationDriver } from './drivers/station.js';
+import { studerDriver } from './drivers/studer.js';
 import { sungrowShDriver } from './drivers/sungrow-sh.js';
 import { teslemetryDriver } from './drivers/teslemetry.js';
 
@@ -54,4 +55,5 @@ export const builtInDrivers = new DriverRegistry([
   teslemetryDriver,
   haBatteryDriver,
   haEvChargerDriver,
+  studerDriver,
 ]);

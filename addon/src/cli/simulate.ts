@@ -40,10 +40,18 @@ export const simulateCommand: CliCommand = {
     }
     const fields = driver.simulatorFields?.({ host, port }) as Record<string, unknown> | undefined;
     const read = fields === undefined ? undefined : readLine(driver, fields);
+    // CAN simulators sit behind a socketcand gateway: the bus name is part of the address.
+    const canInterface = typeof fields?.['interface'] === 'string' ? fields['interface'] : undefined;
     io.stdout.write(
       values['json'] === true
-        ? JSON.stringify({ driver: driver.name, host, port, ...(read === undefined ? {} : { read }) }) + '\n'
-        : `${driver.name} simulator listening on ${host}:${port} (Ctrl-C to stop)\n` +
+        ? JSON.stringify({
+            driver: driver.name,
+            host,
+            port,
+            ...(canInterface === undefined ? {} : { interface: canInterface }),
+            ...(read === undefined ? {} : { read }),
+          }) + '\n'
+        : `${driver.name} simulator listening on ${host}:${port}${canInterface === undefined ? '' : ` (socketcand, interface ${canInterface})`} (Ctrl-C to stop)\n` +
             (read === undefined ? '' : `  read it with: ${read}\n`),
     );
     await untilSignal();
