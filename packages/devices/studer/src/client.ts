@@ -17,8 +17,8 @@ import {
  * The gap: 50 ms of silence after each answer before the next request. A request and its answer
  * are two frames of ~130 bits (≈ 1 ms at 125 kbit/s, 13 ms at 10 kbit/s), so even at the slowest
  * DIP setting we use at most about half of the CAN bus, and the internal bus gets a pause between
- * our requests for its own traffic. A poll of the 15 objects the adapter reads then takes at least
- * 0.75 s plus the answers, well inside the 5 s default poll.
+ * our requests for its own traffic. A poll (19 requests with one VarioTrack) then takes about 1 s,
+ * well inside the 10 s default poll.
  */
 export const STUDER_REQUEST_TIMEOUT_MS = 1000;
 export const STUDER_REQUEST_RETRIES = 2;

@@ -65,8 +65,9 @@ export function varioTrackAddresses(c: StuderConnection): number[] {
 }
 
 /**
- * A poll is 11 Xtender infos + 4 parameters + 5 infos per VarioTrack: 20 requests with one
- * VarioTrack, at least 1 s with the 50 ms gap. 10 s by default leaves the Studer bus mostly idle.
+ * A poll is 11 Xtender infos + 4 parameters + 4 infos per VarioTrack: 19 requests with one
+ * VarioTrack, about 1 s with the 50 ms gap (measured against the simulator over loopback:
+ * scripts/measure-read.mjs). 10 s by default leaves the Studer bus idle nine tenths of the time.
  */
 export const STUDER_DEFAULT_POLL_INTERVAL_MS = 10_000;
 export const STUDER_MIN_POLL_INTERVAL_MS = 5_000;
