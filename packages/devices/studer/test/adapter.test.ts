@@ -93,6 +93,20 @@ describe('StuderAdapter over socketcand against the simulator', () => {
     expect(sim.simulator.parameter(1107)?.flash).toBe(25);
   });
 
+  it('two commands and a read at once run one after another, the last command wins', async () => {
+    const [a, b, reading, c] = await Promise.all([
+      adapter.execute({ type: 'set_charge_limit', power_w: 2400 }),
+      adapter.execute({ type: 'set_charge_limit', power_w: 1920 }),
+      adapter.read(),
+      adapter.executeStuder({ type: 'set_charger_allowed', allowed: false }),
+    ]);
+    expect([a.writes, b.writes, c.writes]).toEqual([1, 1, 1]);
+    expect(reading.values.battery_soc).toEqual(expect.any(Number));
+    expect(sim.simulator.parameter(1138)?.flash).toBe(40);
+    expect(sim.simulator.parameter(1125)?.flash).toBe(0);
+    expect(adapter.busStats?.strayAnswers).toBe(0);
+  });
+
   it("refuses a value outside the device's range before the bus", async () => {
     const sentBefore = adapter.busStats?.sent ?? 0;
     const err = await adapter.executeStuder({ type: 'set_charger_current', amps: 150 }).catch((e: unknown) => e);
