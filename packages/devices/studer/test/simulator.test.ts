@@ -1,5 +1,5 @@
 import { VirtualCanBus } from '@sps/can';
-import { DeviceError, ManualClock } from '@sps/core';
+import { ManualClock, type DeviceError } from '@sps/core';
 import { StuderPhysics, StuderSimulator, StuderXcomClient } from '@sps/device-studer';
 
 const HOUR = 3_600_000;
