@@ -133,6 +133,26 @@ describe('StuderAdapter over socketcand against the simulator', () => {
     expect(sim.simulator.parameter(1138)?.flash).toBe(60);
   });
 
+  it('close() in the middle of a read settles it with not_connected', async () => {
+    const reading = adapter.read().catch((e: unknown) => e);
+    await adapter.close();
+    const err = (await reading) as DeviceError;
+    expect(err).toBeInstanceOf(DeviceError);
+    expect(err.kind).toBe('not_connected');
+    await expect(adapter.read()).rejects.toMatchObject({ kind: 'not_connected' });
+  });
+
+  it('a gateway that drops the TCP connection mid-read fails the read, and the adapter connects again', async () => {
+    sim.simulator.setFault('silent'); // keep a request in flight
+    const reading = adapter.read().catch((e: unknown) => e);
+    await sim.stop(); // the gateway closes every connection
+    const err = (await reading) as DeviceError;
+    expect(['connection_lost', 'not_connected']).toContain(err.kind);
+    sim = await startStuderSimulator({ clock, port: sim.port });
+    await adapter.connect();
+    expect((await adapter.read()).values.operating_state).toBe('inverter');
+  });
+
   it('a silent gateway: timeouts after retries, the device unavailable with the reason', async () => {
     const events: { available: boolean; reason?: string }[] = [];
     adapter.events.on('availability', (a) => events.push(a));
