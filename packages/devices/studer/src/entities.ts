@@ -71,7 +71,7 @@ export function studerEntities(limits: DeviceLimits, nominalVoltage: number): En
       icon: 'mdi:battery-sync',
     },
     binary('transfer_relay_closed', 'AC source connected (transfer relay)', {
-      deviceClass: 'plug',
+      deviceClass: 'power', // on = power from an AC source detected
       icon: 'mdi:transmission-tower',
     }),
     { ...measurement('charger_current', 'Charger current', 'current', 'A'), entityCategory: 'diagnostic' },
