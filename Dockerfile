@@ -3,9 +3,10 @@
 #
 #   docker build -t smart-power-station .
 #
-# Builds natively for the architecture being built (amd64 or arm64/aarch64); no cross-compiling is needed. The one
-# native module, i2c-bus (the INA260's Linux I2C bus; the store uses node:sqlite), is compiled from source in the
-# build stage against this Node's own headers, so nothing is downloaded and it matches the runtime's Node and musl.
+# Builds natively for the architecture being built (amd64 or arm64/aarch64); no cross-compiling is needed. The two
+# native modules, i2c-bus (the INA260's Linux I2C bus) and socketcan (SocketCAN for the Studer and Pylontech; the store
+# uses node:sqlite), are compiled from source in the build stage against this Node's own headers, so nothing is
+# downloaded and they match the runtime's Node and musl.
 #
 # Where Node 22 comes from: the HA base image is Alpine without Node, and Alpine's own `nodejs` package is whatever
 # Node release that Alpine branch carries, which is not 22 on every branch. The official node:22-alpine image is
@@ -22,7 +23,7 @@ SHELL ["/bin/sh", "-eo", "pipefail", "-c"]
 WORKDIR /src
 
 # The pnpm version of package.json's packageManager field. python3, make, g++ and linux-headers: node-gyp compiles
-# i2c-bus (its C++ uses <linux/i2c-dev.h>).
+# i2c-bus (its C++ uses <linux/i2c-dev.h>) and socketcan (<linux/can.h>).
 # hadolint ignore=DL3018
 RUN apk add --no-cache python3 make g++ linux-headers \
   && npm install --global --no-fund --no-audit pnpm@10.34.9
@@ -41,19 +42,27 @@ COPY . .
 # i2c-bus (optional dependency of packages/devices/ina260; its install script is one of those skipped) is built with
 # the workspace's node-gyp (a development dependency) and --nodedir=/usr/local, where this image keeps Node's
 # headers, so node-gyp downloads none. The compiled i2c.node is set aside across the production install, put back
-# into the package, and loaded once to prove it works with this Node.
+# into the package, and loaded once to prove it works with this Node. socketcan (optional dependency of packages/can)
+# goes the same way; its two modules (can.node, can_signals.node) are set aside together.
 RUN pnpm install --offline --frozen-lockfile --ignore-scripts \
   && node node_modules/typescript/bin/tsc --build \
   && node lovelace/scripts/bundle.mjs \
   && I2C_BUS="$(node -p "require('path').dirname(require.resolve('i2c-bus/package.json', {paths: ['packages/devices/ina260']}))")" \
   && node node_modules/node-gyp/bin/node-gyp.js rebuild --directory="$I2C_BUS" --nodedir=/usr/local \
   && cp "$I2C_BUS/build/Release/i2c.node" /tmp/i2c.node \
+  && SOCKETCAN="$(node -p "require('path').dirname(require.resolve('socketcan/package.json', {paths: ['packages/can']}))")" \
+  && node node_modules/node-gyp/bin/node-gyp.js rebuild --directory="$SOCKETCAN" --nodedir=/usr/local \
+  && mkdir -p /tmp/socketcan && cp "$SOCKETCAN"/build/Release/*.node /tmp/socketcan/ \
   && find . -name node_modules -type d -prune -exec rm -rf {} + \
   && pnpm install --offline --frozen-lockfile --ignore-scripts --prod \
   && I2C_BUS="$(node -p "require('path').dirname(require.resolve('i2c-bus/package.json', {paths: ['packages/devices/ina260']}))")" \
   && mkdir -p "$I2C_BUS/build/Release" \
   && mv /tmp/i2c.node "$I2C_BUS/build/Release/i2c.node" \
   && node -e "require(process.argv[1])" "$I2C_BUS" \
+  && SOCKETCAN="$(node -p "require('path').dirname(require.resolve('socketcan/package.json', {paths: ['packages/can']}))")" \
+  && mkdir -p "$SOCKETCAN/build/Release" \
+  && mv /tmp/socketcan/*.node "$SOCKETCAN/build/Release/" \
+  && node -e "require(process.argv[1])" "$SOCKETCAN" \
   && find . -name '*.tsbuildinfo' -delete \
   && rm -rf tests bench
 
@@ -62,7 +71,7 @@ FROM ${BASE_IMAGE}
 
 # Not pinned: Alpine's repository keeps only the current build of a package, so a pinned version breaks the build
 # at its next security update; the base image's tag already fixes the Alpine branch. libstdc++ is all Node and the
-# compiled i2c-bus need; the built module comes along with /src (node_modules/.pnpm/i2c-bus@*/…/build/Release).
+# compiled i2c-bus and socketcan need; the built modules come along with /src (node_modules/.pnpm/*/…/build/Release).
 # hadolint ignore=DL3018
 RUN apk add --no-cache libstdc++
 

@@ -157,23 +157,24 @@ node_headers_dir() {
   echo "$cache"
 }
 
-# The INA260's Linux I2C bus goes through the native addon i2c-bus (an optional dependency of packages/devices/ina260).
-# pnpm does not run its install script (pnpm-workspace.yaml: ignoredBuiltDependencies): that would build it for
-# whichever node runs pnpm (the machine's own may be older than 22) and would fetch headers from nodejs.org. Instead
-# it is compiled here from source with the workspace's node-gyp against the headers of the workspace's Node 22 (see
-# node_headers_dir: from the npm registry, like that Node itself). Skipped when the built module already loads.
-build_i2c_bus() {
-  local node="$REPO_ROOT/node_modules/.bin/node" package nodedir
+# Native optional dependencies are compiled here, not by pnpm (pnpm-workspace.yaml: ignoredBuiltDependencies): their
+# install scripts would build them for whichever node runs pnpm (the machine's own may be older than 22) and would
+# fetch headers from nodejs.org. Instead each is compiled from source with the workspace's node-gyp against the
+# headers of the workspace's Node 22 (see node_headers_dir: from the npm registry, like that Node itself). Skipped
+# when the built module already loads.
+# build_native_addon PACKAGE FROM: PACKAGE as resolved from the workspace folder FROM.
+build_native_addon() {
+  local name="$1" from="$2" node="$REPO_ROOT/node_modules/.bin/node" package nodedir
   package="$(
-    cd "$REPO_ROOT/packages/devices/ina260"
-    "$node" -p "require('path').dirname(require.resolve('i2c-bus/package.json'))" 2>/dev/null
+    cd "$REPO_ROOT/$from"
+    "$node" -p "require('path').dirname(require.resolve(process.argv[1] + '/package.json'))" "$name" 2>/dev/null
   )" || package=""
   if [ -z "$package" ]; then
-    echo "NOTE: i2c-bus is not installed (optional dependency); skipped"
+    echo "NOTE: $name is not installed (optional dependency); skipped"
     return 0
   fi
   if "$node" -e "require(process.argv[1])" "$package" >/dev/null 2>&1; then
-    echo "NOTE: i2c-bus already built for Node $("$node" --version)"
+    echo "NOTE: $name already built for Node $("$node" --version)"
     return 0
   fi
   nodedir="$(node_headers_dir "$node")"
@@ -181,7 +182,29 @@ build_i2c_bus() {
   (cd "$package" && PATH="$REPO_ROOT/node_modules/.bin:$PATH" \
     "$node" "$REPO_ROOT/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$nodedir")
   "$node" -e "require(process.argv[1])" "$package"
-  echo "NOTE: i2c-bus built from source for Node $("$node" --version)"
+  echo "NOTE: $name built from source for Node $("$node" --version)"
+}
+
+# The INA260's Linux I2C bus goes through the native addon i2c-bus (an optional dependency of packages/devices/ina260).
+build_i2c_bus() {
+  build_native_addon i2c-bus packages/devices/ina260
+}
+
+# SocketCAN (Studer and Pylontech on a local CAN interface) goes through the native addon socketcan (an optional
+# dependency of packages/can; its C++ needs <linux/can.h>). Without it the add-on still reaches CAN through a
+# socketcand gateway, so a failed build is reported and setup goes on.
+build_socketcan() {
+  local rc
+  set +e
+  (
+    set -euo pipefail
+    build_native_addon socketcan packages/can
+  )
+  rc=$?
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    echo "NOTE: socketcan could not be built (exit $rc, see .cache/setup/build_socketcan.log); CAN works over socketcand only"
+  fi
 }
 
 # The interpreter for the venv: the one integration-bridge/.python-version names (installed by pyenv on these
@@ -246,6 +269,7 @@ step "System packages (${APT_PACKAGES[*]})" install_system_packages
 step "pnpm $PNPM_MAJOR" install_pnpm
 step "Workspace packages (pnpm install --frozen-lockfile; brings Node $NODE_MAJOR)" install_workspace
 step "Native i2c-bus for the INA260 (node-gyp against the headers of Node $NODE_MAJOR)" build_i2c_bus
+step "Native socketcan for SocketCAN (node-gyp against the headers of Node $NODE_MAJOR; optional)" build_socketcan
 step "Python venv in .venv (Home Assistant test requirements, ${PYTHON_TOOLS[*]})" install_python_venv
 
 # One line of versions, so a CI log shows at a glance what the tests ran on.

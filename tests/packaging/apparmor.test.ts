@@ -79,14 +79,18 @@ describe('apparmor.txt', () => {
     expect(profile).toMatch(/^\s*\/usr\/local\/bin\/node ix,$/m);
   });
 
-  it('allows nothing broader: no blanket file rule, no capabilities, no raw or Bluetooth sockets', () => {
+  it('allows nothing broader: no blanket file rule, no capabilities, no raw sockets but netlink and CAN, no Bluetooth', () => {
     const rules = profile
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line !== '' && !line.startsWith('#'));
     expect(rules).not.toContain('file,');
     expect(rules.filter((line) => line.startsWith('capability'))).toEqual([]);
-    expect(rules.filter((line) => /^network\s*,|^network .*(raw|packet)/.test(line))).toEqual(['network netlink raw,']);
+    // Raw sockets only for netlink (the interface list) and CAN (SocketCAN frames; config.yaml host_network).
+    expect(rules.filter((line) => /^network\s*,|^network .*(raw|packet)/.test(line))).toEqual([
+      'network netlink raw,',
+      'network can raw,',
+    ]);
     expect(rules.filter((line) => /bluetooth/.test(line))).toEqual([]);
     // Writes only below /data, /homeassistant, /tmp, the I2C devices and the D-Bus socket.
     const writable = rules.filter((line) => /^\/\S* [a-z]*w[a-z]*,$/.test(line)).map((line) => line.split(' ')[0]);

@@ -7,4 +7,8 @@ export * from './open-bus.js';
 export * from './socketcand/element-reader.js';
 export * from './socketcand/protocol.js';
 export * from './socketcand/client.js';
+export * from './socketcand/liveness.js';
 export * from './socketcand/server.js';
+export * from './candump/parse.js';
+export * from './candump/replay.js';
+export * from './socketcan/socketcan-bus.js';

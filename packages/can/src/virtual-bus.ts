@@ -34,6 +34,16 @@ export class VirtualCanBus {
     return endpoint;
   }
 
+  /** Closes an endpoint and takes it off the bus for good (a gateway's client that went away). */
+  detach(endpoint: CanBus): void {
+    for (const candidate of this.endpoints) {
+      if (candidate === endpoint) {
+        this.endpoints.delete(candidate);
+        void candidate.close();
+      }
+    }
+  }
+
   /** Puts a frame on the bus as if from a station nobody attached (every open endpoint sees it). */
   inject(frame: CanFrame): void {
     const problem = canFrameProblem(frame);
@@ -49,6 +59,11 @@ export class VirtualCanBus {
   /** Simulates losing the link (bus-off, cable pulled): every open endpoint closes and fires onDown. */
   bringDown(reason: string): void {
     for (const endpoint of [...this.endpoints]) endpoint.lose(reason);
+  }
+
+  /** How many endpoints are attached (open or not). */
+  get attachedEndpoints(): number {
+    return this.endpoints.size;
   }
 
   /** How many endpoints are open now. */

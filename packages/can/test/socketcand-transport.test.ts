@@ -79,19 +79,90 @@ describe('socketcand client ↔ SocketcandServer over loopback', () => {
     ]);
   });
 
-  it('bus silence is not a failure: the link stays open and sending still works', async () => {
+  it('bus silence is not a failure: ten minutes without frames, the echo probe keeps the link, sending still works', async () => {
     const { virtual, port } = await startGateway();
-    const bus = client(port);
+    const clock = new ManualClock();
+    const bus = client(port, { clock, livenessIntervalMs: 10_000, livenessTimeoutMs: 5000 });
     const downs: string[] = [];
     bus.onDown((r) => downs.push(r));
     await bus.open();
-    const tapped: CanFrame[] = [];
-    virtual.tap((f) => tapped.push(f));
-    // Wait on something real (a full echo round trip through the gateway) rather than a timer.
-    await bus.send(canFrame(0x305, []));
-    await until(() => tapped.length === 1, 'the send after silence');
+    for (let probe = 1; probe <= 60; probe += 1) {
+      await clock.advance(10_000);
+      // The echo goes over the real socket: its answer must be in before simulated time moves on.
+      await until(() => bus.stats.echoReplies === probe, `echo reply ${probe}`);
+    }
     expect(bus.isOpen).toBe(true);
     expect(downs).toEqual([]);
+    const tapped: CanFrame[] = [];
+    virtual.tap((f) => tapped.push(f));
+    await bus.send(canFrame(0x305, []));
+    await until(() => tapped.length === 1, 'the send after silence');
+  });
+
+  it('a gateway that stops answering (no FIN, no RST) is declared lost after the echo timeout', async () => {
+    const gateway = new ScriptedGateway(answerHandshake);
+    const port = await gateway.start();
+    cleanups.push(() => gateway.stop());
+    const clock = new ManualClock();
+    const bus = client(port, { clock, livenessIntervalMs: 10_000, livenessTimeoutMs: 5000 });
+    const downs: string[] = [];
+    bus.onDown((r) => downs.push(r));
+    await bus.open();
+    await clock.advance(10_000);
+    await until(() => gateway.text.includes('< echo >'), 'the echo at the gateway');
+    await clock.advance(4999);
+    expect(downs).toEqual([]);
+    await clock.advance(1);
+    await until(() => downs.length === 1, 'onDown');
+    expect(downs[0]).toBe(`socketcand 127.0.0.1:${port} can0: no answer from the gateway to an echo within 5000 ms`);
+    expect(bus.isOpen).toBe(false);
+  });
+
+  it('two open() calls at once share one connection; close() while opening rejects the open', async () => {
+    const { port, server } = await startGateway();
+    const bus = client(port);
+    await Promise.all([bus.open(), bus.open()]);
+    expect(server.clientCount).toBe(1);
+    await bus.close();
+    await until(() => server.clientCount === 0, 'the server to see the close');
+
+    const never = new ScriptedGateway();
+    const neverPort = await never.start();
+    cleanups.push(() => never.stop());
+    const slow = client(neverPort, { clock: new ManualClock() });
+    const opening = slow.open().catch((e: unknown) => e);
+    await until(() => never.connections.length === 1, 'the TCP connection');
+    await slow.close();
+    expect(await opening).toMatchObject({
+      kind: 'not_connected',
+      message: expect.stringContaining('closed while opening') as string,
+    });
+    expect(slow.isOpen).toBe(false);
+  });
+
+  it('elements arriving one byte per TCP write still make whole frames', async () => {
+    const gateway = new ScriptedGateway(answerHandshake);
+    const port = await gateway.start();
+    cleanups.push(() => gateway.stop());
+    const bus = client(port);
+    const frames = collect(bus);
+    await bus.open();
+    const socket = gateway.connections[0];
+    if (socket === undefined) throw new Error('no connection');
+    const text = '< frame 351 1700000000.000000 1402B0044006C201 >< frame 1806E5F4 1700000000.500000  >';
+    for (const char of text) {
+      socket.write(char);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => frames.length === 2, 'both frames');
+    expect(frames[0]).toEqual({
+      id: 0x351,
+      extended: false,
+      data: Uint8Array.from([0x14, 0x02, 0xb0, 0x04, 0x40, 0x06, 0xc2, 0x01]),
+      timestampMs: 1_700_000_000_000,
+    });
+    expect(frames[1]).toMatchObject({ id: 0x1806e5f4, extended: true, timestampMs: 1_700_000_000_500 });
+    expect(bus.stats.garbage + bus.stats.malformed).toBe(0);
   });
 
   it('two clients see each other’s frames, never their own', async () => {
@@ -132,6 +203,22 @@ describe('socketcand client ↔ SocketcandServer over loopback', () => {
     expect(downs).toHaveLength(1);
   });
 
+  it("the bus failing at the gateway ends its clients' sessions (onDown); closed clients leave the bus", async () => {
+    const { virtual, server, port } = await startGateway();
+    const bus = client(port);
+    const downs: string[] = [];
+    bus.onDown((r) => downs.push(r));
+    await bus.open();
+    expect(virtual.attachedEndpoints).toBe(1);
+    virtual.bringDown('bus-off');
+    await until(() => downs.length === 1, 'onDown');
+    expect(downs[0]).toContain('the gateway closed the connection');
+    await until(() => server.clientCount === 0 && virtual.attachedEndpoints === 0, 'the session to end');
+    await bus.open();
+    await bus.close();
+    await until(() => virtual.attachedEndpoints === 0, 'the closed client to leave the bus');
+  });
+
   it('a bus the gateway does not serve is a rejected open naming it', async () => {
     const { port } = await startGateway();
     const bus = client(port, { interface: 'can7' });
@@ -160,7 +247,7 @@ describe('socketcand client ↔ SocketcandServer over loopback', () => {
     const bus = client(port, { clock, connectTimeoutMs: 3000 });
     const opening = bus.open().catch((e: unknown) => e);
     await until(() => gateway.connections.length === 1, 'the TCP connection');
-    clock.advance(3000);
+    await clock.advance(3000);
     const err = await opening;
     expect(err).toMatchObject({ kind: 'timeout' });
     expect((err as Error).message).toContain('no answer to the hi step within 3000 ms');

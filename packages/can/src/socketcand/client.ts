@@ -4,6 +4,7 @@ import type { CanBus } from '../can-bus.js';
 import { canFrameProblem, type CanFrame } from '../frame.js';
 import { Listeners } from '../listeners.js';
 import { DEFAULT_MAX_ELEMENT_LENGTH, SocketcandElementReader, type ElementReaderProblem } from './element-reader.js';
+import { EchoLiveness } from './liveness.js';
 import { formatSendCommand, parseSocketcandMessage } from './protocol.js';
 
 /** Something the gateway sent that was skipped; the link stays up. */
@@ -23,6 +24,8 @@ export interface SocketcandStats {
   overlong: number;
   malformed: number;
   gatewayErrors: number;
+  echoesSent: number;
+  echoReplies: number;
 }
 
 export interface SocketcandClientOptions {
@@ -35,6 +38,13 @@ export interface SocketcandClientOptions {
   readonly clock?: Clock;
   /** How long the TCP connect plus the hi/open/rawmode handshake may take. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * After this long with nothing from the gateway, ask `< echo >`; 0 turns the probe off. Default 10000 ms.
+   * A silent bus is normal; a silent gateway is not.
+   */
+  readonly livenessIntervalMs?: number;
+  /** How long the echo (or anything else) may take before the link counts as lost. Default 5000 ms. */
+  readonly livenessTimeoutMs?: number;
   /** Longest element accepted; longer ones are skipped and reported. Default 4096. */
   readonly maxElementLength?: number;
   /** Every skipped input (for a log line or a counter); never throws into the socket. */
@@ -64,6 +74,8 @@ export class SocketcandCanBus implements CanBus {
     overlong: 0,
     malformed: 0,
     gatewayErrors: 0,
+    echoesSent: 0,
+    echoReplies: 0,
   };
 
   private readonly host: string;
@@ -166,6 +178,20 @@ export class SocketcandCanBus implements CanBus {
       let phase: HandshakePhase = 'connecting';
       let settled = false;
       let lastError: Error | null = null;
+      let lossReason: string | null = null;
+      const liveness = new EchoLiveness(
+        this.clock,
+        this.options.livenessIntervalMs ?? 10_000,
+        this.options.livenessTimeoutMs ?? 5000,
+        () => {
+          this.stats.echoesSent += 1;
+          socket.write('< echo >', 'latin1');
+        },
+        (reason) => {
+          lossReason = reason;
+          socket.destroy();
+        },
+      );
       const socket = createConnection({ host: this.host, port: this.port });
       socket.setEncoding('latin1');
       socket.setNoDelay(true);
@@ -190,6 +216,7 @@ export class SocketcandCanBus implements CanBus {
         this.socket = socket;
         // Half-open links (gateway powered off, Wi-Fi gone) surface as a TCP keep-alive failure.
         socket.setKeepAlive(true, 15_000);
+        liveness.start();
         resolve();
       };
       this.pending = { socket, fail };
@@ -212,6 +239,8 @@ export class SocketcandCanBus implements CanBus {
               this.report({ kind: 'gateway_error', text: message.text });
               return;
             case 'echo':
+              this.stats.echoReplies += 1;
+              return;
             case 'ignored':
               return;
             default:
@@ -245,7 +274,10 @@ export class SocketcandCanBus implements CanBus {
       socket.on('connect', () => {
         phase = 'hi';
       });
-      socket.on('data', (chunk: string) => reader.push(chunk));
+      socket.on('data', (chunk: string) => {
+        liveness.heard();
+        reader.push(chunk);
+      });
       socket.on('error', (err) => {
         lastError = err;
         if (!settled) {
@@ -254,6 +286,7 @@ export class SocketcandCanBus implements CanBus {
         }
       });
       socket.on('close', () => {
+        liveness.stop();
         if (!settled) {
           fail(
             new DeviceError(
@@ -266,9 +299,11 @@ export class SocketcandCanBus implements CanBus {
         if (this.socket !== socket) return; // closed by close(): not a loss
         this.socket = null;
         const reason =
-          lastError === null
-            ? `${this.label}: the gateway closed the connection`
-            : `${this.label}: connection lost (${lastError.message})`;
+          lossReason !== null
+            ? `${this.label}: ${lossReason}`
+            : lastError === null
+              ? `${this.label}: the gateway closed the connection`
+              : `${this.label}: connection lost (${lastError.message})`;
         this.downs.emit(reason);
       });
     });

@@ -26,55 +26,58 @@ export class SocketcandElementReader {
 
   /** Feeds the next chunk of the stream (latin1 text: one char per byte, so no UTF-8 split issues). */
   push(chunk: string): void {
-    this.buffer += chunk;
+    const text = this.buffer + chunk;
+    // Scans by index and keeps only the unfinished tail: slicing per element would copy a large chunk once per
+    // element it holds.
+    let pos = 0;
     for (;;) {
       if (this.skipping) {
-        const end = this.buffer.indexOf('>');
+        const end = text.indexOf('>', pos);
         if (end < 0) {
-          this.buffer = '';
-          return;
+          pos = text.length;
+          break;
         }
-        this.buffer = this.buffer.slice(end + 1);
+        pos = end + 1;
         this.skipping = false;
       }
-      const start = this.buffer.indexOf('<');
+      const start = text.indexOf('<', pos);
       if (start < 0) {
         // No element begun: keep the text (garbage may be split too), within the cap.
-        if (this.buffer.length > this.maxElementLength) {
-          this.onProblem({ kind: 'overlong', length: this.buffer.length });
-          this.buffer = '';
+        if (text.length - pos > this.maxElementLength) {
+          this.onProblem({ kind: 'overlong', length: text.length - pos });
+          pos = text.length;
         }
-        return;
+        break;
       }
-      if (start > 0) {
-        this.reportGarbage(this.buffer.slice(0, start));
-        this.buffer = this.buffer.slice(start);
-      }
-      // The buffer starts with '<'.
-      const end = this.buffer.indexOf('>');
-      const nextStart = this.buffer.indexOf('<', 1);
+      if (start > pos) this.reportGarbage(text.slice(pos, start));
+      pos = start;
+      // text[pos] is '<'.
+      const end = text.indexOf('>', pos + 1);
+      const nextStart = text.indexOf('<', pos + 1);
       if (nextStart >= 0 && (end < 0 || nextStart < end)) {
         // An element opened inside another: the first one was broken.
-        this.reportGarbage(this.buffer.slice(0, nextStart));
-        this.buffer = this.buffer.slice(nextStart);
+        this.reportGarbage(text.slice(pos, nextStart));
+        pos = nextStart;
         continue;
       }
       if (end < 0) {
-        if (this.buffer.length > this.maxElementLength) {
-          this.onProblem({ kind: 'overlong', length: this.buffer.length });
-          this.buffer = '';
+        if (text.length - pos > this.maxElementLength) {
+          this.onProblem({ kind: 'overlong', length: text.length - pos });
+          pos = text.length;
           this.skipping = true;
         }
-        return;
+        break;
       }
-      const inner = this.buffer.slice(1, end);
-      this.buffer = this.buffer.slice(end + 1);
-      if (end + 1 > this.maxElementLength) {
-        this.onProblem({ kind: 'overlong', length: end + 1 });
+      const length = end + 1 - pos;
+      const inner = text.slice(pos + 1, end);
+      pos = end + 1;
+      if (length > this.maxElementLength) {
+        this.onProblem({ kind: 'overlong', length });
         continue;
       }
       this.onElement(inner.trim());
     }
+    this.buffer = text.slice(pos);
   }
 
   /** Text still waiting for its end (for diagnostics on close). */

@@ -115,12 +115,14 @@ class Session {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setEncoding('latin1');
     socket.setNoDelay(true);
+    // A client that vanished without closing (a crashed test, a laptop gone to sleep) is found by TCP keep-alive.
+    socket.setKeepAlive(true, 30_000);
     const reader = new SocketcandElementReader((inner) => this.handle(inner), onProblem, maxElementLength);
     socket.on('data', (chunk: string) => reader.push(chunk));
     // A client resetting the connection is its business; 'close' follows and cleans up.
     socket.on('error', () => undefined);
     socket.once('close', () => {
-      void this.endpoint?.close();
+      if (this.endpoint !== null) this.bus.detach(this.endpoint);
       this.endpoint = null;
     });
     this.write('< hi >');
@@ -162,6 +164,8 @@ class Session {
     endpoint.onFrame((frame) => {
       if (this.state === 'raw') this.write(formatFrameMessage(frame, this.clock.now()));
     });
+    // The bus failing ends the session, as the daemon shuts a client down when its CAN socket fails.
+    endpoint.onDown(() => this.socket.destroy());
     this.endpoint = endpoint;
     // A virtual endpoint is open as soon as open() returns (its promise never rejects), so the state
     // changes now: a client may send `< rawmode >` in the same TCP chunk as `< open … >`.
