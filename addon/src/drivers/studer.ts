@@ -31,9 +31,11 @@ const decimal = (min: number, max: number) =>
  */
 const studerFields = z
   .strictObject({
-    transport: can.transport.describe(
-      'socketcand: a CAN gateway (or `sps simulate studer`) at host:port; socketcan: the Linux interface',
-    ),
+    transport: can.transport
+      .refine((t) => t !== 'candump', {
+        error: 'studer asks the Xtender questions, and a candump replay cannot answer them',
+      })
+      .describe('socketcand: a CAN gateway (or `sps simulate studer`) at host:port; socketcan: the Linux interface'),
     host: can.host.describe("the socketcand gateway's address (transport socketcand)"),
     port: can.port.describe("the socketcand gateway's TCP port"),
     interface: can.interface.describe('the CAN interface the Xcom-CAN is on: can0 on the gateway or on this machine'),

@@ -52,6 +52,9 @@ export function parseStuderConnection(input: unknown): StuderConnection {
     throw new Error(`${path}: ${issue?.message ?? 'invalid'}`);
   }
   const c = result.data;
+  if (c.transport === 'candump') {
+    throw new Error('connection.transport: studer asks the Xtender questions, and a candump replay cannot answer them');
+  }
   if (c.variotrack_address + c.variotrack_count - 1 > 315) {
     throw new Error(
       `connection.variotrack_count: VarioTracks ${c.variotrack_address}..${c.variotrack_address + c.variotrack_count - 1} go past 315, the last VarioTrack address`,
