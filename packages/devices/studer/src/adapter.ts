@@ -286,7 +286,7 @@ export class StuderAdapter implements Device {
         const wanted = toFloat32(value);
         const current = await client.readParameter(address, parameter, 'flash');
         if (current === wanted) continue;
-        const echoed = await client.writeParameter(address, parameter, wanted, 'flash');
+        const echoed = await this.write(client, parameter, wanted);
         writes++;
         if (echoed !== wanted) {
           throw new DeviceError(
@@ -299,6 +299,22 @@ export class StuderAdapter implements Device {
       throw this.availability.requestFailed(err);
     }
     return writes;
+  }
+
+  /**
+   * One flash write. When its answer never comes the write may still have happened, so the
+   * parameter is read back rather than written again: the value there is the answer.
+   */
+  private async write(client: StuderXcomClient, parameter: StuderParameter, value: number): Promise<number> {
+    const address = this.connection.xtender_address;
+    try {
+      return await client.writeParameter(address, parameter, value, 'flash');
+    } catch (err) {
+      if (!(err instanceof DeviceError) || err.kind !== 'timeout') throw err;
+      const now = await client.readParameter(address, parameter, 'flash');
+      if (now === value) return now;
+      throw err;
+    }
   }
 
   private connected(): StuderXcomClient {

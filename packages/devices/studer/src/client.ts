@@ -31,7 +31,10 @@ export interface StuderClientOptions {
   /** Request timeouts and the gap between requests (default the system clock; tests pass a ManualClock). */
   readonly timers?: Clock;
   readonly timeoutMs?: number;
-  /** Retries after a timeout or a GATEWAY_BUSY answer (2: three attempts in all). */
+  /**
+   * Retries after a timeout or a GATEWAY_BUSY answer (2: three attempts in all). A write is retried
+   * only after GATEWAY_BUSY (the device did nothing), never after a timeout (it may have written).
+   */
   readonly retries?: number;
   readonly minGapMs?: number;
 }
@@ -195,6 +198,9 @@ export class StuderXcomClient {
       } catch (err) {
         const error = err instanceof DeviceError ? err : new DeviceError('bad_response', String(err));
         if (error.kind !== 'timeout' && error.kind !== 'busy') throw error;
+        // A write whose answer never came may have been applied: sending it again could cost the
+        // device's flash a second write. The caller reads the parameter back instead (the adapter does).
+        if (error.kind === 'timeout' && request.service === 'write_parameter') throw error;
         lastError = error;
       } finally {
         this.lastSettledAt = this.timers.now();

@@ -107,6 +107,15 @@ describe('StuderAdapter over socketcand against the simulator', () => {
     expect(adapter.busStats?.strayAnswers).toBe(0);
   });
 
+  it('a write whose answer is lost is read back, not written again', async () => {
+    sim.simulator.loseWriteAnswers(1);
+    const outcome = await adapter.executeStuder({ type: 'set_charger_current', amps: 45 });
+    expect(outcome.writes).toBe(1);
+    expect(sim.simulator.parameter(1138)?.flash).toBe(45);
+    expect(sim.simulator.stats.flashWrites).toBe(1);
+    expect(adapter.busStats?.timeouts).toBe(1);
+  });
+
   it("refuses a value outside the device's range before the bus", async () => {
     const sentBefore = adapter.busStats?.sent ?? 0;
     const err = await adapter.executeStuder({ type: 'set_charger_current', amps: 150 }).catch((e: unknown) => e);

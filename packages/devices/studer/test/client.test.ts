@@ -87,6 +87,18 @@ describe('StuderXcomClient', () => {
     await client.close();
   });
 
+  it('a write that times out is not sent again (it may have reached the flash)', async () => {
+    const { client, timers, requests, answerWith } = await setup();
+    answerWith(() => null);
+    const result = client.writeParameter(XT, 1138, 50).catch((e: unknown) => e);
+    await pollUntil(timers, () => client.stats.timeouts === 1, 100);
+    expect(((await result) as DeviceError).kind).toBe('timeout');
+    await timers.advance(5000);
+    expect(requests).toHaveLength(1);
+    expect(client.stats.retries).toBe(0);
+    await client.close();
+  });
+
   it('ignores and counts a stray answer (other object, other device, late), then takes the right one', async () => {
     const { client, device, timers, answerWith } = await setup();
     answerWith(() => null);

@@ -37,6 +37,7 @@ export class StuderSimulator {
   private endpoint: CanBus | null = null;
   private off: (() => void) | null = null;
   private fault: StuderFault = 'none';
+  private lostWriteAnswers = 0;
   private counters = { requests: 0, flashWrites: 0, ramWrites: 0, refusedWrites: 0 };
 
   constructor(options: StuderSimulatorOptions = {}) {
@@ -85,6 +86,11 @@ export class StuderSimulator {
     this.fault = fault;
   }
 
+  /** The next `count` write requests are carried out but their answers are lost on the way back. */
+  loseWriteAnswers(count: number): void {
+    this.lostWriteAnswers = count;
+  }
+
   /** A parameter as the device holds it (flash and RAM values, range), for tests. */
   parameter(number: number): { flash: number; ram: number; min: number; max: number } | undefined {
     const p = this.physics.parameters.get(number);
@@ -99,6 +105,10 @@ export class StuderSimulator {
     this.counters.requests++;
     if (this.fault === 'silent') return;
     const answer = this.fault === 'busy' ? this.error(body, XCOM_ERROR.gatewayBusy) : this.answer(destination, body);
+    if (body.service === 'write_parameter' && this.lostWriteAnswers > 0) {
+      this.lostWriteAnswers--;
+      return;
+    }
     endpoint.send(encodeResponseFrame(destination, source, answer)).catch(() => undefined);
   }
 
