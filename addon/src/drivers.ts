@@ -8,6 +8,7 @@ import { pylontechDriver } from './drivers/pylontech.js';
 import { shellyDriver } from './drivers/shelly.js';
 import { sigenergyDriver } from './drivers/sigenergy.js';
 import { stationDriver } from './drivers/station.js';
+import { studerDriver } from './drivers/studer.js';
 import { sungrowShDriver } from './drivers/sungrow-sh.js';
 import { teslemetryDriver } from './drivers/teslemetry.js';
 
@@ -56,4 +57,5 @@ export const builtInDrivers = new DriverRegistry([
   haBatteryDriver,
   haEvChargerDriver,
   pylontechDriver,
+  studerDriver,
 ]);

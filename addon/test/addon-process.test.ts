@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '@sps/core';
 import { FORCED_COMMAND_CODE, HOLDING, SungrowSimulator } from '@sps/device-sungrow';
+import { builtInDrivers } from '../src/drivers';
 import { SpsProcess, ensureBuilt, eventually, runSps, unusedPort } from './support/addon-process';
 
 /**
@@ -261,7 +262,7 @@ describe('sps read / write / simulate', () => {
     const unknownDriver = await runSps(['read', 'flux-capacitor']);
     expect(unknownDriver.code).toBe(2);
     expect(unknownDriver.stderr).toBe(
-      'sps read: unknown driver "flux-capacitor" (known: sungrow-sh, sigenergy, shelly, kasa, bluetti, ina260, station, teslemetry, ha-battery, ha-ev-charger)\n',
+      `sps read: unknown driver "flux-capacitor" (known: ${builtInDrivers.names().join(', ')})\n`,
     );
   });
 

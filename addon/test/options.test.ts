@@ -79,7 +79,7 @@ describe('parseOptions', () => {
 
   it('lets the driver decide which device fields exist', () => {
     expect(optionsError({ devices: [{ ...sungrow, driver: 'tesla' }] })).toBe(
-      'invalid options: devices[0].driver: unknown driver "tesla" (known: sungrow-sh, sigenergy, shelly, kasa, bluetti, ina260, station, teslemetry, ha-battery, ha-ev-charger)',
+      `invalid options: devices[0].driver: unknown driver "tesla" (known: ${builtInDrivers.names().join(', ')})`,
     );
     expect(optionsError({ devices: [{ ...sungrow, baud: 9600 }] })).toBe(
       'invalid options: devices[0].baud: unknown field',

@@ -285,8 +285,38 @@ export const ENTITY_TRANSLATIONS = {
     discharge_current_limit: { name: 'Discharge current limit', icon: ENERGY_ICON.discharge },
     module_count: { name: 'Battery modules', icon: 'mdi:battery-plus' },
     bms_manufacturer: { name: 'BMS manufacturer', icon: 'mdi:factory' },
+    // Studer Xtender/VarioTrack (driver studer).
+    xtender_operating_state: {
+      name: 'Inverter state',
+      icon: 'mdi:state-machine',
+      states: {
+        invalid: 'Off',
+        inverter: 'Inverter',
+        charger: 'Charger',
+        boost: 'Boost',
+        injection: 'Injection',
+        unknown: 'Unknown',
+      },
+    },
+    battery_cycle_phase: {
+      name: 'Battery cycle phase',
+      icon: 'mdi:battery-sync',
+      states: {
+        none: 'None',
+        bulk: 'Bulk',
+        absorption: 'Absorption',
+        equalise: 'Equalise',
+        floating: 'Floating',
+        unknown: 'Unknown',
+      },
+    },
+    charger_current: { name: 'Charger current', icon: 'mdi:current-dc' },
+    ac_input_current_limit: { name: 'AC input current limit', icon: 'mdi:current-ac' },
   },
   binary_sensor: {
+    transfer_relay_closed: { name: 'AC source connected (transfer relay)', icon: 'mdi:transmission-tower' },
+    inverter_allowed: { name: 'Inverter allowed', icon: 'mdi:sine-wave' },
+    charger_allowed: { name: 'Charger allowed', icon: 'mdi:battery-charging' },
     pv_generating: { name: 'PV generating', icon: ENERGY_ICON.pv },
     battery_charging: { name: 'Battery charging', icon: ENERGY_ICON.charge },
     battery_discharging: { name: 'Battery discharging', icon: ENERGY_ICON.discharge },
@@ -376,6 +406,16 @@ export const ENTITY_TRANSLATIONS = {
         ups_pv_priority: 'PV priority',
         ups_standard: 'Standard',
         ups_time_control: 'Time control',
+      },
+    },
+    xtender_mode: {
+      name: 'Inverter/charger mode',
+      icon: 'mdi:sine-wave',
+      states: {
+        inverter_and_charger: 'Inverter and charger',
+        inverter_only: 'Inverter only',
+        charger_only: 'Charger only',
+        off: 'Both off',
       },
     },
     ems_mode: {

@@ -1,0 +1,3 @@
+export * from './identifier.js';
+export * from './frames.js';
+export * from './objects.js';
