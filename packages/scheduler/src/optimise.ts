@@ -1,5 +1,5 @@
 import type { Highs } from 'highs';
-import { deferrableBlocks, roundLoadsInOrder } from './block-rounding.js';
+import { BLOCK_ATTEMPTS, deferrableBlocks, roundLoadsInOrder } from './block-rounding.js';
 import { emptyDispatch, penalisedObjective, type Dispatch } from './dispatch.js';
 import { HighsSession, type LpOutcome, type LpSolveOptions } from './highs-session.js';
 import { buildBatteryLpModel, type BatteryLpModel, type LpVariables } from './lp-model.js';
@@ -265,9 +265,7 @@ function optimiseWith(
    * restriction of the exact model, so it is kept only when provably near-optimal: within `limit`
    * (SEARCH_GAP above the exact relaxation's bound). Otherwise null and the exact search follows.
    */
-  const solveInBlocks = (limit: number): Candidate | null => {
-    const blocks = deferrableBlocks(p);
-    if (!blocks) return null;
+  const solveInBlocks = (limit: number, blocks: readonly number[]): Candidate | null => {
     const model = buildBatteryLpModel(p, {
       chargeModeBinary: sets.cd,
       importModeBinary: sets.ie,
@@ -340,7 +338,15 @@ function optimiseWith(
     // one that is provably near-optimal: within SEARCH_GAP of the relaxation's lower bound.
     if (!hasIntegers) {
       const limit = lowerBound + SEARCH_GAP * Math.max(1, Math.abs(lowerBound));
-      const inBlocks = gaps.def.some((g) => g.length > 0) ? solveInBlocks(limit) : null;
+      let inBlocks: Candidate | null = null;
+      const tried: string[] = [];
+      for (const minutes of gaps.def.some((g) => g.length > 0) ? BLOCK_ATTEMPTS : []) {
+        const blocks = deferrableBlocks(p, minutes);
+        if (!blocks || tried.includes(blocks.join())) continue;
+        tried.push(blocks.join());
+        inBlocks = solveInBlocks(limit, blocks);
+        if (inBlocks) break;
+      }
       if (inBlocks) {
         best = inBlocks;
         method = 'blocks';
