@@ -335,43 +335,50 @@ function optimiseWith(
       break;
     }
     // A pure LP relaxation: search its roundings warm on the live model (onoff-search.ts) and keep
-    // one that is provably near-optimal: within SEARCH_GAP of the relaxation's lower bound.
+    // one that is provably near-optimal: within SEARCH_GAP of the relaxation's lower bound. Cheapest
+    // first: the search's dive alone (a few warm re-solves; enough for most EV plans and loads with
+    // minimum on/off times), then the loads on switching blocks (block-rounding.ts; what settles
+    // issue 12's benchmark), then the dive again with the search's branch and bound.
     if (!hasIntegers) {
       const limit = lowerBound + SEARCH_GAP * Math.max(1, Math.abs(lowerBound));
-      let inBlocks: Candidate | null = null;
+      const decisions = onOffDecisions(p, model);
+      const search = (nodeLimit: number): Candidate | null => {
+        // Every decision free again (an earlier search leaves the session fixed where it ended).
+        session.changeBounds(new Map(decisions.map((d) => [d.col, d.free])));
+        const before = session.solves;
+        const found = searchOnOff(session, decisions, out, { limit, nodeLimit, solveOptions });
+        solves += session.solves - before;
+        if (!found) return null;
+        const searched = extractDispatch(p, model.vars, found.x);
+        const clean = netSimultaneousFlows(p, searched);
+        const objective = penalisedObjective(p, searched);
+        return clean.unresolvedChargeDischarge.length === 0 &&
+          clean.unresolvedImportExport.length === 0 &&
+          objective <= limit
+          ? { model, session, out: found, dispatch: searched, objective }
+          : null;
+      };
+      best = search(0);
+      if (best) {
+        method = 'search';
+        break;
+      }
       const tried: string[] = [];
       for (const minutes of gaps.def.some((g) => g.length > 0) ? BLOCK_ATTEMPTS : []) {
         const blocks = deferrableBlocks(p, minutes);
         if (!blocks || tried.includes(blocks.join())) continue;
         tried.push(blocks.join());
-        inBlocks = solveInBlocks(limit, blocks);
-        if (inBlocks) break;
+        best = solveInBlocks(limit, blocks);
+        if (best) break;
       }
-      if (inBlocks) {
-        best = inBlocks;
+      if (best) {
         method = 'blocks';
         break;
       }
-      const before = session.solves;
-      const found = searchOnOff(session, onOffDecisions(p, model), out, {
-        limit,
-        nodeLimit: SEARCH_NODES,
-        solveOptions,
-      });
-      solves += session.solves - before;
-      if (found) {
-        const searched = extractDispatch(p, model.vars, found.x);
-        const clean = netSimultaneousFlows(p, searched);
-        const objective = penalisedObjective(p, searched);
-        if (
-          clean.unresolvedChargeDischarge.length === 0 &&
-          clean.unresolvedImportExport.length === 0 &&
-          objective <= limit
-        ) {
-          best = { model, session, out: found, dispatch: searched, objective };
-          method = 'search';
-          break;
-        }
+      best = search(SEARCH_NODES);
+      if (best) {
+        method = 'search';
+        break;
       }
     } else {
       // Round the relaxation (EV intervals below min_kw off, then on) and keep a rounding that is
