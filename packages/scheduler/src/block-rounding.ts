@@ -66,7 +66,7 @@ type Fix = Map<number, readonly [number, number]>;
 
 /**
  * Load k's most-on blocks (cheaper import first on ties) on until its run is covered, the rest
- * off; null when the blocks cannot add up to the run exactly (a short last block).
+ * off; null when the blocks cannot add up to the run exactly.
  */
 function rankRounding(
   p: PlanningProblem,
@@ -78,11 +78,16 @@ function rankRounding(
   const usable = blocks.filter((b) => (colUpper[b.col] ?? 0) > 0);
   usable.sort((a, b) => (x[b.col] ?? 0) - (x[a.col] ?? 0) || (p.importPrice[a.t] ?? 0) - (p.importPrice[b.t] ?? 0));
   let left = p.deferrables[k]!.runIntervals;
-  const fix: Fix = new Map();
-  for (const b of usable) {
-    const on = b.length <= left;
-    if (on) left -= b.length;
-    fix.set(b.col, on ? [1, 1] : [0, 0]);
+  const fix: Fix = new Map(usable.map((b) => [b.col, [0, 0] as const]));
+  // Whole blocks first: the run is a whole number of them, so the short last block of a window
+  // (which would leave a remainder no whole block fills) is taken only when whole ones run out.
+  const full = Math.max(0, ...usable.map((b) => b.length));
+  for (const short of [false, true]) {
+    for (const b of usable) {
+      if (b.length < full !== short || fix.get(b.col)?.[0] === 1 || b.length > left) continue;
+      left -= b.length;
+      fix.set(b.col, [1, 1]);
+    }
   }
   return left === 0 ? fix : null;
 }
