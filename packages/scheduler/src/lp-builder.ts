@@ -45,6 +45,11 @@ export class LpBuilder {
     return this.cost.length - 1;
   }
 
+  /** Lowers a column's upper bound (never raises it). */
+  setUpper(col: number, upper: number): void {
+    this.upper[col] = Math.min(this.upper[col] ?? upper, upper);
+  }
+
   addCost(col: number, cost: number): void {
     this.cost[col] = (this.cost[col] ?? 0) + cost;
   }

@@ -41,6 +41,12 @@ export interface ModelOptions {
    * taken elsewhere (a rounding, or stage 1 for stage 2) are imposed, so the model stays an LP.
    */
   readonly colBounds?: ReadonlyMap<number, readonly [number, number]>;
+  /**
+   * [deferrable]: intervals per switching block (default 1). A block shares one on/off column, so
+   * the relay switches only at block boundaries (blocks start at the load's window start; the last
+   * one may be shorter). A restriction of the exact model: optimise.ts only uses it when it pays.
+   */
+  readonly deferrableBlocks?: readonly number[];
 }
 
 export interface BatteryLpModel {
@@ -164,6 +170,16 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
 
     p.deferrables.forEach((d, k) => {
       if (t >= d.startIndex && t < d.endIndex) {
+        const block = Math.max(1, options.deferrableBlocks?.[k] ?? 1);
+        const shared = (t - d.startIndex) % block !== 0 ? vars.deferrableOn[k]![t - 1] : undefined;
+        if (shared !== undefined && shared >= 0) {
+          // Inside a block: the block's column, excluded as a whole if any interval of it is excluded.
+          if (p.deferrableBlocked[t]) lp.setUpper(shared, 0);
+          vars.deferrableOn[k]!.push(shared);
+          bCols.push(shared);
+          bCoefs.push(-d.powerKw);
+          return;
+        }
         // An excluded interval (a demand-response event) keeps the column, fixed off.
         const on = col(
           `def${k}_${t}`,

@@ -16,7 +16,7 @@ export interface OnOffDecision {
 export interface OnOffSearchOptions {
   /** Only solutions with an LP objective at or below this are of use (the acceptance limit). */
   readonly limit: number;
-  /** LP re-solves allowed for the branch-and-bound part. */
+  /** LP re-solves allowed for the branch-and-bound part (0: the dive alone, abandoned once above `limit`). */
   readonly nodeLimit: number;
   readonly solveOptions: () => LpSolveOptions;
 }
@@ -59,6 +59,9 @@ export function searchOnOff(
     const out = session.solve(options.solveOptions());
     if (out.kind !== 'optimal') return null;
     current = out;
+    // Each dive step only fixes more, so its objective never falls again: with no branching
+    // allowed, a dive already above the limit cannot end inside it.
+    if (options.nodeLimit === 0 && current.objective > options.limit) return null;
   }
   const dive = current;
   let best: Optimal | null = dive.objective <= options.limit ? dive : null;

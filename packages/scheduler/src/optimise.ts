@@ -1,4 +1,5 @@
 import type { Highs } from 'highs';
+import { BLOCK_ATTEMPTS, deferrableBlocks, roundLoadsInOrder } from './block-rounding.js';
 import { emptyDispatch, penalisedObjective, type Dispatch } from './dispatch.js';
 import { HighsSession, type LpOutcome, type LpSolveOptions } from './highs-session.js';
 import { buildBatteryLpModel, type BatteryLpModel, type LpVariables } from './lp-model.js';
@@ -34,7 +35,7 @@ export type OptimiseResult =
       readonly lowerBound: number;
       readonly solves: number;
       /** How the on/off decisions were settled. */
-      readonly method: 'lp' | 'rounding' | 'search' | 'mip';
+      readonly method: Method;
       readonly smoothed: boolean;
     }
   | { readonly kind: 'infeasible' }
@@ -55,6 +56,13 @@ export interface OptimiseOptions {
 }
 
 type Bounds = Map<number, readonly [number, number]>;
+
+/**
+ * lp: the relaxation needed no rounding; blocks: deferrable loads rounded on switching blocks
+ * (block-rounding.ts) and the EV searched; search: the warm on/off search on the exact relaxation;
+ * rounding: a MIP's rounding; mip: HiGHS' branch and bound.
+ */
+type Method = 'lp' | 'blocks' | 'rounding' | 'search' | 'mip';
 
 /** Which on/off and exclusivity decisions carry integers in the current pass. */
 interface IntegerSets {
@@ -154,7 +162,7 @@ function decisionsOf(p: PlanningProblem, m: BatteryLpModel, x: Float64Array, evR
 }
 
 /** The relaxation's on/off decisions (EV intervals that can reach min_kw, deferrable intervals). */
-function onOffDecisions(p: PlanningProblem, m: BatteryLpModel): OnOffDecision[] {
+function onOffDecisions(p: PlanningProblem, m: BatteryLpModel, withDeferrables = true): OnOffDecision[] {
   const free = (c: number): readonly [number, number] => [m.lp.colLower[c] ?? 0, m.lp.colUpper[c] ?? 0];
   const decisions: OnOffDecision[] = [];
   if (p.ev && p.ev.minKw > 0) {
@@ -169,7 +177,7 @@ function onOffDecisions(p: PlanningProblem, m: BatteryLpModel): OnOffDecision[] 
       decisions.push({ col: c, off: [0, 0], on: [min, max], free: free(c), share });
     });
   }
-  for (const row of m.vars.deferrableOn) {
+  for (const row of withDeferrables ? m.vars.deferrableOn : []) {
     for (const [t, c] of row.entries()) {
       if (c < 0 || p.deferrableBlocked[t]) continue;
       const share = (x: Float64Array): number => {
@@ -251,8 +259,44 @@ function optimiseWith(
     return { model, session, out, dispatch, objective: penalisedObjective(p, dispatch) };
   };
 
+  /**
+   * The deferrable loads on switching blocks (block-rounding.ts): a relaxation of the blocked model,
+   * its loads rounded one by one, then the EV's on/off search, all warm on one live model. A
+   * restriction of the exact model, so it is kept only when provably near-optimal: within `limit`
+   * (SEARCH_GAP above the exact relaxation's bound). Otherwise null and the exact search follows.
+   */
+  const solveInBlocks = (limit: number, blocks: readonly number[]): Candidate | null => {
+    const model = buildBatteryLpModel(p, {
+      chargeModeBinary: sets.cd,
+      importModeBinary: sets.ie,
+      evBinary: sets.ev,
+      deferrableInteger: sets.def,
+      deferrableBlocks: blocks,
+    });
+    const session = open(model.lp);
+    try {
+      const relaxed = session.solve(solveOptions());
+      if (relaxed.kind !== 'optimal' || relaxed.objective > limit) return null;
+      const rounded = roundLoadsInOrder(session, p, model.vars, model.lp.colUpper, relaxed, solveOptions);
+      if (!rounded || rounded.objective > limit) return null;
+      const found = searchOnOff(session, onOffDecisions(p, model, false), rounded, {
+        limit,
+        nodeLimit: SEARCH_NODES,
+        solveOptions,
+      });
+      if (!found) return null;
+      const dispatch = extractDispatch(p, model.vars, found.x);
+      const netting = netSimultaneousFlows(p, dispatch);
+      const objective = penalisedObjective(p, dispatch);
+      const clean = netting.unresolvedChargeDischarge.length === 0 && netting.unresolvedImportExport.length === 0;
+      return clean && objective <= limit ? { model, session, out: found, dispatch, objective } : null;
+    } finally {
+      solves += session.solves;
+    }
+  };
+
   let best: Candidate | null = null;
-  let method: 'lp' | 'rounding' | 'search' | 'mip' = 'lp';
+  let method: Method = 'lp';
   for (let pass = 0; pass < MAX_PASSES && !best; pass++) {
     // Solutions that keep needing exclusivity binaries get them everywhere, so the loop ends.
     if (pass === MAX_PASSES - 2) {
@@ -291,29 +335,50 @@ function optimiseWith(
       break;
     }
     // A pure LP relaxation: search its roundings warm on the live model (onoff-search.ts) and keep
-    // one that is provably near-optimal: within SEARCH_GAP of the relaxation's lower bound.
+    // one that is provably near-optimal: within SEARCH_GAP of the relaxation's lower bound. Cheapest
+    // first: the search's dive alone (a few warm re-solves; enough for most EV plans and loads with
+    // minimum on/off times), then the loads on switching blocks (block-rounding.ts; what settles
+    // issue 12's benchmark), then the dive again with the search's branch and bound.
     if (!hasIntegers) {
       const limit = lowerBound + SEARCH_GAP * Math.max(1, Math.abs(lowerBound));
-      const before = session.solves;
-      const found = searchOnOff(session, onOffDecisions(p, model), out, {
-        limit,
-        nodeLimit: SEARCH_NODES,
-        solveOptions,
-      });
-      solves += session.solves - before;
-      if (found) {
+      const decisions = onOffDecisions(p, model);
+      const search = (nodeLimit: number): Candidate | null => {
+        // Every decision free again (an earlier search leaves the session fixed where it ended).
+        session.changeBounds(new Map(decisions.map((d) => [d.col, d.free])));
+        const before = session.solves;
+        const found = searchOnOff(session, decisions, out, { limit, nodeLimit, solveOptions });
+        solves += session.solves - before;
+        if (!found) return null;
         const searched = extractDispatch(p, model.vars, found.x);
         const clean = netSimultaneousFlows(p, searched);
         const objective = penalisedObjective(p, searched);
-        if (
-          clean.unresolvedChargeDischarge.length === 0 &&
+        return clean.unresolvedChargeDischarge.length === 0 &&
           clean.unresolvedImportExport.length === 0 &&
           objective <= limit
-        ) {
-          best = { model, session, out: found, dispatch: searched, objective };
-          method = 'search';
-          break;
-        }
+          ? { model, session, out: found, dispatch: searched, objective }
+          : null;
+      };
+      best = search(0);
+      if (best) {
+        method = 'search';
+        break;
+      }
+      const tried: string[] = [];
+      for (const minutes of gaps.def.some((g) => g.length > 0) ? BLOCK_ATTEMPTS : []) {
+        const blocks = deferrableBlocks(p, minutes);
+        if (!blocks || tried.includes(blocks.join())) continue;
+        tried.push(blocks.join());
+        best = solveInBlocks(limit, blocks);
+        if (best) break;
+      }
+      if (best) {
+        method = 'blocks';
+        break;
+      }
+      best = search(SEARCH_NODES);
+      if (best) {
+        method = 'search';
+        break;
       }
     } else {
       // Round the relaxation (EV intervals below min_kw off, then on) and keep a rounding that is
