@@ -1,4 +1,4 @@
-import { fixedShortfallKw, type Dispatch } from './dispatch.js';
+import type { Dispatch } from './dispatch.js';
 import { formatClock, formatPrice } from './price-format.js';
 import { dischargeCapKw, fixedAt, type PlanningProblem } from './problem.js';
 
@@ -202,18 +202,16 @@ function fixedReasons(p: PlanningProblem, d: Dispatch, stored: number[][], t: nu
     if (!f) return;
     const notes: string[] = [];
     const kind = f.kind === 'discharge' ? 'discharge' : 'charge';
-    if (f.requestedKw > f.powerKw + FIXED_TOL_KW) {
-      notes.push(`clipped to ${f.powerKw.toFixed(2)} kW, the battery's ${kind} limit`);
+    if (f.requestedKw > f.limitKw + FIXED_TOL_KW) {
+      notes.push(`clipped to ${f.limitKw.toFixed(2)} kW, the battery's ${kind} limit`);
     }
-    if (fixedShortfallKw(p, d, k, t) > FIXED_TOL_KW) {
+    const actual = (f.kind === 'discharge' ? d.dischargeKw : d.chargeKw)[k]![t]!;
+    if (actual < f.limitKw - FIXED_TOL_KW) {
       const e = stored[k]![t]!;
       if (f.upToKwh !== null && e >= f.upToKwh - FIXED_TOL_KWH) notes.push('SOC target reached, holding');
       else if (f.kind !== 'discharge' && e >= b.maxKwh - FIXED_TOL_KWH) notes.push('battery full');
       else if (f.kind === 'discharge' && e <= b.minKwh + FIXED_TOL_KWH) notes.push('battery at its minimum');
-      else
-        notes.push(
-          `${kind} limited to ${(f.kind === 'discharge' ? d.dischargeKw : d.chargeKw)[k]![t]!.toFixed(2)} kW by the grid limits`,
-        );
+      else notes.push(`${kind} limited to ${actual.toFixed(2)} kW by the grid limits`);
     }
     const who = p.batteries.length > 1 ? `${b.name}: ` : '';
     parts.push(`${who}${f.label}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);

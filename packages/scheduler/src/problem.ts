@@ -68,11 +68,14 @@ export interface EnergyTargetParams {
 export interface FixedPower {
   readonly kind: 'charge' | 'discharge' | 'hold';
   /**
-   * The power the battery runs at in this interval while it can, kW: the asked power clipped to the
-   * battery's limit (for a hold: the charge power up to `upToKwh`, 0 without one).
+   * The power the battery runs at in this interval, kW: the asked power clipped to the battery's
+   * limit, and, in a window that starts now, to what its SOC allows (full, at its floor, at the
+   * hold's SOC), known from the SOC now. A hold's is its charge power up to `upToKwh` (0 without).
    */
   readonly powerKw: number;
-  /** What was asked, kW (above `powerKw` when clipped to the battery's limit). */
+  /** The asked power clipped to the battery's power limit only, kW. */
+  readonly limitKw: number;
+  /** What was asked, kW (above `limitKw` when clipped to the battery's limit). */
   readonly requestedKw: number;
   /** hold: the stored energy it charges up to first (null: a plain hold). */
   readonly upToKwh: number | null;
@@ -223,11 +226,15 @@ function blockedIntervals(s: Scenario, n: number): boolean[] {
  * The overrides per battery and interval. The shortfall penalty is the energy targets' default,
  * doubled in the window's first interval and falling to 1× at its end: the battery runs at the
  * fixed power from the start (as the device does), not at the cheapest moments of the window.
+ * A window from now starts at the known SOC, so what the SOC bounds allow is worked out here: the
+ * plan can then meet the fixed power in full, and a full battery costs no penalty that would
+ * widen the optimiser's relative gaps (they are shares of the objective, penalties included).
  */
 function fixedPowers(
   specs: readonly BatteryOverrideSpec[],
   batteries: readonly BatteryParams[],
   n: number,
+  hours: number,
   penalty: () => number,
 ): (FixedPower | null)[][] {
   const fixed = batteries.map(() => new Array<FixedPower | null>(n).fill(null));
@@ -239,17 +246,32 @@ function fixedPowers(
     if (!b) return;
     const label = o.label ?? `battery_overrides[${i}]`;
     const len = o.end_index - o.start_index;
+    const upToKwh = o.kind === 'hold' && o.soc_pct !== undefined ? (o.soc_pct / 100) * b.capacityKwh : null;
+    // A hold starting at or above its SOC is a plain hold.
+    const moves = o.kind !== 'hold' || (upToKwh !== null && b.initialKwh < upToKwh);
+    // Only a window from now knows its SOC (null: the model's bounds decide).
+    let stored: number | null = o.start_index === 0 ? b.initialKwh : null;
     for (let t = o.start_index; t < Math.min(n, o.end_index); t++) {
-      const limit = o.kind === 'discharge' ? dischargeCapKw(b, t) : b.maxChargeKw;
-      const requested = o.kind === 'hold' && o.soc_pct === undefined ? 0 : (o.power_kw ?? limit);
-      const upToKwh = o.kind === 'hold' && o.soc_pct !== undefined ? (o.soc_pct / 100) * b.capacityKwh : null;
-      // A hold starting at or above its SOC is a plain hold.
-      const charges = o.kind !== 'hold' || (upToKwh !== null && b.initialKwh < upToKwh);
+      const cap = o.kind === 'discharge' ? dischargeCapKw(b, t) : b.maxChargeKw;
+      const requested = moves ? (o.power_kw ?? cap) : 0;
+      const limitKw = Math.min(requested, cap);
+      let powerKw = limitKw;
+      if (stored !== null) {
+        if (o.kind === 'discharge') {
+          powerKw = Math.max(0, Math.min(limitKw, ((stored - b.minKwh) * b.dischargeEfficiency) / hours));
+          stored -= (powerKw / b.dischargeEfficiency) * hours;
+        } else {
+          const ceiling = Math.min(b.maxKwh, upToKwh ?? Infinity);
+          powerKw = Math.max(0, Math.min(limitKw, (ceiling - stored) / (b.chargeEfficiency * hours)));
+          stored += powerKw * b.chargeEfficiency * hours;
+        }
+      }
       fixed[k]![t] = {
         kind: o.kind,
-        powerKw: charges ? Math.min(requested, limit) : 0,
-        requestedKw: charges ? requested : 0,
-        upToKwh: charges ? upToKwh : null,
+        powerKw,
+        limitKw,
+        requestedKw: requested,
+        upToKwh: moves ? upToKwh : null,
         penaltyPerKwh: base * (1 + (o.end_index - t) / len),
         label,
       };
@@ -330,7 +352,7 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
     demandCharge,
     energyTargets: s.energy_targets.map((t, i) => energyTarget(t, i, batteries, penalty)),
     deferrableBlocked: blockedIntervals(s, n),
-    fixed: fixedPowers(s.battery_overrides, batteries, n, penalty),
+    fixed: fixedPowers(s.battery_overrides, batteries, n, hours, penalty),
   };
 }
 

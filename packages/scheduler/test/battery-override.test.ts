@@ -1,4 +1,14 @@
-import { planScenario, ScenarioError, type Plan, type ScenarioInput } from '../src/index';
+import {
+  evaluateDispatch,
+  getHighs,
+  optimiseDispatch,
+  parseScenario,
+  planScenario,
+  ScenarioError,
+  toProblem,
+  type Plan,
+  type ScenarioInput,
+} from '../src/index';
 import { checkPlanPhysics } from './helpers/physics-checker';
 
 /**
@@ -113,6 +123,12 @@ describe('battery_overrides', () => {
         .slice(0, 2)
         .map((v) => Math.round(v * 1000) / 1000),
     ).toEqual([100, 100]);
+    // What the full battery cannot take is known from the SOC now: no penalty is left in what the
+    // optimiser minimises (a penalty there would widen its relative gaps for the rest of the plan).
+    const p = toProblem(parseScenario(input), 0);
+    const r = optimiseDispatch(await getHighs(), p, { timeLimitMs: 10_000 });
+    if (r.kind !== 'optimal') throw new Error(r.kind);
+    expect(r.objective).toBeCloseTo(evaluateDispatch(p, r.dispatch).objective, 6);
   });
 
   it('a discharge runs from the first interval until the floor, not at the dearest hours of its window', async () => {
