@@ -28,9 +28,9 @@ function overrideError(err: unknown): ErrorReply {
 }
 
 /**
- * GET /api/plan: the optimiser's state and the plan as it will run (intervals under a manual
- * override show the override's action, plan-view.ts in packages/control), each interval with its
- * reason, forecasts and baseline cost;
+ * GET /api/plan: the optimiser's state and the plan as it will run (a manual override is an input
+ * of the plan: the intervals it fixes carry `override: true`), each interval with its reason,
+ * forecasts and baseline cost;
  * GET /api/plan.svg: the same plan drawn by plan-chart.ts;
  * POST /api/optimizer `{enabled?, goal?}`; POST /api/optimizer/override `{kind, power_w?, soc_pct?,
  * duration_minutes}` (the controller's manual override: no power = the battery's effective

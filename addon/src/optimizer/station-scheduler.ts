@@ -82,8 +82,10 @@ export function relabel(plan: Plan): Plan {
     intervals: plan.intervals.map((interval) => {
       const station = interval.batteries.find((b) => b.name === 'station') ?? interval.batteries[0];
       if (!station) return interval;
-      const action =
-        station.charge_kw > ACTION_KW ? 'CHARGE' : station.discharge_kw > ACTION_KW ? 'EXPORT' : 'SELF_CONSUMPTION';
+      const moving = station.charge_kw > ACTION_KW ? 'CHARGE' : station.discharge_kw > ACTION_KW ? 'EXPORT' : undefined;
+      // A manual override that holds the station is a hold, not its own mode; its reason stays the override's.
+      if (station.override) return { ...interval, action: moving ?? 'IDLE' };
+      const action = moving ?? 'SELF_CONSUMPTION';
       if (action === interval.action) return interval;
       const why =
         action === 'EXPORT'

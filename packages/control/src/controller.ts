@@ -38,12 +38,13 @@ import {
 import type { GridPiOptions, SwitchedDischargeOptions } from './dr/grid-pi.js';
 import {
   describeOverride,
+  overrideForPlan,
   OverrideStore,
   parseOverrideRequest,
   targetForOverride,
   type ManualOverride,
 } from './manual-override.js';
-import { planView, type OverrideProjection, type PlanExtras } from './plan-view.js';
+import { planView, type PlanExtras } from './plan-view.js';
 import { watchdogReason } from './plan-watchdog.js';
 import { gatherPlanningInputs, type BatteryParameters, type GridParameters } from './planning-inputs.js';
 import type { SafetyGuard } from './safety-guard.js';
@@ -169,8 +170,6 @@ export class Controller {
   private planStartSoc: number | null = null;
   /** Forecasts and baseline cost per interval of the plan in force (for the plan view). */
   private planExtras: PlanExtras | null = null;
-  /** The guard's effective limits at the last cycle (the override's projection uses them). */
-  private lastLimits: EffectiveLimits | null = null;
   private inputsMissing: { kind: 'prices' | 'forecasts' | 'battery'; reason: string } | null = null;
   private applied: AppliedCommand | undefined;
   private mode: ControllerMode | null = null;
@@ -366,7 +365,8 @@ export class Controller {
   /**
    * A manual override (HA services force_charge / force_discharge / hold_soc): `{ kind, power_w?,
    * soc_pct? (hold_soc), duration_minutes }`. Validated (OverrideRequestError names the field),
-   * persisted, in force at once; the plan resumes when it ends.
+   * persisted, in force at once, and an input of the plan: it re-plans at once, around the
+   * override (and again when it ends or is cleared).
    */
   async startOverride(request: unknown): Promise<ManualOverride> {
     const soc = socOf(this.o.device.latestReadings());
@@ -382,7 +382,7 @@ export class Controller {
     }
     this.overrides.save(o);
     this.setOverride(o);
-    await this.enqueue({ replan: false, urgent: true });
+    await this.enqueue({ replan: true, urgent: true });
     return o;
   }
 
@@ -421,7 +421,7 @@ export class Controller {
       },
       next: this.nextAction(mode, current),
       today: today ? { ...today, currency: this.o.currency } : null,
-      plan: planView(this.plan, this.planExtras, this.override, this.projection(now)),
+      plan: planView(this.plan, this.planExtras),
       planAt: this.planAt === null ? null : new Date(this.planAt).toISOString(),
       override: this.override,
       fallbackReason: this.fallbackReason,
@@ -516,6 +516,8 @@ export class Controller {
       this.overrides.save(null);
       this.setOverride(null);
       urgent = true;
+      // The plan held the override as an input: the intervals after it are planned afresh.
+      replanNow = true;
     }
     const caps = this.capabilitiesOrNull();
     const readings = this.o.device.latestReadings();
@@ -536,7 +538,6 @@ export class Controller {
       });
     }
     const limits = caps ? this.o.guard.limitsFor(caps) : null;
-    this.lastLimits = limits;
     const optimising = this.enabledValue && this.goalValue === 'cost';
 
     let pricesMissing: string | null = null;
@@ -834,6 +835,19 @@ export class Controller {
         this.noteError(err, 'the EV and deferrable loads could not be added to the plan');
       }
     }
+    if (this.override) {
+      // The manual override is an input of the plan: its intervals are fixed, the rest is optimised around it.
+      const stepMs = (this.o.intervalMinutes ?? 5) * MINUTE;
+      const entry = overrideForPlan(this.override, {
+        fromMs: Math.floor(now / stepMs) * stepMs,
+        stepMs,
+        intervals: inputs.intervals,
+        socPct: soc,
+        maxChargeW: limits.maxChargeW,
+        maxDischargeW: limits.maxDischargeW,
+      });
+      if (entry) inputs.scenario['battery_overrides'] = [entry];
+    }
     if (this.dr) {
       const stepMs = (this.o.intervalMinutes ?? 5) * MINUTE;
       const additions = this.dr.planningAdditions(
@@ -1030,23 +1044,6 @@ export class Controller {
     const found = intervalAt(this.plan, now);
     if (!found) return undefined;
     return found.index === 0 ? this.planStartSoc : this.plan.intervals[found.index - 1]?.soc_pct;
-  }
-
-  /** What the plan view needs to project an override's effect on the SOC. */
-  private projection(now: number): OverrideProjection {
-    const caps = this.override ? this.capabilitiesOrNull() : null;
-    const b = this.o.battery ?? {};
-    return {
-      now,
-      socPct: socOf(this.o.device.latestReadings()),
-      capacityWh: b.capacityWh ?? caps?.limits.capacityWh,
-      maxChargeW: this.lastLimits?.maxChargeW,
-      maxDischargeW: this.lastLimits?.maxDischargeW,
-      minSocPct: this.lastLimits?.backupReservePct ?? 0,
-      maxSocPct: b.maxSocPct ?? 100,
-      chargeEfficiency: b.chargeEfficiency ?? 0.95,
-      dischargeEfficiency: b.dischargeEfficiency ?? 0.95,
-    };
   }
 
   private decidedAction(): ControllerAction {

@@ -93,6 +93,45 @@ export function targetForOverride(
   }
 }
 
+/** Where the plan's grid and the battery stand when an override goes into a scenario. */
+export interface OverridePlanContext {
+  /** Start of the plan's first interval, ms (the interval running now). */
+  readonly fromMs: number;
+  readonly stepMs: number;
+  /** Intervals in the scenario. */
+  readonly intervals: number;
+  readonly socPct: number | undefined;
+  /** The guard's effective limits, W (a force without a power runs at them, as `targetForOverride`). */
+  readonly maxChargeW: number | undefined;
+  readonly maxDischargeW: number | undefined;
+}
+
+/**
+ * The override as the scheduler's `battery_overrides` entry (issue 14: the override is an input of
+ * the plan, which optimises the rest of the horizon around it). It covers the plan's intervals from
+ * the one running now to its end, rounded to the nearest interval boundary (at least the interval
+ * running now); the re-plan at its end settles the rest. A hold_soc below its target by more than
+ * the band charges up to the band's edge first, as `targetForOverride` does. Null once it is over.
+ */
+export function overrideForPlan(o: ManualOverride, c: OverridePlanContext): Record<string, unknown> | null {
+  const end = Math.min(c.intervals, Math.max(1, Math.round((Date.parse(o.until) - c.fromMs) / c.stepMs)));
+  if (c.intervals < 1 || Date.parse(o.until) <= c.fromMs) return null;
+  const window = { start_index: 0, end_index: end, label: describeOverride(o) };
+  const kw = (w: number | undefined): { power_kw?: number } => (w === undefined ? {} : { power_kw: w / 1000 });
+  switch (o.kind) {
+    case 'force_charge':
+      return { ...window, kind: 'charge', ...kw(o.power_w ?? c.maxChargeW) };
+    case 'force_discharge':
+      return { ...window, kind: 'discharge', ...kw(o.power_w ?? c.maxDischargeW) };
+    case 'hold_soc': {
+      const below = o.soc_pct !== undefined && c.socPct !== undefined && c.socPct < o.soc_pct - HOLD_SOC_BAND_PCT;
+      return below
+        ? { ...window, kind: 'hold', soc_pct: o.soc_pct! - HOLD_SOC_BAND_PCT, ...kw(o.power_w ?? c.maxChargeW) }
+        : { ...window, kind: 'hold' };
+    }
+  }
+}
+
 export function describeOverride(o: ManualOverride): string {
   const what =
     o.kind === 'hold_soc'

@@ -202,6 +202,79 @@ describe('Controller plan view', () => {
     await controller.stop();
   });
 
+  it('the override is an input of the plan: its SOC carries on after it and the rest is planned around it', async () => {
+    const { controller } = setup(1);
+    await controller.start();
+    const o = await controller.startOverride({ kind: 'force_discharge', power_w: 2000, duration_minutes: 60 });
+    const plan = controller.status().plan!;
+    const intervals = plan.intervals;
+    const end = intervals.findIndex((i) => Date.parse(i.start) >= Date.parse(o.until));
+    expect(end).toBe(2);
+    // Every interval follows from the one before it (10 kWh, 95 % each way, 30 minutes): no jump
+    // after the override's end, where the old overlay shifted the plan made without it.
+    let soc = 50;
+    for (const i of intervals) {
+      soc += ((i.battery_charge_kw * 0.95 - i.battery_discharge_kw / 0.95) * 0.5 * 100) / 10;
+      expect(i.soc_pct).toBeCloseTo(soc, 4);
+    }
+    // Planned around it: the cheap night after the override refills what was given away
+    // (the 08 c night and the 52 c evening), so the SOC climbs again before the evening.
+    const refill = intervals.slice(end).filter((i) => i.action === 'CHARGE');
+    expect(refill.length).toBeGreaterThan(0);
+    expect(intervals.slice(end).every((i) => i.override === undefined)).toBe(true);
+    // The plan's cost is the plan's own: the export of the override's intervals counted in it.
+    expect(plan.cost).not.toBeNull();
+    await controller.stop();
+  });
+
+  it('setting and clearing an override re-plans at once, not at the next 5-minute re-plan', async () => {
+    const { controller } = setup(1);
+    const plans: number[] = [];
+    controller.events.on('plan', (p) => plans.push(p.intervals.filter((i) => i.override === true).length));
+    await controller.start();
+    expect(plans).toEqual([0]);
+    await controller.startOverride({ kind: 'hold_soc', duration_minutes: 90 });
+    expect(plans).toEqual([0, 3]);
+    expect(controller.status().plan?.intervals[0]).toMatchObject({
+      action: 'IDLE',
+      battery_charge_kw: 0,
+      battery_discharge_kw: 0,
+      override: true,
+    });
+    await controller.clearOverride();
+    expect(plans).toEqual([0, 3, 0]);
+    // Back to the plan's own first interval (the 08 c night: charging).
+    expect(controller.status().plan?.intervals[0]?.action).toBe('CHARGE');
+    await controller.stop();
+  });
+
+  it('an override past the battery’s planning limit is clipped in the plan, with the reason', async () => {
+    const clock = new ManualClock(DAY_START + HOUR);
+    const device = new RecordingDevice(clock);
+    const controller = new Controller({
+      device,
+      guard: new SafetyGuard({ limits: { backupReservePct: 10 }, clock }),
+      scheduler,
+      prices: new TestPriceSource(dayOfPrices(DAY_START - 2 * HOUR, 4)),
+      solar: flat(0),
+      load: flat(0.5),
+      currency: 'AUD',
+      clock,
+      intervalMinutes: 30,
+      horizonHours: 24,
+      // The plan may charge at 3 kW (a user's cap); the guard allows the device 5 kW.
+      battery: { maxChargeW: 3000 },
+    });
+    await controller.start();
+    await controller.startOverride({ kind: 'force_charge', power_w: 4000, duration_minutes: 30 });
+    const first = controller.status().plan?.intervals[0];
+    expect(first).toMatchObject({ action: 'CHARGE', battery_charge_kw: 3, override: true });
+    expect(first?.reason).toMatch(
+      /^manual override: force charge at 4000 W until .* \(clipped to 3\.00 kW, the battery's charge limit\)$/,
+    );
+    await controller.stop();
+  });
+
   it('an override without a power projects the effective maximum', async () => {
     const { controller } = setup(1);
     await controller.start();

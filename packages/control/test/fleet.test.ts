@@ -223,6 +223,35 @@ describe('two batteries, one joint plan', () => {
     expect(fleet.jointPlan()?.members).toEqual(expect.arrayContaining(['big', 'small']));
   });
 
+  it('a manual override on one battery is part of the joint plan: that battery is fixed, the other planned around it', async () => {
+    const [big, small] = await startFleet();
+    await runFor(2 * MINUTE);
+    const before = fleet.jointPlan()!;
+    expect(before.plan.intervals[0]?.batteries.find((b) => b.name === 'small')?.charge_kw).toBeGreaterThan(0.05);
+    // Hold the small battery through the cheap half-hour: the joint plan is made again at once, with it held.
+    await small!.controller.startOverride({ kind: 'hold_soc', duration_minutes: 30 });
+    await idle();
+    const joint = fleet.jointPlan()!;
+    expect(joint.at).toBe(clock.now());
+    expect(joint.plan.intervals[0]?.override).toBe(true);
+    const first = (name: string): NonNullable<(typeof joint.plan.intervals)[number]['batteries'][number]> =>
+      joint.plan.intervals[0]!.batteries.find((b) => b.name === name)!;
+    expect(first('small')).toMatchObject({ charge_kw: 0, discharge_kw: 0, override: true });
+    expect(first('big').override).toBeUndefined();
+    expect(first('big').charge_kw).toBeGreaterThan(0.05);
+    // Each view: the held battery's interval is its override's, the other's is the plan's own.
+    expect(small!.controller.status().plan?.intervals[0]).toMatchObject({ action: 'IDLE', override: true });
+    expect(big!.controller.status().plan?.intervals[0]?.override).toBeUndefined();
+    expectChargingAsPlanned(big!);
+    // Cleared: planned again at once, the small battery charges in the cheap half-hour again.
+    await small!.controller.clearOverride();
+    await idle();
+    expect(fleet.jointPlan()!.plan.intervals[0]?.override).toBeUndefined();
+    expect(fleet.jointPlan()!.plan.intervals[0]!.batteries.find((b) => b.name === 'small')?.charge_kw).toBeGreaterThan(
+      0.05,
+    );
+  });
+
   it('a battery that refuses its forced write is handed back and planned out; the other keeps charging', async () => {
     const [big, small] = await startFleet();
     await runFor(2 * MINUTE);

@@ -1,6 +1,6 @@
 import type { Dispatch } from './dispatch.js';
 import { formatClock, formatPrice } from './price-format.js';
-import { dischargeCapKw, type PlanningProblem } from './problem.js';
+import { dischargeCapKw, fixedAt, type PlanningProblem } from './problem.js';
 
 export const ACTIONS = ['CHARGE', 'EXPORT', 'IDLE', 'SELF_CONSUMPTION'] as const;
 export type PlanAction = (typeof ACTIONS)[number];
@@ -50,6 +50,13 @@ function flowsAt(p: PlanningProblem, d: Dispatch, stored: number[][], t: number)
 export function labelActions(p: PlanningProblem, d: Dispatch, stored: number[][]): PlanAction[] {
   const actions: PlanAction[] = [];
   for (let t = 0; t < p.n; t++) {
+    // Every battery fixed by an override: the label is what the override makes it do.
+    if (p.batteries.length > 0 && p.batteries.every((_, k) => fixedAt(p, k, t))) {
+      const charge = d.chargeKw.reduce((s, row) => s + row[t]!, 0);
+      const discharge = d.dischargeKw.reduce((s, row) => s + row[t]!, 0);
+      actions.push(charge > ENTER_KW ? 'CHARGE' : discharge > ENTER_KW ? 'EXPORT' : 'IDLE');
+      continue;
+    }
     const f = flowsAt(p, d, stored, t);
     const previous = actions[t - 1];
     const over = (value: number, label: PlanAction): boolean => value > (previous === label ? STAY_KW : ENTER_KW);
@@ -125,6 +132,13 @@ export function explainActions(
   const keepValue = (): string => `${price(p.terminalValuePerKwh)} value of energy kept past the horizon`;
 
   return actions.map((action, t) => {
+    const fixed = fixedReasons(p, d, stored, t);
+    if (fixed === null) return reasonFor(action, t);
+    // Batteries the optimiser still moves in this interval keep the price reason after the override's.
+    return p.batteries.every((_, k) => fixedAt(p, k, t)) ? fixed : `${fixed}; ${reasonFor(action, t)}`;
+  });
+
+  function reasonFor(action: PlanAction, t: number): string {
     const ip = p.importPrice[t] ?? 0;
     const ep = p.exportPrice[t] ?? 0;
     switch (action) {
@@ -170,5 +184,37 @@ export function explainActions(
         return 'self-consumption: nothing to shift now';
       }
     }
+  }
+}
+
+/** Tolerances of the override reasons: 1 W, 1 Wh. */
+const FIXED_TOL_KW = 1e-3;
+const FIXED_TOL_KWH = 1e-3;
+
+/**
+ * The reasons of the overrides in interval t (null: none), each with why the battery runs below
+ * the asked power: clipped to its limit, full, at its floor, at the hold's SOC, or the grid limits.
+ */
+function fixedReasons(p: PlanningProblem, d: Dispatch, stored: number[][], t: number): string | null {
+  const parts: string[] = [];
+  p.batteries.forEach((b, k) => {
+    const f = fixedAt(p, k, t);
+    if (!f) return;
+    const notes: string[] = [];
+    const kind = f.kind === 'discharge' ? 'discharge' : 'charge';
+    if (f.requestedKw > f.limitKw + FIXED_TOL_KW) {
+      notes.push(`clipped to ${f.limitKw.toFixed(2)} kW, the battery's ${kind} limit`);
+    }
+    const actual = (f.kind === 'discharge' ? d.dischargeKw : d.chargeKw)[k]![t]!;
+    if (actual < f.limitKw - FIXED_TOL_KW) {
+      const e = stored[k]![t]!;
+      if (f.upToKwh !== null && e >= f.upToKwh - FIXED_TOL_KWH) notes.push('SOC target reached, holding');
+      else if (f.kind !== 'discharge' && e >= b.maxKwh - FIXED_TOL_KWH) notes.push('battery full');
+      else if (f.kind === 'discharge' && e <= b.minKwh + FIXED_TOL_KWH) notes.push('battery at its minimum');
+      else notes.push(`${kind} limited to ${actual.toFixed(2)} kW by the grid limits`);
+    }
+    const who = p.batteries.length > 1 ? `${b.name}: ` : '';
+    parts.push(`${who}${f.label}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
   });
+  return parts.length > 0 ? parts.join('; ') : null;
 }

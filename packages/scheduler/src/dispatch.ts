@@ -1,4 +1,4 @@
-import { dischargeCapKw, privatePvKw, solarSurplusKw, type PlanningProblem } from './problem.js';
+import { dischargeCapKw, fixedAt, privatePvKw, solarSurplusKw, type PlanningProblem } from './problem.js';
 
 /** Powers in every interval, kW (averages over the interval); the common shape of every plan source. */
 export interface Dispatch {
@@ -65,10 +65,27 @@ export function targetShortfalls(p: PlanningProblem, storedKwh: readonly (readon
   });
 }
 
-/** What the optimiser minimises: the contract objective plus the energy targets' shortfall penalty. */
+/** kW battery k runs below its fixed power in interval t (0 where nothing is fixed). */
+export function fixedShortfallKw(p: PlanningProblem, d: Dispatch, k: number, t: number): number {
+  const fixed = fixedAt(p, k, t);
+  if (!fixed) return 0;
+  const actual = fixed.kind === 'discharge' ? d.dischargeKw[k]![t]! : d.chargeKw[k]![t]!;
+  return Math.max(0, fixed.powerKw - actual);
+}
+
+/**
+ * What the optimiser minimises: the contract objective plus the energy targets' shortfall penalty
+ * and the overrides' (the power a fixed interval could not run at, see BatteryOverrideSpec).
+ */
 export function penalisedObjective(p: PlanningProblem, d: Dispatch): number {
   const value = evaluateDispatch(p, d);
-  return value.objective + value.shortfallPenalty;
+  let fixedPenalty = 0;
+  p.fixed.forEach((row, k) =>
+    row.forEach((f, t) => {
+      if (f) fixedPenalty += f.penaltyPerKwh * p.hours * fixedShortfallKw(p, d, k, t);
+    }),
+  );
+  return value.objective + value.shortfallPenalty + fixedPenalty;
 }
 
 export function evaluateDispatch(p: PlanningProblem, d: Dispatch): DispatchValue {
@@ -148,8 +165,17 @@ export function firstLimitViolation(p: PlanningProblem, d: Dispatch): string | n
     const cur = d.curtailKw[t]!;
     if (cur < -tol || cur > (p.allowCurtailment ? (p.solarKw[t] ?? 0) : 0) + tol)
       return `${at}: curtailment out of range`;
-    if (!p.allowGridCharging && charge + cur > solarSurplusKw(p, t) + tol) return `${at}: charges from the grid`;
-    if (!p.allowBatteryExport && exp + cur > solarSurplusKw(p, t) + tol) return `${at}: exports from the battery`;
+    // A fixed power (an override) is exempt from both rules, as in the model.
+    let freeCharge = charge;
+    let fixedDischarge = 0;
+    p.batteries.forEach((_, k) => {
+      const f = fixedAt(p, k, t);
+      if (f) freeCharge -= d.chargeKw[k]![t]!;
+      if (f?.kind === 'discharge') fixedDischarge += d.dischargeKw[k]![t]!;
+    });
+    if (!p.allowGridCharging && freeCharge + cur > solarSurplusKw(p, t) + tol) return `${at}: charges from the grid`;
+    if (!p.allowBatteryExport && exp + cur > solarSurplusKw(p, t) + fixedDischarge + tol)
+      return `${at}: exports from the battery`;
     if (p.ev) {
       const ev = d.evKw[t]!;
       const max = p.ev.maxKw[t] ?? 0;

@@ -1,5 +1,5 @@
 import { LpBuilder, type SparseLp } from './lp-builder.js';
-import { dischargeCapKw, privatePvKw, solarSurplusKw, type PlanningProblem } from './problem.js';
+import { dischargeCapKw, fixedAt, privatePvKw, solarSurplusKw, type PlanningProblem } from './problem.js';
 
 const INF = Infinity;
 
@@ -116,10 +116,18 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
     const bCoefs: number[] = [-1, 1, -1];
 
     p.batteries.forEach((b, k) => {
-      const c = col(`c${k}_${t}`, 0, b.maxChargeKw, 0);
+      // An override fixes the battery's power: the other direction is 0, its own direction is
+      // bounded by the fixed power and rewarded by the shortfall penalty (a constant offset makes
+      // the objective Σ penalty × (fixed − actual), see BatteryOverrideSpec).
+      const fixed = fixedAt(p, k, t);
+      const fixedCharge = fixed !== null && fixed.kind !== 'discharge';
+      const fixedDischarge = fixed !== null && fixed.kind === 'discharge';
+      const cMax = fixed ? (fixedCharge ? fixed.powerKw : 0) : b.maxChargeKw;
+      const c = col(`c${k}_${t}`, 0, cMax, fixedCharge ? -fixed.penaltyPerKwh * h : 0);
       // A station's discharge only ever carries the P2 load (it cannot export).
-      const dMax = dischargeCapKw(b, t);
-      const d = col(`d${k}_${t}`, 0, dMax, b.cycleCostPerKwh * h);
+      const dMax = fixed ? (fixedDischarge ? fixed.powerKw : 0) : dischargeCapKw(b, t);
+      const d = col(`d${k}_${t}`, 0, dMax, b.cycleCostPerKwh * h - (fixedDischarge ? fixed.penaltyPerKwh * h : 0));
+      if (fixed) offset += fixed.penaltyPerKwh * h * fixed.powerKw;
       const e = col(`e${k}_${t}`, b.minKwh, b.maxKwh, t === n - 1 ? -p.terminalValuePerKwh : 0);
       vars.charge[k]!.push(c);
       vars.discharge[k]!.push(d);
@@ -142,10 +150,13 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
       } else vars.stationPv[k]!.push(-1);
       const rhs = prev >= 0 ? 0 : b.initialKwh;
       lp.addRow(rhs, rhs, eCols, eCoefs);
+      // A hold up to a SOC charges no further than that SOC.
+      if (fixed?.upToKwh !== null && fixed?.upToKwh !== undefined) lp.addRow(-INF, fixed.upToKwh, [e], [1]);
 
-      // A station whose P1 relay is on/off charges at exactly its grid-charging power or not at all.
-      const onOff = b.station?.gridChargeMode === 'on_off';
-      if (options.chargeModeBinary[k]?.[t] || onOff) {
+      // A station whose P1 relay is on/off charges at exactly its grid-charging power or not at all
+      // (under an override it charges while it has room: the average power may be less).
+      const onOff = b.station?.gridChargeMode === 'on_off' && !fixed;
+      if ((options.chargeModeBinary[k]?.[t] && !fixed) || onOff) {
         const z = col(`zc${k}_${t}`, 0, 1, 0, true);
         vars.chargeMode[k]!.push(z);
         lp.addRow(onOff ? 0 : -INF, 0, [c, z], [1, -b.maxChargeKw]);
@@ -205,11 +216,17 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
     } else vars.importMode.push(-1);
 
     // allow_grid_charging = false: charge + curtail ≤ max(0, solar − load); same shape for export.
+    // A fixed power is what the person asked for: these rules leave it out.
     if (!p.allowGridCharging) {
-      const cs = p.batteries.map((_, k) => vars.charge[k]![t]!);
+      const cs = p.batteries.flatMap((_, k) => (fixedAt(p, k, t) ? [] : [vars.charge[k]![t]!]));
       lp.addRow(-INF, solarSurplusKw(p, t), [...cs, cur], [...cs.map(() => 1), 1]);
     }
-    if (!p.allowBatteryExport) lp.addRow(-INF, solarSurplusKw(p, t), [exp, cur], [1, 1]);
+    if (!p.allowBatteryExport) {
+      const ds = p.batteries.flatMap((_, k) =>
+        fixedAt(p, k, t)?.kind === 'discharge' ? [vars.discharge[k]![t]!] : [],
+      );
+      lp.addRow(-INF, solarSurplusKw(p, t), [exp, cur, ...ds], [1, 1, ...ds.map(() => -1)]);
+    }
   }
 
   if (p.ev && p.ev.energyNeededKwh > 0) {

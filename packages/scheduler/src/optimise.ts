@@ -1,6 +1,6 @@
 import type { Highs } from 'highs';
 import { BLOCK_ATTEMPTS, deferrableBlocks, roundLoadsInOrder } from './block-rounding.js';
-import { emptyDispatch, penalisedObjective, type Dispatch } from './dispatch.js';
+import { emptyDispatch, evaluateDispatch, penalisedObjective, type Dispatch } from './dispatch.js';
 import { HighsSession, type LpOutcome, type LpSolveOptions } from './highs-session.js';
 import { buildBatteryLpModel, type BatteryLpModel, type LpVariables } from './lp-model.js';
 import { netSimultaneousFlows } from './netting.js';
@@ -412,7 +412,10 @@ function optimiseWith(
 
   const bound = Math.min(lowerBound, stageOne.out.objective);
   const tolerance = options.smoothingTolerance ?? SMOOTHING_TOLERANCE;
-  const cap = Math.max(stageOne.out.objective, bound + tolerance * Math.max(1, Math.abs(bound)));
+  // The share is of the plan's money (the contract objective), not of the penalties: an override or
+  // energy target that cannot be met in full must not widen what smoothing may spend.
+  const scale = Math.max(1, Math.abs(evaluateDispatch(p, stageOne.dispatch).objective));
+  const cap = Math.max(stageOne.out.objective, bound + tolerance * scale);
   // Stage 2 needs an LP basis: a stage-1 MIP is re-solved once as the LP with its decisions fixed.
   let base: Candidate | null = stageOne;
   if (stageOne.session.hasIntegers) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ACTIONS, explainActions, labelActions } from './actions.js';
 import { evaluateDispatch, type Dispatch } from './dispatch.js';
-import type { PlanningProblem } from './problem.js';
+import { fixedAt, type PlanningProblem } from './problem.js';
 
 export const PLAN_STATUSES = ['optimal', 'fallback_greedy', 'fallback_self_consumption', 'infeasible'] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
@@ -34,8 +34,12 @@ export const PlanInterval = z.object({
       soc_pct: z.number(),
       /** The power station only: PV it takes at P4 (its charge_kw is grid charging through P1). */
       pv_kw: z.number().optional(),
+      /** True where the scenario's battery_overrides fix this battery's power (a manual override). */
+      override: z.boolean().optional(),
     }),
   ),
+  /** True where an override fixes a battery's power in this interval (see `batteries[].override`). */
+  override: z.boolean().optional(),
 });
 export type PlanInterval = z.infer<typeof PlanInterval>;
 
@@ -113,6 +117,7 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
         discharge_kw: kw(dis),
         soc_pct: pct((100 * e) / b.capacityKwh),
         ...(b.station ? { pv_kw: kw(d.stationPvKw[k]![t]!) } : {}),
+        ...(fixedAt(p, k, t) ? { override: true } : {}),
       };
     });
     intervals.push({
@@ -133,6 +138,7 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
       export_price: p.exportPrice[t] ?? 0,
       reason: reasons[t]!,
       batteries,
+      ...(batteries.some((b) => b.override) ? { override: true } : {}),
     });
   }
   return {

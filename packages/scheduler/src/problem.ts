@@ -1,4 +1,11 @@
-import type { BatterySpec, DemandChargeSpec, EnergyTargetSpec, Scenario, StationSpec } from './scenario.js';
+import type {
+  BatteryOverrideSpec,
+  BatterySpec,
+  DemandChargeSpec,
+  EnergyTargetSpec,
+  Scenario,
+  StationSpec,
+} from './scenario.js';
 
 /** What makes a battery a power station behind a transfer switch (see StationSpec). */
 export interface StationParams {
@@ -57,6 +64,26 @@ export interface EnergyTargetParams {
   readonly label: string;
 }
 
+/** One battery's power fixed in one interval (see BatteryOverrideSpec). */
+export interface FixedPower {
+  readonly kind: 'charge' | 'discharge' | 'hold';
+  /**
+   * The power the battery runs at in this interval, kW: the asked power clipped to the battery's
+   * limit, and, in a window that starts now, to what its SOC allows (full, at its floor, at the
+   * hold's SOC), known from the SOC now. A hold's is its charge power up to `upToKwh` (0 without).
+   */
+  readonly powerKw: number;
+  /** The asked power clipped to the battery's power limit only, kW. */
+  readonly limitKw: number;
+  /** What was asked, kW (above `limitKw` when clipped to the battery's limit). */
+  readonly requestedKw: number;
+  /** hold: the stored energy it charges up to first (null: a plain hold). */
+  readonly upToKwh: number | null;
+  /** Per kWh the battery falls short of `powerKw` (see BatteryOverrideSpec), currency. */
+  readonly penaltyPerKwh: number;
+  readonly label: string;
+}
+
 /** A validated scenario with defaults applied, ready for the model builder, fallbacks and baseline. */
 export interface PlanningProblem {
   readonly n: number;
@@ -83,6 +110,8 @@ export interface PlanningProblem {
   readonly energyTargets: readonly EnergyTargetParams[];
   /** [t]: no deferrable load may run in interval t. */
   readonly deferrableBlocked: readonly boolean[];
+  /** [battery][t]: the battery's power fixed by an override (null: the optimiser decides). */
+  readonly fixed: readonly (readonly (FixedPower | null)[])[];
 }
 
 function battery(spec: BatterySpec, i: number): BatteryParams {
@@ -193,6 +222,64 @@ function blockedIntervals(s: Scenario, n: number): boolean[] {
   return blocked;
 }
 
+/**
+ * The overrides per battery and interval. The shortfall penalty is the energy targets' default,
+ * doubled in the window's first interval and falling to 1× at its end: the battery runs at the
+ * fixed power from the start (as the device does), not at the cheapest moments of the window.
+ * A window from now starts at the known SOC, so what the SOC bounds allow is worked out here: the
+ * plan can then meet the fixed power in full, and a full battery costs no penalty that would
+ * widen the optimiser's relative gaps (they are shares of the objective, penalties included).
+ */
+function fixedPowers(
+  specs: readonly BatteryOverrideSpec[],
+  batteries: readonly BatteryParams[],
+  n: number,
+  hours: number,
+  penalty: () => number,
+): (FixedPower | null)[][] {
+  const fixed = batteries.map(() => new Array<FixedPower | null>(n).fill(null));
+  if (specs.length === 0) return fixed;
+  const base = penalty();
+  specs.forEach((o, i) => {
+    const k = o.battery === undefined ? 0 : batteries.findIndex((b) => b.name === o.battery);
+    const b = batteries[k];
+    if (!b) return;
+    const label = o.label ?? `battery_overrides[${i}]`;
+    const len = o.end_index - o.start_index;
+    const upToKwh = o.kind === 'hold' && o.soc_pct !== undefined ? (o.soc_pct / 100) * b.capacityKwh : null;
+    // A hold starting at or above its SOC is a plain hold.
+    const moves = o.kind !== 'hold' || (upToKwh !== null && b.initialKwh < upToKwh);
+    // Only a window from now knows its SOC (null: the model's bounds decide).
+    let stored: number | null = o.start_index === 0 ? b.initialKwh : null;
+    for (let t = o.start_index; t < Math.min(n, o.end_index); t++) {
+      const cap = o.kind === 'discharge' ? dischargeCapKw(b, t) : b.maxChargeKw;
+      const requested = moves ? (o.power_kw ?? cap) : 0;
+      const limitKw = Math.min(requested, cap);
+      let powerKw = limitKw;
+      if (stored !== null) {
+        if (o.kind === 'discharge') {
+          powerKw = Math.max(0, Math.min(limitKw, ((stored - b.minKwh) * b.dischargeEfficiency) / hours));
+          stored -= (powerKw / b.dischargeEfficiency) * hours;
+        } else {
+          const ceiling = Math.min(b.maxKwh, upToKwh ?? Infinity);
+          powerKw = Math.max(0, Math.min(limitKw, (ceiling - stored) / (b.chargeEfficiency * hours)));
+          stored += powerKw * b.chargeEfficiency * hours;
+        }
+      }
+      fixed[k]![t] = {
+        kind: o.kind,
+        powerKw,
+        limitKw,
+        requestedKw: requested,
+        upToKwh: moves ? upToKwh : null,
+        penaltyPerKwh: base * (1 + (o.end_index - t) / len),
+        label,
+      };
+    }
+  });
+  return fixed;
+}
+
 export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
   const n = s.prices.import.length;
   const hours = s.interval_minutes / 60;
@@ -265,10 +352,16 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
     demandCharge,
     energyTargets: s.energy_targets.map((t, i) => energyTarget(t, i, batteries, penalty)),
     deferrableBlocked: blockedIntervals(s, n),
+    fixed: fixedPowers(s.battery_overrides, batteries, n, hours, penalty),
   };
 }
 
 /** Solar left after the household load: what allow_grid_charging / allow_battery_export measure against. */
 export function solarSurplusKw(p: PlanningProblem, t: number): number {
   return Math.max(0, (p.solarKw[t] ?? 0) - (p.loadKw[t] ?? 0));
+}
+
+/** Kind of the fixed power of battery k in interval t, or null. */
+export function fixedAt(p: PlanningProblem, k: number, t: number): FixedPower | null {
+  return p.fixed[k]?.[t] ?? null;
 }

@@ -130,6 +130,49 @@ export const EnergyTargetSpec = z
   });
 export type EnergyTargetSpec = z.infer<typeof EnergyTargetSpec>;
 
+/**
+ * A battery's power fixed for a window of intervals (a manual override, issue 14): the plan takes
+ * it as given and optimises the rest of the horizon around it (its SOC after the window follows).
+ * - `charge` / `discharge` at `power_kw` (default: the battery's maximum; a power above the
+ *   battery's limit is clipped to it and the reason shown): the battery does exactly that while it
+ *   has room (or energy above its floor) and the grid limits allow; what it cannot do is penalised
+ *   like an energy target's shortfall, earlier intervals more than later ones, so the plan never
+ *   gives up a fixed power for money (it does make room, or store energy, before a later window);
+ * - `hold`: neither charge nor discharge; with `soc_pct` (a window that starts now only, where the
+ *   SOC is known) it first charges at `power_kw` up to that SOC, then holds.
+ * Windows of one battery must not overlap. The allow_grid_charging / allow_battery_export rules do
+ * not apply to a fixed power: the person asked for it.
+ */
+export const BATTERY_OVERRIDE_KINDS = ['charge', 'discharge', 'hold'] as const;
+export const BatteryOverrideSpec = z
+  .object({
+    /** The battery's `name` (or the station's); default: the scenario's only battery. */
+    battery: z.string().min(1).optional(),
+    start_index: index,
+    end_index: index,
+    kind: z.enum(BATTERY_OVERRIDE_KINDS),
+    power_kw: nonNegative.optional(),
+    soc_pct: percent.optional(),
+    /** Shown as the intervals' reason (e.g. `manual override: force charge at 3000 W until …`). */
+    label: z.string().min(1).max(160).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.end_index <= o.start_index) {
+      ctx.addIssue({ code: 'custom', path: ['end_index'], message: 'must be greater than start_index' });
+    }
+    if (o.soc_pct !== undefined && o.kind !== 'hold') {
+      ctx.addIssue({ code: 'custom', path: ['soc_pct'], message: `only a hold takes a target SOC, not ${o.kind}` });
+    }
+    if (o.soc_pct !== undefined && o.start_index !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['soc_pct'],
+        message: 'a hold up to a SOC must start at index 0 (only the SOC now is known)',
+      });
+    }
+  });
+export type BatteryOverrideSpec = z.infer<typeof BatteryOverrideSpec>;
+
 /** Intervals no deferrable load may run in (a demand-response event with shifting allowed). */
 export const IndexWindow = z
   .object({ start_index: index, end_index: index })
@@ -172,6 +215,7 @@ const ScenarioObject = z.object({
   deferrable_loads: z.array(DeferrableLoadSpec).default([]),
   demand_charge: DemandChargeSpec.optional(),
   energy_targets: z.array(EnergyTargetSpec).default([]),
+  battery_overrides: z.array(BatteryOverrideSpec).default([]),
   deferrable_exclusions: z.array(IndexWindow).default([]),
 });
 
@@ -251,6 +295,43 @@ export const Scenario = ScenarioObject.superRefine((s, ctx) => {
         message: `"${t.battery}" is not a battery of this scenario (${names.join(', ') || 'none'})`,
       });
     }
+  });
+  const windows = new Map<string, { start: number; end: number; i: number }[]>();
+  s.battery_overrides.forEach((o, i) => {
+    if (o.end_index > n) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['battery_overrides', i, 'end_index'],
+        message: `must be ≤ ${n} (the horizon)`,
+      });
+    }
+    if (o.battery === undefined && names.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['battery_overrides', i, 'battery'],
+        message: `is required with ${names.length} batteries (${names.join(', ')})`,
+      });
+      return;
+    }
+    const name = o.battery ?? names[0]!;
+    if (!names.includes(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['battery_overrides', i, 'battery'],
+        message: `"${name}" is not a battery of this scenario (${names.join(', ') || 'none'})`,
+      });
+      return;
+    }
+    const taken = windows.get(name) ?? [];
+    const clash = taken.find((w) => o.start_index < w.end && w.start < o.end_index);
+    if (clash) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['battery_overrides', i, 'start_index'],
+        message: `overlaps battery_overrides[${clash.i}] of "${name}"`,
+      });
+    }
+    windows.set(name, [...taken, { start: o.start_index, end: o.end_index, i }]);
   });
   s.deferrable_exclusions.forEach((w, i) => {
     if (w.end_index > n) {

@@ -61,6 +61,11 @@ export interface FleetContribution {
   /** Start (UTC ms) and interval of the scenario it planned with: a station's series are re-aligned. */
   readonly startMs: number;
   readonly stepMs: number;
+  /**
+   * The member's own `battery_overrides` (its manual override: fixed powers for a window), in the
+   * index space of `startMs`; the joint scenario names the member in each and re-aligns them.
+   */
+  readonly overrides: readonly Scenario[];
 }
 
 interface Seat {
@@ -87,8 +92,11 @@ interface Seat {
 export class FleetPlanner {
   private readonly seats = new Map<string, Seat>();
   private last: JointPlan | null = null;
-  /** What the last joint solve was made from (see `reusable`). */
-  private lastSolve: { key: string; members: ReadonlyMap<string, number | undefined> } | null = null;
+  /** What the last joint solve was made from (see `reusable`): inputs, and each member's SOC and overrides. */
+  private lastSolve: {
+    key: string;
+    members: ReadonlyMap<string, { soc: number | undefined; overrides: string }>;
+  } | null = null;
   private readonly listeners = new Set<(joint: JointPlan) => void>();
   private solving: Promise<unknown> = Promise.resolve();
 
@@ -191,7 +199,12 @@ export class FleetPlanner {
     const plan = await this.scheduler.plan(joint, options);
     this.lastSolve = {
       key: inputsKey(scenario),
-      members: new Map(planned.map((m) => [m.seat.name, socOfSpec(m.contribution)])),
+      members: new Map(
+        planned.map((m) => [
+          m.seat.name,
+          { soc: socOfSpec(m.contribution), overrides: JSON.stringify(m.contribution.overrides) },
+        ]),
+      ),
     };
     const order = [
       ...planned.filter((m) => m.contribution.kind === 'battery'),
@@ -219,7 +232,9 @@ export class FleetPlanner {
     if (!solve.members.has(seat.name) || solve.members.size < 2) return undefined;
     const soc = socOfSpec(own);
     const planned = solve.members.get(seat.name);
-    if (soc === undefined || planned === undefined || Math.abs(soc - planned) > 1) return undefined;
+    if (soc === undefined || planned?.soc === undefined || Math.abs(soc - planned.soc) > 1) return undefined;
+    // An override set or cleared since re-plans (the same inputs key means the same start and grid).
+    if (JSON.stringify(own.overrides) !== planned.overrides) return undefined;
     for (const s of this.seats.values()) {
       const plannable = s === seat || (s.member?.isPlannable() ?? false);
       if (plannable !== solve.members.has(s.name)) return undefined;
@@ -245,10 +260,14 @@ function contributionOf(scenario: Scenario): FleetContribution | undefined {
   const allowBatteryExport = scenario['allow_battery_export'] !== false;
   const grid = scenario['grid'];
   const { startMs, stepMs } = timingOf(scenario);
+  // A member plans for one battery: its overrides are that battery's (they name none).
+  const listed = scenario['battery_overrides'];
+  const overrides = Array.isArray(listed) ? listed.filter(isRecord) : [];
+  const common = { spec: {}, allowBatteryExport, grid, startMs, stepMs, overrides };
   const station = scenario['station'];
-  if (isRecord(station)) return { kind: 'station', spec: station, allowBatteryExport, grid, startMs, stepMs };
+  if (isRecord(station)) return { ...common, kind: 'station', spec: station };
   const battery = scenario['battery'];
-  if (isRecord(battery)) return { kind: 'battery', spec: battery, allowBatteryExport, grid, startMs, stepMs };
+  if (isRecord(battery)) return { ...common, kind: 'battery', spec: battery };
   return undefined;
 }
 
@@ -260,7 +279,7 @@ const REUSE_MS = 60_000;
  * the battery members anyway (grid limits, battery export).
  */
 function inputsKey(scenario: Scenario): string {
-  const { battery: _b, station: _s, grid: _g, allow_battery_export: _x, ...rest } = scenario;
+  const { battery: _b, station: _s, grid: _g, allow_battery_export: _x, battery_overrides: _o, ...rest } = scenario;
   return JSON.stringify(rest);
 }
 
@@ -281,7 +300,6 @@ function timingOf(scenario: Scenario): { startMs: number; stepMs: number } {
  * the old series ends, and P2 never above the caller's load (the scheduler requires it).
  */
 export function alignedTo(c: FleetContribution, scenario: Scenario): FleetContribution {
-  if (c.kind !== 'station') return c;
   const { startMs, stepMs } = timingOf(scenario);
   const load = Array.isArray(scenario['load_kw']) ? (scenario['load_kw'] as unknown[]) : [];
   const n = load.length;
@@ -289,6 +307,8 @@ export function alignedTo(c: FleetContribution, scenario: Scenario): FleetContri
     Number.isFinite(startMs) && Number.isFinite(c.startMs) && stepMs > 0 && stepMs === c.stepMs
       ? Math.round((startMs - c.startMs) / stepMs)
       : 0;
+  const overrides = alignedOverrides(c.overrides, offset, n);
+  if (c.kind !== 'station') return { ...c, overrides, startMs, stepMs };
   const series = (value: unknown, cap?: readonly unknown[]): number[] | undefined => {
     if (!Array.isArray(value)) return undefined;
     const old = value.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0));
@@ -306,7 +326,21 @@ export function alignedTo(c: FleetContribution, scenario: Scenario): FleetContri
     spec: { ...c.spec, ...(p2 ? { p2_load_kw: p2 } : {}), ...(pv ? { pv_kw: pv } : {}) },
     startMs,
     stepMs,
+    overrides,
   };
+}
+
+/**
+ * Override windows of an earlier plan on the caller's intervals: moved back by the intervals
+ * between the two starts, cut at the caller's first and last interval, dropped once over.
+ */
+function alignedOverrides(overrides: readonly Scenario[], offset: number, n: number): Scenario[] {
+  return overrides.flatMap((o) => {
+    const start = typeof o['start_index'] === 'number' ? o['start_index'] - offset : NaN;
+    const end = typeof o['end_index'] === 'number' ? Math.min(n, o['end_index'] - offset) : NaN;
+    if (!(end > Math.max(0, start))) return [];
+    return [{ ...o, start_index: Math.max(0, start), end_index: end }];
+  });
 }
 
 /** The spec a member planned with, at the SOC it has now (its reserve and ceiling widened to hold it). */
@@ -321,8 +355,10 @@ export function jointScenario(
   scenario: Scenario,
   members: readonly { readonly name: string; readonly contribution: FleetContribution }[],
 ): Scenario {
-  const { battery: _b, station: _s, ...rest } = scenario;
+  const { battery: _b, station: _s, battery_overrides: _o, ...rest } = scenario;
   const batteries = members.filter((m) => m.contribution.kind === 'battery');
+  // Each member's manual override, fixed for that battery alone.
+  const overrides = members.flatMap((m) => m.contribution.overrides.map((o) => ({ ...o, battery: m.name })));
   const station = members.find((m) => m.contribution.kind === 'station');
   const targets = Array.isArray(rest['energy_targets']) ? (rest['energy_targets'] as unknown[]) : undefined;
   // The site's grid limits are a battery's (an inverter's export limit), not the station's 0 W.
@@ -336,6 +372,7 @@ export function jointScenario(
     allow_battery_export: batteries.some((m) => m.contribution.allowBatteryExport),
     // A demand-response target is the site's: all batteries together.
     ...(targets ? { energy_targets: targets.map((t) => (isRecord(t) ? { ...t, battery: undefined } : t)) } : {}),
+    ...(overrides.length > 0 ? { battery_overrides: overrides } : {}),
   };
 }
 

@@ -14,7 +14,8 @@ const ACTION_KW = 0.05;
  *   CHARGE at its charge, EXPORT (a forced discharge) at its discharge, else IDLE (hold) — so one
  *   battery in self-consumption never discharges into another's grid charge;
  * - the site is in SELF_CONSUMPTION: a battery the plan keeps still while another one moves holds
- *   (IDLE: its energy is kept for later); the others follow the house in their own mode.
+ *   (IDLE: its energy is kept for later); the others follow the house in their own mode;
+ * - a battery a manual override fixes (`override`): CHARGE, EXPORT or IDLE by its own powers.
  */
 export function memberPlan(plan: Plan, name: string): Plan | undefined {
   if (!plan.intervals.every((i) => i.batteries.some((b) => b.name === name))) return undefined;
@@ -23,13 +24,16 @@ export function memberPlan(plan: Plan, name: string): Plan | undefined {
 
 function memberInterval(interval: PlanInterval, name: string): PlanInterval {
   const own = interval.batteries.find((b) => b.name === name)!;
+  const { override: _site, ...rest } = interval;
   return {
-    ...interval,
+    ...rest,
     action: memberAction(interval, name),
     battery_charge_kw: own.charge_kw,
     battery_discharge_kw: own.discharge_kw,
     soc_pct: own.soc_pct,
     batteries: [own],
+    // Only this battery's own override marks its view (another battery's does not fix this one).
+    ...(own.override ? { override: true } : {}),
   };
 }
 
@@ -38,7 +42,8 @@ export function memberAction(interval: PlanInterval, name: string): PlanAction {
   if (!own) return 'SELF_CONSUMPTION';
   const moves = (b: { charge_kw: number; discharge_kw: number }): boolean =>
     b.charge_kw > ACTION_KW || b.discharge_kw > ACTION_KW;
-  if (interval.action === 'SELF_CONSUMPTION') {
+  // A battery an override fixes does what the override makes it do, whatever the site's label.
+  if (interval.action === 'SELF_CONSUMPTION' && !own.override) {
     const othersMove = interval.batteries.some((b) => b.name !== name && moves(b));
     return !moves(own) && othersMove ? 'IDLE' : 'SELF_CONSUMPTION';
   }
