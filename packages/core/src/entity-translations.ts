@@ -293,6 +293,12 @@ export const ENTITY_TRANSLATIONS = {
     storm_mode_active: { name: 'Storm watch active', icon: 'mdi:weather-lightning' },
     ev_plugged: { name: 'EV plugged in', icon: 'mdi:ev-plug-type2' },
     dr_broker_connected: { name: 'Aggregator connected', icon: 'mdi:lan-connect' },
+    // Alarms (addon/src/alarms): one per rule and device, on the "Smart Power Station Alarms" device.
+    alarm_battery: { name: 'Battery alarm ({device})', icon: 'mdi:battery-alert' },
+    alarm_low_soc: { name: 'Low battery ({device})', icon: 'mdi:battery-low' },
+    alarm_heavy_load: { name: '{name} ({device})', icon: 'mdi:flash-alert' },
+    alarm_device_unavailable: { name: '{device} unavailable', icon: 'mdi:lan-disconnect' },
+    alarm_transfer_relay_open: { name: 'AC source lost ({device})', icon: 'mdi:transmission-tower-off' },
   },
   switch: {
     ac_output_on: { name: 'AC output', icon: 'mdi:power-socket' },
