@@ -338,8 +338,19 @@ export class AddonRuntime {
         })
       : undefined;
     if (ha) haRef.link = ha;
-    // A new alarm (a device's first SOC reading, a BMS bit) is a new HA entity.
-    if (ha) alarms.events.on('discovered', () => ha.redeclareDevices());
+    // A new alarm (a device's first SOC reading, a BMS bit) is a new HA entity. The alarms a device's first answer
+    // brings (or the start-up's device_unavailable ones) arrive together: one declaration for all of them.
+    if (ha) {
+      let redeclaring = false;
+      alarms.events.on('discovered', () => {
+        if (redeclaring) return;
+        redeclaring = true;
+        queueMicrotask(() => {
+          redeclaring = false;
+          ha.redeclareDevices();
+        });
+      });
+    }
     if (ha) haEntities?.attach(ha.client);
     ha?.start();
     const supervisorToken = process.env['SUPERVISOR_TOKEN'];
