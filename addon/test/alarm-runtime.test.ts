@@ -218,3 +218,46 @@ describe('AlarmsHaDevice', () => {
     expect(a).not.toBe(b);
   });
 });
+
+describe('AlarmRuntime across a restart with a notification held', () => {
+  it('sends the clear that was held by the cooldown when the add-on stopped, once the device answers again', async () => {
+    const first = rig();
+    first.runtime.start();
+    first.hub.publishReadings('battery', soc(15, first.clock.now()));
+    await first.clock.advance(MIN);
+    first.hub.publishReadings('battery', soc(40, first.clock.now())); // cleared 1 min after the start: held
+    await first.runtime.stop();
+    expect((first.ha as StubNotify).calls.map((c) => c.title)).toEqual([
+      'Low battery on House battery',
+      'Low battery on House battery',
+    ]);
+
+    const clock = new ManualClock(first.clock.now() + 30 * MIN);
+    const second = rig({ store: first.store, clock });
+    second.runtime.start();
+    await clock.advance(MIN);
+    expect((second.ha as StubNotify).calls).toEqual([]);
+    second.hub.publishReadings('battery', soc(41, clock.now()));
+    await clock.advance(0);
+    expect((second.ha as StubNotify).calls.map((c) => c.title)).toEqual([
+      'Cleared: Low battery on House battery',
+      'Cleared: Low battery on House battery',
+    ]);
+  });
+
+  it('does not announce a restarted alarm that is still on (no clear and start pair)', async () => {
+    const first = rig();
+    first.runtime.start();
+    first.hub.publishReadings('battery', soc(15, first.clock.now()));
+    await first.clock.advance(MIN);
+    first.hub.publishReadings('battery', soc(40, first.clock.now())); // clear held
+    await first.runtime.stop();
+
+    const clock = new ManualClock(first.clock.now() + 30 * MIN);
+    const second = rig({ store: first.store, clock });
+    second.runtime.start();
+    second.hub.publishReadings('battery', soc(12, clock.now())); // low again: the owner was told "on", it is on
+    await clock.advance(60 * MIN);
+    expect((second.ha as StubNotify).calls).toEqual([]);
+  });
+});

@@ -162,6 +162,9 @@ export class AlarmRuntime {
   }
 
   private discovered(alarm: AlarmStatus): void {
+    // A notification held when the add-on stopped (a clear within the cooldown) is settled now that the alarm is
+    // evaluated again; after this turn, so the verdict that created the alarm has been applied.
+    queueMicrotask(() => this.policy.changed(alarm));
     if (this.known.has(alarm.key)) return;
     this.known.set(alarm.key, [alarm.ruleId, alarm.deviceId]);
     this.persist();

@@ -84,14 +84,13 @@ export class AlarmNotificationPolicy {
     }
     const now = this.options.clock.now();
     const readyAt = last === undefined ? now : last.sentAt + this.options.cooldownMs;
+    if (!alarm) {
+      // Not evaluated yet (a restart, the device has not answered): settled when it is, through `changed`.
+      this.unhold(key);
+      return;
+    }
     if (readyAt <= now) {
       this.unhold(key);
-      if (!alarm) {
-        // The rule is gone (options changed): forget it rather than announce a clear of nothing known.
-        this.notified.delete(key);
-        this.options.onChange?.();
-        return;
-      }
       this.notified.set(key, { key, active: wantActive, sentAt: now });
       this.options.onChange?.();
       this.options.send(wantActive ? 'started' : 'cleared', alarm);
