@@ -7,7 +7,8 @@
  * - the simulator dropping its connections makes `device_unavailable` start (3 s delay in this test), and a flapping
  *   device (back, gone, back within the 60 s cooldown) gives exactly one start and one clear notification, at least a
  *   cooldown apart;
- * - GET /api/alarms lists the same alarms (parsed with its zod schema);
+ * - GET /api/alarms lists the same alarms (parsed with its zod schema); a second notify service HA does not have is
+ *   logged with HA's reason and retried, and the add-on carries on;
  * - a restarted add-on (same data dir) shows the low-SOC alarm still on with its original `since`, and does not
  *   notify it again.
  * Skipped with a warning when the venv is missing (run scripts/setup.sh); on CI that is a failure.
@@ -112,6 +113,8 @@ describeE2e('alarms and notifications against a real Home Assistant', () => {
         'alarms:',
         '  notify:',
         '    - notify.sps_recorder',
+        // HA has no such service: logged with HA's reason and retried, never in the way of the other one.
+        '    - notify.not_in_ha',
         `  cooldown_min: ${COOLDOWN_S / 60}`,
         '  device_unavailable_min: 0.05',
       ].join('\n'),
@@ -152,7 +155,14 @@ command_line:
     const api = alarmsResponseSchema.parse(
       await (await fetch(`${(await addon.url()).replace('localhost', '127.0.0.1')}api/alarms`)).json(),
     );
-    expect(api.notify).toEqual(['notify.sps_recorder']);
+    expect(api.notify).toEqual(['notify.sps_recorder', 'notify.not_in_ha']);
+    const failed = await eventually(
+      async () =>
+        addon.stdout.split('\n').find((l) => l.includes('service=notify.not_in_ha') && l.includes('retrying')),
+      'the failing notify service logged',
+      30_000,
+    );
+    expect(failed).toMatch(/reason=.*not_in_ha/);
     expect(api.alarms.find((a) => a.key === 'low_soc:inverter')).toMatchObject({
       active: true,
       value: 15,
