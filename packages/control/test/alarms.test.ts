@@ -155,6 +155,17 @@ describe('AlarmEngine', () => {
     expect(engine.status(key)?.active).toBe(false);
   });
 
+  it('raises battery_alarm for a hybrid inverter whose running_state is fault', () => {
+    const { engine } = rig();
+    const key = alarmKey('battery_alarm', 'inverter');
+    engine.observeReadings('inverter', { running_state: 'running', battery_soc: 60 });
+    expect(engine.status(key)).toMatchObject({ active: false });
+    engine.observeReadings('inverter', { running_state: 'fault', battery_soc: 60 });
+    expect(engine.status(key)).toMatchObject({ active: true, value: 'running_state=fault' });
+    engine.observeReadings('inverter', { running_state: 'standby', battery_soc: 60 });
+    expect(engine.status(key)?.active).toBe(false);
+  });
+
   it('raises transfer_relay_open when transfer_relay_closed is false', () => {
     const { engine } = rig();
     const key = alarmKey('transfer_relay_open', 'xtender');

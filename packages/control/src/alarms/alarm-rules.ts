@@ -23,7 +23,10 @@ interface RuleBase {
   readonly delayMs: number;
 }
 
-/** Any boolean reading whose key starts with `alarm_` or `protection_` is true (BMS bits, inverter faults). */
+/**
+ * Any boolean reading whose key starts with `alarm_` or `protection_` is true (a BMS's alarm and protection bits),
+ * or a hybrid inverter's `running_state` is `fault` (Sungrow input 13000, Sigenergy's plant running state).
+ */
 export interface BatteryAlarmRule extends RuleBase {
   readonly kind: 'battery_alarm';
 }
@@ -60,6 +63,8 @@ export type AlarmRule = BatteryAlarmRule | LowSocRule | HeavyLoadRule | DeviceUn
 /** The reading a SOC alarm watches, and the one that reports an open transfer relay. */
 export const SOC_READING = 'battery_soc';
 export const TRANSFER_RELAY_READING = 'transfer_relay_closed';
+export const RUNNING_STATE_READING = 'running_state';
+const FAULT_STATE = 'fault';
 const BATTERY_ALARM_PREFIXES = ['alarm_', 'protection_'] as const;
 
 /** What a rule makes of one device's latest readings. */
@@ -91,9 +96,18 @@ export function evaluateReadings(
       const bits = Object.keys(values)
         .filter((k) => BATTERY_ALARM_PREFIXES.some((p) => k.startsWith(p)) && typeof values[k] === 'boolean')
         .sort();
-      if (bits.length === 0) return NOT_APPLICABLE;
+      const state = values[RUNNING_STATE_READING];
+      const hasState = typeof state === 'string';
+      if (bits.length === 0 && !hasState) return NOT_APPLICABLE;
       const set = bits.filter((k) => values[k] === true);
-      return { applies: true, on: set.length > 0, value: set.join(', '), reading: set.join(', ') || bits.join(', ') };
+      if (state === FAULT_STATE) set.push(`${RUNNING_STATE_READING}=${FAULT_STATE}`);
+      const watched = hasState ? [...bits, RUNNING_STATE_READING] : bits;
+      return {
+        applies: true,
+        on: set.length > 0,
+        value: set.join(', '),
+        reading: set.join(', ') || watched.join(', '),
+      };
     }
     case 'transfer_relay_open': {
       const closed = values[TRANSFER_RELAY_READING];
