@@ -136,11 +136,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           // The power-station kit (issue 6): the optimiser drives it as one battery.
           ...kit.devices,
         ],
-        // The optimiser drives the station; the Sungrow runs in its own self-consumption mode. Both under
-        // the optimiser (battery_devices: [station, Sungrow]) works (addon/test/multi-battery-kit.test.ts),
-        // but the demo soak then sees the station's readings go stale for 3 min after some re-plans
-        // (not yet understood), so the demo keeps one battery until that is fixed.
-        optimizer: { battery_devices: [KIT_NAMES.composite] },
+        // The optimiser drives both batteries in one plan: the station (planned as the scheduler's `station`)
+        // and the Sungrow. The default would pick the same two; named here so the demo says what it drives.
+        optimizer: { battery_devices: [KIT_NAMES.composite, DEMO_SUNGROW_NAME] },
         tariff: { ...DEMO_TARIFF, ...zone },
         ...(options.timeZone === undefined ? {} : { forecast: zone }),
         ...(broker === undefined
