@@ -235,6 +235,9 @@ const wireSchema = z.strictObject({
     .optional(),
 });
 
+/** Year 5138: a time beyond it is garbage, and ×1000 stays a safe integer. */
+const MAX_UNIX_SECONDS = 1e11;
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** CBOR maps (decoded as Map) to plain objects; a non-text or hostile key is an error. */
@@ -303,6 +306,9 @@ export function decodeTelemetryBatch(frame: Uint8Array): DecodeResult {
   for (const [index, device] of wire.d.entries()) {
     const times = deltaDecode(device.t);
     if (times.some((t) => t === null)) return { ok: false, reason: `telemetry: d.${index}.t: a time is missing` };
+    if (times.some((t) => (t as number) < 0 || (t as number) > MAX_UNIX_SECONDS)) {
+      return { ok: false, reason: `telemetry: d.${index}.t: a time is out of range` };
+    }
     const columns: Array<{ key: string; scale: number; values: Array<number | null> }> = [];
     for (const [key, decimals, deltas] of device.c) {
       if (deltas.length !== times.length) {
