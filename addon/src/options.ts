@@ -1,3 +1,9 @@
+import {
+  TelemetryOptionError,
+  telemetryOptionsSchema,
+  toTelemetrySettings,
+  type TelemetrySettings,
+} from './telemetry/telemetry-options.js';
 import type { Position } from '@sps/core';
 import type { UserSafetyLimits } from '@sps/control';
 import { z } from 'zod';
@@ -68,6 +74,7 @@ export const addonOptionsSchema = z.strictObject(
       .array(deferrableLoadSchema, { error: expecting('expected a list of deferrable loads') })
       .default([]),
     aggregator: drOptionsSchema.default({}),
+    telemetry: telemetryOptionsSchema.default({}),
   },
   { error: expecting('expected a mapping of options') },
 );
@@ -104,6 +111,8 @@ export interface AddonConfig {
   readonly deferrableLoads: readonly DeferrableLoadSettings[];
   /** Demand response with an aggregator; absent (the section empty): off, nothing connects. */
   readonly aggregator?: DrSettings;
+  /** Remote telemetry for a capped link; absent unless `telemetry.enabled`. */
+  readonly telemetry?: TelemetrySettings;
 }
 
 /** Options that fail validation; `message` is `field: what is wrong`. */
@@ -198,11 +207,13 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
     throw err;
   }
   const aggregator = parseAggregator(options, pricing.forecast, devices);
+  const telemetry = parseTelemetry(options, devices, aggregator?.participant);
   return {
     ...pricing,
     optimizer,
     deferrableLoads,
     ...(aggregator === undefined ? {} : { aggregator }),
+    ...(telemetry === undefined ? {} : { telemetry }),
     logLevel: options.log_level,
     httpPort: options.http_port,
     devices,
@@ -269,6 +280,24 @@ function parseAggregator(
     });
   } catch (err) {
     if (err instanceof DrOptionError) throw new OptionsError(`aggregator.${err.message}`);
+    throw err;
+  }
+}
+
+/** The `telemetry` section; errors name the option (`telemetry.url: …`). */
+function parseTelemetry(
+  options: z.output<typeof addonOptionsSchema>,
+  devices: readonly DeviceConfig[],
+  participant: string | undefined,
+): TelemetrySettings | undefined {
+  try {
+    return toTelemetrySettings(options.telemetry, {
+      deviceId: deviceSlug,
+      deviceIds: devices.map((d) => d.id),
+      ...(participant === undefined ? {} : { participant }),
+    });
+  } catch (err) {
+    if (err instanceof TelemetryOptionError) throw new OptionsError(`telemetry.${err.message}`);
     throw err;
   }
 }

@@ -56,8 +56,11 @@ export interface TelemetryProfileOptions {
   readonly uplink: Uplink;
   /** Reading keys to send; default the seed's battery fields. */
   readonly fields?: readonly string[];
-  /** Device ids to send; the add-on passes every battery by default. */
-  readonly devices: readonly string[];
+  /**
+   * Device ids to send. Null (the default): every battery, i.e. every device whose readings carry
+   * `battery_soc` (found as they report, so a battery added later is included).
+   */
+  readonly devices?: readonly string[] | null;
   readonly includeAlarms?: boolean;
   readonly intervalMs?: number;
   readonly batchMs?: number;
@@ -81,7 +84,8 @@ export interface TelemetryStatus {
 export class TelemetryProfile {
   private readonly outbox: Outbox;
   private readonly fields: readonly string[];
-  private readonly devices: ReadonlySet<string>;
+  private readonly devices: Set<string>;
+  private readonly autoDevices: boolean;
   private readonly intervalMs: number;
   private readonly batchMs: number;
   private readonly maxAgeMs: number;
@@ -96,7 +100,8 @@ export class TelemetryProfile {
 
   constructor(private readonly options: TelemetryProfileOptions) {
     this.fields = [...(options.fields ?? DEFAULT_TELEMETRY_FIELDS)];
-    this.devices = new Set(options.devices);
+    this.autoDevices = options.devices === undefined || options.devices === null;
+    this.devices = new Set(options.devices ?? []);
     this.intervalMs = options.intervalMs ?? DEFAULT_TELEMETRY_INTERVAL_MS;
     this.batchMs = Math.max(this.intervalMs, options.batchMs ?? DEFAULT_TELEMETRY_BATCH_MS);
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_TELEMETRY_MAX_AGE_MS;
@@ -134,7 +139,12 @@ export class TelemetryProfile {
 
   /** Every reading of every device goes through here; only the chosen devices and fields are kept. */
   noteReadings(deviceId: string, atMs: number, values: Readonly<Record<string, unknown>>): void {
-    if (this.stopped || !this.devices.has(deviceId) || !Number.isFinite(atMs)) return;
+    if (this.stopped || !Number.isFinite(atMs)) return;
+    if (!this.devices.has(deviceId)) {
+      if (!this.autoDevices || !Object.hasOwn(values, 'battery_soc') || typeof values['battery_soc'] !== 'number')
+        return;
+      this.devices.add(deviceId);
+    }
     let latest = this.latest.get(deviceId);
     for (const key of this.fields) {
       if (!Object.hasOwn(values, key)) continue;
