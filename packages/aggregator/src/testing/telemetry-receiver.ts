@@ -97,14 +97,15 @@ export async function startTelemetryReceiver(options: TelemetryReceiverOptions =
   // The uplink keeps one connection open between batches; so does this end.
   server.keepAliveTimeout = 24 * 3_600_000;
   server.headersTimeout = 60_000;
+  const count = (socket: Socket): void => {
+    if (!sockets.delete(socket)) return;
+    stats.bytesIn += socket.bytesRead;
+    stats.bytesOut += socket.bytesWritten;
+  };
   server.on('connection', (socket: Socket) => {
     stats.connections += 1;
     sockets.add(socket);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      stats.bytesIn += socket.bytesRead;
-      stats.bytesOut += socket.bytesWritten;
-    });
+    socket.on('close', () => count(socket));
   });
 
   const listen = (port: number): Promise<number> =>
@@ -117,7 +118,11 @@ export async function startTelemetryReceiver(options: TelemetryReceiverOptions =
     });
   const stopListening = async (): Promise<void> => {
     for (const res of hung.splice(0)) res.destroy();
-    for (const socket of sockets) socket.destroy();
+    // Counted here, not only on 'close' (which comes a turn later): the stats are final once this resolves.
+    for (const socket of [...sockets]) {
+      count(socket);
+      socket.destroy();
+    }
     if (!server.listening) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
