@@ -84,6 +84,12 @@ it('SIGTERM while a batch is on the wire loses nothing: after a restart every sa
   expect(receiver.batches[0]?.samples[0]?.device).toBe('inverter');
   expect(Object.keys(receiver.batches[0]?.samples[0]?.values ?? {})).toContain('battery_soc');
   expect(receiver.rejected).toEqual([]);
+  const status = (await (await fetch(`${await second.url()}api/telemetry`)).json()) as {
+    enabled: boolean;
+    devices: string[];
+    outbox: { pending: number; lastError: string | null };
+  };
+  expect(status).toMatchObject({ enabled: true, devices: ['inverter'], outbox: { pending: 0, lastError: null } });
   second.child.kill('SIGTERM');
   expect((await second.exitWithin(30_000)).code).toBe(0);
 }, 240_000);

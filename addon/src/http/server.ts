@@ -18,6 +18,8 @@ import type { OptimizerRuntime } from '../optimizer/optimizer-runtime.js';
 import { registerPlanRoutes } from './plan-routes.js';
 import type { DrRuntime } from '../dr/dr-runtime.js';
 import { registerDrRoutes } from './dr-routes.js';
+import { registerTelemetryRoutes } from './telemetry-routes.js';
+import type { TelemetryRuntime } from '../telemetry/open-telemetry.js';
 
 export interface HttpServerDeps {
   readonly manager: DeviceManager;
@@ -42,6 +44,8 @@ export interface HttpServerDeps {
   readonly optimizer?: OptimizerRuntime;
   /** Demand response (GET /api/dr and its writes); undefined: DR is off, /api/dr says so. */
   readonly dr?: DrRuntime;
+  /** Remote telemetry (GET /api/telemetry); undefined: off. */
+  readonly telemetry?: TelemetryRuntime;
 }
 
 export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
@@ -91,6 +95,7 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
   if (deps.pricing) registerPricingRoutes(app, deps.pricing, deps.clock);
   if (deps.optimizer) registerPlanRoutes(app, deps.optimizer);
   registerDrRoutes(app, deps.dr, deps.clock);
+  registerTelemetryRoutes(app, deps.telemetry);
   registerWebRoutes(app);
   return app;
 }
