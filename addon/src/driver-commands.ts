@@ -1,4 +1,4 @@
-import { Command, CommandRejectedError, type DeviceCommand } from '@sps/core';
+import { Command, CommandRejectedError, DeviceCommand } from '@sps/core';
 import type { DriverDefinition } from './driver-types.js';
 
 /**
@@ -15,7 +15,14 @@ export function checkDriverCommand(driver: DriverDefinition | undefined, command
   }
   const { type: _type, ...body } = command;
   const parsed = commands.schema.safeParse(body);
-  if (parsed.success) return { ...parsed.data, type: 'device_command' } as DeviceCommand;
+  if (parsed.success) {
+    // The driver's output goes back into the envelope (scalars only), so a schema that transforms
+    // cannot hand the guard and the device something the core command does not allow.
+    const again = DeviceCommand.safeParse({ ...parsed.data, type: 'device_command' });
+    if (again.success) return again.data;
+    const field = again.error.issues[0]?.path.join('.') || 'name';
+    throw new CommandRejectedError(`${field}: ${again.error.issues[0]?.message ?? 'not a valid command'}`, field);
+  }
   const issue = parsed.error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'name';
   throw new CommandRejectedError(`${field}: ${issue?.message ?? 'not a valid command'}`, field);
