@@ -3,6 +3,7 @@ import { TypedEmitter, type Clock, type Command, type Device, type HaEntityPort 
 import { createConfiguredDevice, membersFirst } from './device-members.js';
 import { DeviceRunner, type CommandResult } from './device-runner.js';
 import type { DriverLookup } from './driver-types.js';
+import { parseDriverCommand } from './driver-commands.js';
 import type { ReadingHub } from './hub.js';
 import type { Logger } from './logger.js';
 import { GatedDevice, holdSwitchedRelays } from './gated-device.js';
@@ -49,8 +50,11 @@ export class DeviceManager {
   private readonly runners = new Map<string, DeviceRunner>();
   /** Lets timed overrides (and later the controller) see every applied command, whoever sent it. */
   readonly events: TypedEmitter<DeviceManagerEvents>;
+  /** Checks a driver's own commands against its schema before the guard. */
+  private readonly drivers: DriverLookup;
 
   constructor(devices: readonly DeviceConfig[], deps: DeviceManagerDeps) {
+    this.drivers = deps.drivers;
     this.events = new TypedEmitter<DeviceManagerEvents>((err) =>
       deps.logger.error({ err }, 'a command listener failed'),
     );
@@ -110,7 +114,13 @@ export class DeviceManager {
   execute(id: string, command: unknown): Promise<CommandResult> {
     const runner = this.runners.get(id);
     if (!runner) return Promise.reject(new UnknownDeviceError(id));
-    return runner.execute(command).then((result) => {
+    let checked: unknown;
+    try {
+      checked = parseDriverCommand(this.drivers.get(runner.config.driver), command);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return runner.execute(checked).then((result) => {
       this.events.emit('applied', { deviceId: id, command: result.command });
       return result;
     });

@@ -60,6 +60,28 @@ export interface SwitchedRelay {
 }
 
 /**
+ * A driver's own commands: what its devices take beyond the core Command types (a Studer's AC input
+ * current limit in amps). They travel as the core `device_command` ({ type, name, …arguments }) and
+ * so take the one command path: DeviceRunner, SafetyGuard, write budget, ledger, hand-back.
+ */
+export interface DriverCommands {
+  /** `{ name, …arguments }` without `type`: strict objects discriminated by `name`, fields named in errors. */
+  readonly schema: z.ZodType<{ readonly name: string }>;
+  /** `sps write <driver> --flag VALUE`: one flag is one command with one argument. */
+  readonly flags: Readonly<Record<string, DriverCommandFlag>>;
+}
+
+export interface DriverCommandFlag {
+  /** The command's name, e.g. `set_ac_input_current_limit`. */
+  readonly name: string;
+  /** The argument the flag's value becomes, e.g. `amps`. */
+  readonly field: string;
+  readonly value: 'number' | 'boolean';
+  /** For `sps write --help`, e.g. `the AC input current limit, A`. */
+  readonly help: string;
+}
+
+/**
  * One device driver as the add-on sees it. `fields` validates the flat device entry of
  * the options (everything except name, driver, poll_interval_s and position) and the
  * connection flags of `sps read/write`; it is a strict object, so unknown fields are errors.
@@ -96,6 +118,8 @@ export interface DriverDefinition<Fields = unknown> {
    * for them (--ha-url and a token, or the Supervisor's proxy inside the add-on).
    */
   readonly readsHomeAssistant?: boolean;
+  /** The driver's own commands (`device_command`); absent when its devices take only the core ones. */
+  readonly commands?: DriverCommands;
   /** Remarks on how an entry is written, e.g. an old spelling that still works; the CLI prints them. */
   notes?(fields: Fields): readonly string[];
 }

@@ -361,6 +361,8 @@ function describeCommand(command: Command): string {
   if (command.type === 'force_charge' || command.type === 'force_discharge') {
     return `${command.type} ${command.power_w} W`;
   }
+  // A driver's own command sets one of its parameters: it neither forces the device nor ends forcing.
+  if (command.type === 'device_command') return `device_command ${command.name}`;
   return command.type;
 }
 

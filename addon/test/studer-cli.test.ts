@@ -80,6 +80,58 @@ describe('sps simulate / read / write studer', () => {
     expect(mode.stderr).toMatch(/turbo/);
   });
 
+  it("the Studer's own commands: one flag is one command, and the same value again costs no bus write", async () => {
+    const write = async (flag: string, value: string) =>
+      runSps(['write', 'studer', `--${flag}`, value, ...target, '--json']);
+    const first = await write('ac-input-current-limit', '25'); // the simulator starts at 16 A
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      command: { type: 'device_command', name: 'set_ac_input_current_limit', amps: 25 },
+      applied: { ac_input_current_limit_a: 25 },
+      writes: 1,
+    });
+    expect(JSON.parse((await write('ac-input-current-limit', '16')).stdout)).toMatchObject({ writes: 1 });
+    const again = await write('ac-input-current-limit', '16');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ writes: 0 });
+    const charger = await write('charger-allowed', 'false');
+    expect(JSON.parse(charger.stdout)).toMatchObject({ applied: { charger_allowed: false }, writes: 1 });
+    expect(JSON.parse((await write('charger-allowed', 'true')).stdout)).toMatchObject({ writes: 1 });
+    const human = await runSps(['write', 'studer', '--charger-current', '40', ...target]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^set_charger_current: 1 write\(s\) to the device\n/);
+    const read = JSON.parse((await runSps(['read', 'studer', ...target, '--json'])).stdout) as ReadOutput;
+    expect(read.readings).toMatchObject({ ac_input_current_limit: 16, charger_current: 40, charger_allowed: true });
+  });
+
+  it("the device's refusal, the guard's limit and bad flags are errors with the reason", async () => {
+    const refused = await runSps(['write', 'studer', '--ac-input-current-limit', '60', ...target]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/parameter 1107: 60 is outside the Xtender's range 2\.\.50/);
+    // 101 A × 48 V is above the Xtender's own 100 A × 48 V = 4800 W: the guard refuses before the bus.
+    const tooMuch = await runSps(['write', 'studer', '--charger-current', '101', ...target]);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.stderr).toMatch(/rejected: amps: 101 A × 48 V = 4848 W exceeds the maximum charge power of 4800 W/);
+    const two = await runSps(['write', 'studer', '--charger-current', '5', '--inverter-allowed', 'true', ...target]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/one command at a time/);
+    const notBool = await runSps(['write', 'studer', '--inverter-allowed', 'yes', ...target]);
+    expect(notBool.code).toBe(2);
+    expect(notBool.stderr).toMatch(/--inverter-allowed: expected true or false/);
+    const negative = await runSps(['write', 'studer', '--charger-current', '-3', ...target]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/--charger-current: amps/);
+    const help = await runSps(['write', 'studer', '--help']);
+    expect(help.stdout).toMatch(/--ac-input-current-limit N +the AC input current limit, A/);
+  });
+
+  it("another driver's own flag is not an option of this one", async () => {
+    const other = await runSps(['write', 'sungrow-sh', '--host', '127.0.0.1', '--charger-current', '5']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--charger-current: not an option of sungrow-sh/);
+  });
+
   it('no gateway is a one-line error; a bad address flag names the flag', async () => {
     const port = await unusedPort();
     const nobody = await runSps([

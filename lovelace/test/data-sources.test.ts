@@ -239,6 +239,82 @@ describe('HaDataSource (inside Home Assistant)', () => {
     ]);
   });
 
+  it("sends a driver's own command through the number or switch entity bound to it", async () => {
+    const { hass, services } = hassStub();
+    const studer = {
+      id: 'studer',
+      name: 'Studer',
+      driver: 'studer',
+      availability: { available: true, reason: null, since: '2026-12-04T10:00:00Z' },
+      entities: [
+        {
+          key: 'ac_input_current_limit',
+          platform: 'number',
+          name: 'AC input current limit',
+          command: { command: 'device_command', field: 'amps', fixed: { name: 'set_ac_input_current_limit' } },
+        },
+        {
+          key: 'inverter_allowed',
+          platform: 'switch',
+          name: 'Inverter allowed',
+          command: { command: 'device_command', field: 'on', fixed: { name: 'set_inverter_allowed' } },
+        },
+      ],
+      capabilities: { commands: ['device_command'], operating_modes: [], limits: {} },
+    };
+    const platform = 'smart_power_station';
+    const withStuder: Hass = {
+      ...hass,
+      states: {
+        ...hass.states,
+        'number.studer_ac_input_current_limit': {
+          entity_id: 'number.studer_ac_input_current_limit',
+          state: '16',
+          attributes: {},
+        },
+        'switch.studer_inverter_allowed': { entity_id: 'switch.studer_inverter_allowed', state: 'on', attributes: {} },
+      },
+      entities: {
+        ...hass.entities,
+        'number.studer_ac_input_current_limit': {
+          entity_id: 'number.studer_ac_input_current_limit',
+          device_id: 'd-studer',
+          platform,
+          name: 'AC input current limit',
+        },
+        'switch.studer_inverter_allowed': {
+          entity_id: 'switch.studer_inverter_allowed',
+          device_id: 'd-studer',
+          platform,
+          name: 'Inverter allowed',
+        },
+      },
+      devices: { ...hass.devices, 'd-studer': { id: 'd-studer', name: 'Studer' } },
+      async callWS<T>(msg: { type: string } & Record<string, unknown>): Promise<T> {
+        const answer = await hass.callWS<T>(msg);
+        if (msg['path'] !== '/api/devices') return answer;
+        const body = answer as { devices: unknown[] };
+        return { devices: [...body.devices, studer] } as T;
+      },
+    };
+    const source = new HaDataSource();
+    source.setHass(withStuder);
+    await source.refresh();
+    const limit = { type: 'device_command', name: 'set_ac_input_current_limit', amps: 20 } as const;
+    expect(await source.sendCommand('studer', limit)).toEqual({ ok: true, message: 'Done' });
+    await source.sendCommand('studer', { type: 'device_command', name: 'set_inverter_allowed', on: false });
+    const unknown = await source.sendCommand('studer', { type: 'device_command', name: 'set_turbo', on: true });
+    expect(unknown).toEqual({ ok: false, message: 'no set_turbo entity for this device in Home Assistant' });
+    expect(services).toEqual([
+      {
+        domain: 'number',
+        service: 'set_value',
+        data: { entity_id: 'number.studer_ac_input_current_limit', value: 20 },
+      },
+      { domain: 'switch', service: 'turn_off', data: { entity_id: 'switch.studer_inverter_allowed' } },
+    ]);
+  });
+
   it('shows a refusal with the reason HA gives', async () => {
     const { hass } = hassStub({ refuse: 'force_charge: refused by the safety guard: max charge 2000 W' });
     const source = new HaDataSource();

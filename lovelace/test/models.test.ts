@@ -128,6 +128,38 @@ describe('the device view', () => {
     expect(byKey['operating_mode']!.current).toBe('self_consumption');
   });
 
+  it("builds a driver's own command (device_command) from its binding's name and field", () => {
+    const studer = DeviceJson.parse({
+      ...station,
+      entities: [
+        {
+          key: 'ac_input_current_limit',
+          platform: 'number',
+          name: 'AC input current limit',
+          min: 2,
+          max: 50,
+          command: { command: 'device_command', field: 'amps', fixed: { name: 'set_ac_input_current_limit' } },
+        },
+        {
+          key: 'charger_allowed',
+          platform: 'switch',
+          name: 'Charger allowed',
+          command: { command: 'device_command', field: 'on', fixed: { name: 'set_charger_allowed' } },
+        },
+        { key: 'odd', platform: 'button', name: 'Odd', command: { command: 'device_command' } },
+      ],
+    });
+    const [limit, charger, odd] = deviceControls(studer, undefined);
+    expect(controlCommand(limit!, 16)).toEqual({
+      type: 'device_command',
+      name: 'set_ac_input_current_limit',
+      amps: 16,
+    });
+    expect(controlCommand(charger!, false)).toEqual({ type: 'device_command', name: 'set_charger_allowed', on: false });
+    // A device_command binding without a name is no command.
+    expect(controlCommand(odd!)).toBeNull();
+  });
+
   it('ignores bindings to commands it does not know', () => {
     const odd = DeviceJson.parse({
       ...station,

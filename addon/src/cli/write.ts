@@ -1,4 +1,6 @@
 import { Command, CommandRejectedError, COMMAND_TYPES } from '@sps/core';
+import { checkDriverCommand } from '../driver-commands.js';
+import type { DriverDefinition } from '../driver-types.js';
 import type { z } from 'zod';
 import { addonOptionsSchema } from '../options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_DEVICE_FAILED, type CliCommand, parseFlags, stringFlag } from './command.js';
@@ -31,7 +33,59 @@ export const COMMAND_FLAG_HELP: Record<keyof typeof COMMAND_FLAGS, { value: stri
   mode: { value: 'M', help: "the device's operating mode (set_operating_mode)" },
   until: { value: 'ISO', help: 'not accepted: a timed override needs the running add-on (see the error)' },
 };
+/** The core commands by name; a driver's own (`device_command`) are its flags. */
+const CORE_COMMANDS = COMMAND_TYPES.filter((t) => t !== 'device_command');
 const NUMERIC_FLAGS = new Set(['power-w', 'percent', 'channel']);
+
+/** Every driver's own command flags (`--ac-input-current-limit A`); which driver owns one is checked per run. */
+const DRIVER_COMMAND_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(
+  builtInDrivers
+    .names()
+    .flatMap((name) => Object.keys(builtInDrivers.get(name)?.commands?.flags ?? {}))
+    .map((flag) => [flag, { type: 'string' as const }]),
+);
+
+/**
+ * `sps write <driver> --ac-input-current-limit 16`: a driver's own command, one flag = one command
+ * (a `device_command`, checked by the driver's schema); undefined when no such flag was given.
+ */
+export function driverCommandFromFlags(
+  driver: DriverDefinition,
+  type: string | undefined,
+  values: Record<string, string | boolean | undefined>,
+): Command | undefined {
+  const given = Object.keys(DRIVER_COMMAND_FLAGS).filter((flag) => stringFlag(values, flag) !== undefined);
+  const [flag, second] = given;
+  if (flag === undefined) return undefined;
+  const spec = driver.commands?.flags[flag];
+  if (spec === undefined) throw new CliError(`--${flag}: not an option of ${driver.name}`, EXIT_BAD_INPUT);
+  if (second !== undefined) throw new CliError(`--${flag} and --${second}: one command at a time`, EXIT_BAD_INPUT);
+  if (type !== undefined) throw new CliError(`--${flag} is a command of its own; drop "${type}"`, EXIT_BAD_INPUT);
+  const text = (stringFlag(values, flag) ?? '').trim();
+  let value: number | boolean;
+  if (spec.value === 'boolean') {
+    if (text !== 'true' && text !== 'false') throw new CliError(`--${flag}: expected true or false`, EXIT_BAD_INPUT);
+    value = text === 'true';
+  } else {
+    if (!/^-?\d+(\.\d+)?$/.test(text))
+      throw new CliError(`--${flag}: expected a number, got "${text}"`, EXIT_BAD_INPUT);
+    value = Number(text);
+  }
+  try {
+    return checkDriverCommand(driver, { type: 'device_command', name: spec.name, [spec.field]: value });
+  } catch (err) {
+    if (err instanceof CommandRejectedError) throw new CliError(`--${flag}: ${err.message}`, EXIT_BAD_INPUT);
+    throw err;
+  }
+}
+
+/** `--help`: a driver's own command flags. */
+function driverFlagRows(driver: DriverDefinition | undefined): string[][] {
+  return Object.entries(driver?.commands?.flags ?? {}).map(([flag, spec]) => [
+    `  --${flag} ${spec.value === 'boolean' ? 'true|false' : 'N'}`,
+    `${spec.help} (${spec.name})`,
+  ]);
+}
 
 /**
  * `sps write` sends one command and exits, and no device has a timer of its own, so an end time
@@ -48,9 +102,15 @@ export function commandFromFlags(
   type: string | undefined,
   values: Record<string, string | boolean | undefined>,
 ): Command {
-  if (!type) throw new CliError(`missing command (one of ${COMMAND_TYPES.join(', ')})`, EXIT_BAD_INPUT);
-  if (!(COMMAND_TYPES as readonly string[]).includes(type)) {
-    throw new CliError(`unknown command "${type}" (one of ${COMMAND_TYPES.join(', ')})`, EXIT_BAD_INPUT);
+  if (type === 'device_command') {
+    throw new CliError(
+      "device_command: give the driver's own flag instead (sps write <driver> --help)",
+      EXIT_BAD_INPUT,
+    );
+  }
+  if (!type) throw new CliError(`missing command (one of ${CORE_COMMANDS.join(', ')})`, EXIT_BAD_INPUT);
+  if (!(CORE_COMMANDS as readonly string[]).includes(type)) {
+    throw new CliError(`unknown command "${type}" (one of ${CORE_COMMANDS.join(', ')})`, EXIT_BAD_INPUT);
   }
   if (stringFlag(values, 'until') !== undefined) throw new CliError(UNTIL_REFUSED, EXIT_BAD_INPUT);
   const raw: Record<string, unknown> = { type };
@@ -95,13 +155,14 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
 /** `sps write --help`: the commands and their flags; with a driver, its connection flags too. */
 function writeHelp([driverName]: readonly string[]): string {
   const commandFlags =
-    `commands: ${COMMAND_TYPES.join(', ')}\n` +
+    `commands: ${CORE_COMMANDS.join(', ')}\n` +
     'command flags:\n' +
     formatTable(
       ['', ''],
       [
         ...Object.entries(COMMAND_FLAG_HELP).map(([flag, h]) => [`  --${flag} ${h.value}`, h.help]),
         ['  --backup-reserve-pct N', "the reserve force_discharge keeps, % (default: the add-on's default)"],
+        ...driverFlagRows(driverName === undefined ? undefined : builtInDrivers.get(driverName)),
       ],
     )
       .split('\n')
@@ -120,7 +181,8 @@ export const writeCommand: CliCommand = {
   name: 'write',
   summary: 'send one command to a device (through the safety guard) and print the outcome',
   usage:
-    'sps write <driver> <command> [--power-w W] [--percent N] [--on true|false] [--channel N] [--mode M] ' +
+    'sps write <driver> (<command> [--power-w W] [--percent N] [--on true|false] [--channel N] [--mode M] | ' +
+    "--<the driver's own command> VALUE) " +
     `${TARGET_USAGE} [--data-dir DIR] [--backup-reserve-pct N] [--json]`,
   help: writeHelp,
   async run(args, io) {
@@ -131,13 +193,15 @@ export const writeCommand: CliCommand = {
         ...TARGET_FLAGS,
         ...HA_FLAGS,
         ...COMMAND_FLAGS,
+        ...DRIVER_COMMAND_FLAGS,
         'backup-reserve-pct': { type: 'string' },
         json: { type: 'boolean' },
       },
       true,
     );
     const target = deviceTarget(positionals[0], values, io);
-    const command = commandFromFlags(positionals[1], values);
+    const command =
+      driverCommandFromFlags(target.driver, positionals[1], values) ?? commandFromFlags(positionals[1], values);
     // The CLI obeys the same guard as the add-on, with the options' default reserve unless told otherwise.
     const safety = addonOptionsSchema.shape.safety.safeParse({
       backup_reserve_pct:
@@ -168,7 +232,8 @@ export const writeCommand: CliCommand = {
       io.stdout.write(JSON.stringify({ device: { id: target.id, driver: target.driver.name }, ...outcome }) + '\n');
       return 0;
     }
-    io.stdout.write(`${outcome.command.type}: ${outcome.writes} write(s) to the device\n`);
+    const what = outcome.command.type === 'device_command' ? outcome.command.name : outcome.command.type;
+    io.stdout.write(`${what}: ${outcome.writes} write(s) to the device\n`);
     const rows = Object.entries(outcome.applied).map(([k, v]) => [k, formatValue(v)]);
     if (rows.length > 0) io.stdout.write(formatTable(['applied', 'value'], rows));
     return 0;

@@ -6,6 +6,7 @@ import {
   STUDER_MIN_POLL_INTERVAL_MS,
   STUDER_REQUEST_TIMEOUT_MS,
   StuderAdapter,
+  StuderCommand,
   startStuderSimulator,
 } from '@sps/device-studer';
 import { z } from 'zod';
@@ -102,4 +103,34 @@ export const studerDriver = defineDriver<StuderFields>({
   }),
   exampleFields: { transport: 'socketcand', host: '192.168.1.80', port: 29536, interface: 'can0' },
   exampleCommand: 'set_charge_limit --power-w 2400',
+  // The Studer's own commands: the Xtender's parameters in their own units, each switch alone.
+  commands: {
+    schema: StuderCommand,
+    flags: {
+      'ac-input-current-limit': {
+        name: 'set_ac_input_current_limit',
+        field: 'amps',
+        value: 'number',
+        help: 'the AC input current limit, A (Xtender parameter 1107)',
+      },
+      'charger-current': {
+        name: 'set_charger_current',
+        field: 'amps',
+        value: 'number',
+        help: 'the battery charger current, A (1138; at most the max charge power ÷ the nominal voltage)',
+      },
+      'inverter-allowed': {
+        name: 'set_inverter_allowed',
+        field: 'on',
+        value: 'boolean',
+        help: 'allow the inverter (1124)',
+      },
+      'charger-allowed': {
+        name: 'set_charger_allowed',
+        field: 'on',
+        value: 'boolean',
+        help: 'allow the charger (1125)',
+      },
+    },
+  },
 });

@@ -59,6 +59,8 @@ export function deviceJson(runner: DeviceRunner, guard: SafetyGuard): Record<str
       ? {
           commands: capabilities.commands,
           operating_modes: capabilities.operatingModes ?? [],
+          // The driver's own commands: POST {"type":"device_command","name":…, …arguments}.
+          device_commands: (capabilities.deviceCommands ?? []).map((c) => c.name),
           // What a command may ask for after the user's safety options are applied.
           limits: guard.limitsFor(capabilities),
         }

@@ -50,7 +50,7 @@ export class FakeDevice implements Device {
         { key: 'mode', platform: 'sensor', translationKey: 'battery_soc', name: 'Mode' },
       ],
       capabilities: {
-        commands: COMMAND_TYPES.filter((t) => t !== 'set_relay'),
+        commands: COMMAND_TYPES.filter((t) => t !== 'set_relay' && t !== 'device_command'),
         limits: { maxChargeW: 5000, maxDischargeW: 5000 },
         operatingModes: ['self_consumption', 'forced'],
       },

@@ -200,6 +200,9 @@ export class HaDataSource implements SpsDataSource {
           await hass.callService('select', 'select_option', { entity_id: entity, option: command.mode });
           break;
         }
+        case 'device_command':
+          await this.sendDeviceCommand(hass, deviceId, command);
+          break;
       }
       return 'Done';
     });
@@ -342,10 +345,35 @@ export class HaDataSource implements SpsDataSource {
     return null;
   }
 
+  /**
+   * A driver's own command through the HA entity bound to it (a number or a switch): HA has no
+   * service for it, and the entity's action reaches the add-on's same command path.
+   */
+  private async sendDeviceCommand(
+    hass: Hass,
+    deviceId: string,
+    command: Extract<DeviceCommand, { type: 'device_command' }>,
+  ): Promise<void> {
+    const bound = (e: EntityMatch): boolean =>
+      e.command?.command === 'device_command' && e.command.fixed?.['name'] === command.name;
+    const descriptor = this.store
+      .get()
+      .devices.find((d) => d.id === deviceId)
+      ?.entities.find(bound);
+    const field = descriptor?.command?.field;
+    const value = field === undefined ? undefined : command[field];
+    const isSwitch = descriptor?.platform === 'switch' && typeof value === 'boolean';
+    const isNumber = descriptor?.platform === 'number' && typeof value === 'number';
+    const entity = isSwitch || isNumber ? this.deviceEntity(deviceId, isSwitch ? 'switch' : 'number', bound) : null;
+    if (!entity) throw new Error(`no ${command.name} entity for this device in Home Assistant`);
+    if (isSwitch) await hass.callService('switch', value === true ? 'turn_on' : 'turn_off', { entity_id: entity });
+    else await hass.callService('number', 'set_value', { entity_id: entity, value });
+  }
+
   private deviceEntity(
     deviceId: string,
-    domain: 'switch' | 'select',
-    matches: (e: { key: string; name: string; command?: { command: string } | undefined }) => boolean,
+    domain: 'switch' | 'select' | 'number',
+    matches: (e: EntityMatch) => boolean,
   ): string | null {
     const haDevice = this.haDeviceId(deviceId);
     const descriptor = this.store
@@ -371,4 +399,11 @@ export function sharedHaDataSource(hass: Hass): HaDataSource {
   shared ??= new HaDataSource();
   shared.setHass(hass);
   return shared;
+}
+
+/** What an entity of /api/devices is matched by. */
+interface EntityMatch {
+  readonly key: string;
+  readonly name: string;
+  readonly command?: { readonly command: string; readonly fixed?: Readonly<Record<string, unknown>> } | undefined;
 }

@@ -56,7 +56,9 @@ export type DeviceCommand =
       readonly power_w: number;
     }
   | { readonly type: 'set_relay'; readonly on: boolean; readonly channel?: number }
-  | { readonly type: 'set_operating_mode'; readonly mode: string };
+  | { readonly type: 'set_operating_mode'; readonly mode: string }
+  /** A driver's own command (a Studer's AC input current limit): its name and arguments. */
+  | { readonly type: 'device_command'; readonly name: string; readonly [argument: string]: string | number | boolean };
 
 /** What became of a command: refusals (the safety guard, a bad field) carry the add-on's reason. */
 export type CommandOutcome =

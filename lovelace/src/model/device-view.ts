@@ -127,8 +127,10 @@ const TYPES = new Set([
   'set_export_limit',
   'set_relay',
   'set_operating_mode',
+  'device_command',
 ]);
 
 function isDeviceCommand(body: Record<string, unknown>): body is DeviceCommand {
+  if (body['type'] === 'device_command' && typeof body['name'] !== 'string') return false;
   return typeof body['type'] === 'string' && TYPES.has(body['type']);
 }

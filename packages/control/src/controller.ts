@@ -1136,7 +1136,11 @@ function intervalAt(plan: Plan, now: number): { interval: PlanInterval; index: n
 
 /** The target as actually written (the guard may have capped the power). */
 function appliedTargetOf(target: ControlTarget, command: Command): ControlTarget {
-  if ((target.kind === 'charge' || target.kind === 'discharge') && 'power_w' in command) {
+  if (
+    (target.kind === 'charge' || target.kind === 'discharge') &&
+    command.type !== 'device_command' &&
+    'power_w' in command
+  ) {
     return { kind: target.kind, powerW: command.power_w };
   }
   return target;

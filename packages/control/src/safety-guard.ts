@@ -6,6 +6,7 @@ import {
   type CommandOf,
   type CommandOutcome,
   type DeviceCapabilities,
+  type DeviceCommand,
 } from '@sps/core';
 import {
   DEFAULT_USER_SAFETY_LIMITS,
@@ -139,6 +140,8 @@ export class SafetyGuard {
       case 'restore_normal':
       case 'set_relay':
         return command;
+      case 'device_command':
+        return checkDeviceCommand(mode, command, capabilities, limits);
     }
   }
 
@@ -178,6 +181,38 @@ function capPower<C extends Command & { power_w: number }>(
   if (maxW === undefined || command.power_w <= maxW) return command;
   if (mode === 'clamp') return { ...command, power_w: maxW };
   return reject('power_w', `${command.power_w} W exceeds ${what} of ${maxW} W`);
+}
+
+/**
+ * A driver's own command: its name must be one the device declares (the driver's schema has checked
+ * the arguments at the edge, the adapter checks them again with the device's own ranges). Of the
+ * limits, the guard knows one here: a charge current, A × the bank's nominal voltage, may not exceed
+ * the maximum charge power (the device's, tightened by the user's `max_charge_power_w`).
+ */
+function checkDeviceCommand(
+  mode: Mode,
+  command: DeviceCommand,
+  capabilities: DeviceCapabilities,
+  limits: EffectiveLimits,
+): DeviceCommand {
+  const specs = capabilities.deviceCommands ?? [];
+  const spec = specs.find((s) => s.name === command.name);
+  if (spec === undefined) {
+    const known = specs.length > 0 ? specs.map((s) => s.name).join(', ') : 'none';
+    return reject('name', `the device has no command "${command.name}" (its own commands: ${known})`);
+  }
+  const current = spec.chargeCurrent;
+  if (current === undefined || limits.maxChargeW === undefined) return command;
+  const amps = command[current.field];
+  if (typeof amps !== 'number') return command;
+  const maxAmps = Math.floor(limits.maxChargeW / current.nominalVoltageV);
+  if (amps <= maxAmps) return command;
+  if (mode === 'clamp') return { ...command, [current.field]: maxAmps };
+  return reject(
+    current.field,
+    `${amps} A × ${current.nominalVoltageV} V = ${amps * current.nominalVoltageV} W exceeds the maximum charge ` +
+      `power of ${limits.maxChargeW} W (at most ${maxAmps} A)`,
+  );
 }
 
 function capReserve(

@@ -39,6 +39,21 @@ export const SetOperatingModeCommand = z.strictObject({
   mode: z.string().min(1).max(64),
 });
 
+/**
+ * A driver's own command, for what the types above do not name (a Studer's AC input current limit
+ * in amps): `name` says which, the other fields are its arguments. The shape here is only the
+ * envelope (scalars); the driver's zod schema (the add-on's DriverDefinition.commands, the adapter)
+ * checks the name and the arguments. It is a Command like the others, so it takes the same path:
+ * the SafetyGuard, the write budget, identical-command suppression, the write ledger.
+ */
+export const DeviceCommand = z
+  .strictObject({
+    type: z.literal('device_command'),
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a command name (lower case letters, digits and _)'),
+  })
+  .catchall(z.union([z.number().finite(), z.boolean(), z.string().max(256)]));
+export type DeviceCommand = z.infer<typeof DeviceCommand>;
+
 export const Command = z.discriminatedUnion('type', [
   ForceChargeCommand,
   ForceDischargeCommand,
@@ -49,6 +64,7 @@ export const Command = z.discriminatedUnion('type', [
   SetExportLimitCommand,
   SetRelayCommand,
   SetOperatingModeCommand,
+  DeviceCommand,
 ]);
 
 export type Command = z.infer<typeof Command>;

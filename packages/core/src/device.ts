@@ -25,6 +25,18 @@ export interface DeviceCapabilities {
   readonly operatingModes?: readonly string[];
   /** The shortest poll interval the device tolerates, ms (e.g. Sungrow via WiNet-S: 10 s). */
   readonly minPollIntervalMs?: number;
+  /** The driver's own commands (`device_command`) this device takes, with what the guard can check of each. */
+  readonly deviceCommands?: readonly DeviceCommandSpec[];
+}
+
+/** One of a driver's own commands, as the SafetyGuard sees it. */
+export interface DeviceCommandSpec {
+  readonly name: string;
+  /**
+   * The argument that sets the battery's charge current, A, and the bank's nominal voltage: the
+   * guard holds current × voltage to the maximum charge power (the device's and the user's).
+   */
+  readonly chargeCurrent?: { readonly field: string; readonly nominalVoltageV: number };
 }
 
 /** What the adapter knows about the device after connecting. */

@@ -310,13 +310,9 @@ export const ENTITY_TRANSLATIONS = {
         unknown: 'Unknown',
       },
     },
-    charger_current: { name: 'Charger current', icon: 'mdi:current-dc' },
-    ac_input_current_limit: { name: 'AC input current limit', icon: 'mdi:current-ac' },
   },
   binary_sensor: {
     transfer_relay_closed: { name: 'AC source connected (transfer relay)', icon: 'mdi:transmission-tower' },
-    inverter_allowed: { name: 'Inverter allowed', icon: 'mdi:sine-wave' },
-    charger_allowed: { name: 'Charger allowed', icon: 'mdi:battery-charging' },
     pv_generating: { name: 'PV generating', icon: ENERGY_ICON.pv },
     battery_charging: { name: 'Battery charging', icon: ENERGY_ICON.charge },
     battery_discharging: { name: 'Battery discharging', icon: ENERGY_ICON.discharge },
@@ -390,6 +386,9 @@ export const ENTITY_TRANSLATIONS = {
     optimization: { name: 'Optimisation', icon: 'mdi:robot' },
     ev_charging: { name: 'EV charging', icon: 'mdi:ev-station' },
     dr_opt_out: { name: 'Opt out of DR event', icon: 'mdi:calendar-remove' },
+    // A Studer Xtender's parameters 1124 and 1125.
+    inverter_allowed: { name: 'Inverter allowed', icon: 'mdi:sine-wave' },
+    charger_allowed: { name: 'Charger allowed', icon: 'mdi:battery-charging' },
   },
   number: {
     backup_reserve: { name: 'Backup reserve (min SOC)', icon: 'mdi:battery-lock' },
@@ -397,6 +396,9 @@ export const ENTITY_TRANSLATIONS = {
     max_discharge_power: { name: 'Battery max discharge power' },
     export_limit: { name: 'Export power limit' },
     ev_charge_limit: { name: 'EV charge power limit', icon: 'mdi:ev-station' },
+    // A Studer Xtender's parameters 1138 and 1107, in amps.
+    charger_current: { name: 'Charger current', icon: 'mdi:current-dc' },
+    ac_input_current_limit: { name: 'AC input current limit', icon: 'mdi:current-ac' },
   },
   select: {
     charging_mode: {

@@ -24,6 +24,7 @@ describe('Command schema', () => {
       { type: 'set_export_limit', power_w: 0 },
       { type: 'set_relay', on: true },
       { type: 'set_operating_mode', mode: 'self_consumption' },
+      { type: 'device_command', name: 'set_ac_input_current_limit', amps: 16 },
     ];
     for (const c of ok) expect(Command.parse(c)).toEqual(c);
     expect(COMMAND_TYPES).toHaveLength(ok.length);
@@ -37,6 +38,16 @@ describe('Command schema', () => {
     expect(extra.success).toBe(false);
     const tz = Command.safeParse({ type: 'force_charge', power_w: 1, until: '2026-01-01T10:00:00+02:00' });
     expect(tz.success).toBe(false);
+  });
+
+  it("a driver's own command is an envelope of scalars with a well-formed name", () => {
+    expect(Command.safeParse({ type: 'device_command', name: 'Set Limit', amps: 1 }).error?.issues[0]?.path).toEqual([
+      'name',
+    ]);
+    expect(Command.safeParse({ type: 'device_command', name: 'x', amps: { deep: 1 } }).error?.issues[0]?.path).toEqual([
+      'amps',
+    ]);
+    expect(Command.safeParse({ type: 'device_command', amps: 1 }).success).toBe(false);
   });
 });
 

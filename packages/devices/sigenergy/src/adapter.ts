@@ -56,7 +56,7 @@ export interface SigenergyAdapterOptions {
 }
 
 /** Commands a SigenStor plant accepts through remote EMS (everything but relays). */
-const SIGENERGY_COMMANDS = COMMAND_TYPES.filter((type) => type !== 'set_relay');
+const SIGENERGY_COMMANDS = COMMAND_TYPES.filter((type) => type !== 'set_relay' && type !== 'device_command');
 
 /**
  * A Sigenergy SigenStor (plant on unit 247, inverters on 1..n) behind the project's `Device`.

@@ -30,10 +30,9 @@ import {
 } from './codec/objects.js';
 import {
   operatingModeOf,
-  parseStuderCommand,
   planStuderCommand,
+  STUDER_COMMAND_NAMES,
   STUDER_OPERATING_MODES,
-  type StuderCommand,
   type StuderPlan,
 } from './commands.js';
 import {
@@ -46,9 +45,12 @@ import { studerEntities } from './entities.js';
 
 export const STUDER_DRIVER = 'studer';
 
-/** The project's commands a Studer takes: the charger's power and the inverter/charger switches. */
+/**
+ * The project's commands a Studer takes: the charger's power, the inverter/charger switches, and
+ * its own commands (`device_command`: STUDER_COMMAND_NAMES) for the currents in amps and each switch alone.
+ */
 const STUDER_COMMANDS: readonly CommandType[] = COMMAND_TYPES.filter(
-  (t) => t === 'set_charge_limit' || t === 'set_operating_mode' || t === 'restore_normal',
+  (t) => t === 'set_charge_limit' || t === 'set_operating_mode' || t === 'restore_normal' || t === 'device_command',
 );
 
 const PARAMETERS: readonly StuderParameter[] = [
@@ -220,27 +222,17 @@ export class StuderAdapter implements Device {
     }
   }
 
-  /** The project's commands (already through the safety guard): set_charge_limit, set_operating_mode, restore_normal. */
+  /**
+   * The project's commands (already through the safety guard): set_charge_limit, set_operating_mode,
+   * restore_normal, and the Studer's own (`device_command`, see commands.ts). There is no other way
+   * in: a Studer write goes wherever the caller's guard sends it, never around it.
+   */
   execute(input: Command): Promise<CommandOutcome> {
     return this.enqueue(() => {
       const command = parseDeviceCommand(input);
       if (!STUDER_COMMANDS.includes(command.type)) {
         throw new DeviceError('unsupported', `${command.type}: a Studer Xtender takes no such command over Xcom-CAN`);
       }
-      return { command, plan: planStuderCommand(command, this.connection.battery_nominal_voltage) };
-    });
-  }
-
-  /**
-   * The Studer's own commands (charger current and AC input limit in amps, each switch alone),
-   * validated with zod. Same read-compare-write path and range checks as execute(); the caller
-   * puts them through its own guard (the add-on's SafetyGuard knows only the project's commands).
-   */
-  executeStuder(
-    input: StuderCommand | unknown,
-  ): Promise<{ command: StuderCommand; applied: StuderPlan['applied']; writes: number }> {
-    return this.enqueue(() => {
-      const command = parseStuderCommand(input);
       return { command, plan: planStuderCommand(command, this.connection.battery_nominal_voltage) };
     });
   }
@@ -255,9 +247,7 @@ export class StuderAdapter implements Device {
    * Commands run one after another: each is a read-compare-write sequence, and two interleaved
    * could each skip a write the other was about to undo.
    */
-  private enqueue<C>(
-    prepare: () => { command: C; plan: StuderPlan },
-  ): Promise<{ command: C; applied: StuderPlan['applied']; writes: number }> {
+  private enqueue(prepare: () => { command: Command; plan: StuderPlan }): Promise<CommandOutcome> {
     const run = this.commandQueue.then(async () => {
       const client = this.connected();
       const { command, plan } = prepare();
@@ -337,12 +327,22 @@ export class StuderAdapter implements Device {
         serial: `xtender ${c.xtender_address} on ${this.client?.label ?? c.interface}`,
         hardware: `Xcom-CAN; Xtender ${c.xtender_address}${varioTracks.length > 0 ? `, VarioTrack ${varioTrackAddresses(c).join(',')}` : ''}`,
       },
-      entities: studerEntities(limits, c.battery_nominal_voltage),
+      entities: studerEntities({
+        limits,
+        nominalVoltage: c.battery_nominal_voltage,
+        chargerCurrent: this.ranges.get(XT_PARAM.chargeCurrent),
+        acInputCurrentLimit: this.ranges.get(XT_PARAM.acInputCurrentLimit),
+      }),
       capabilities: {
         commands: STUDER_COMMANDS,
         limits,
         operatingModes: STUDER_OPERATING_MODES,
         minPollIntervalMs: STUDER_MIN_POLL_INTERVAL_MS,
+        deviceCommands: STUDER_COMMAND_NAMES.map((name) =>
+          name === 'set_charger_current'
+            ? { name, chargeCurrent: { field: 'amps', nominalVoltageV: c.battery_nominal_voltage } }
+            : { name },
+        ),
       },
     };
   }

@@ -5,32 +5,32 @@ import { XT_PARAM, type StuderParameter } from './codec/objects.js';
 /**
  * The Studer's own commands, for what the project's Command types do not name: the charger
  * current and the AC input current limit in amps, and the inverter/charger switches on their own.
- * Validated with zod like the project's commands; the adapter runs them with `executeStuder()`.
+ * They travel as the core `device_command` ({ type: 'device_command', name, …arguments }) so that
+ * they take the same path as every other command (the add-on's SafetyGuard, write budget, ledger);
+ * this schema is the driver's check of the name and the arguments (without `type`).
  */
-export const SetChargerCurrentCommand = z.strictObject({
-  type: z.literal('set_charger_current'),
-  amps: z.number().finite().min(0).max(1000),
-});
-export const SetAcInputCurrentLimitCommand = z.strictObject({
-  type: z.literal('set_ac_input_current_limit'),
-  amps: z.number().finite().min(0).max(1000),
-});
+const amps = z.number().finite().min(0).max(1000).describe('current, A');
+export const SetChargerCurrentCommand = z.strictObject({ name: z.literal('set_charger_current'), amps });
+export const SetAcInputCurrentLimitCommand = z.strictObject({ name: z.literal('set_ac_input_current_limit'), amps });
 export const SetInverterAllowedCommand = z.strictObject({
-  type: z.literal('set_inverter_allowed'),
-  allowed: z.boolean(),
+  name: z.literal('set_inverter_allowed'),
+  on: z.boolean().describe('true = the inverter may run'),
 });
 export const SetChargerAllowedCommand = z.strictObject({
-  type: z.literal('set_charger_allowed'),
-  allowed: z.boolean(),
+  name: z.literal('set_charger_allowed'),
+  on: z.boolean().describe('true = the charger may run'),
 });
 
-export const StuderCommand = z.discriminatedUnion('type', [
+export const StuderCommand = z.discriminatedUnion('name', [
   SetChargerCurrentCommand,
   SetAcInputCurrentLimitCommand,
   SetInverterAllowedCommand,
   SetChargerAllowedCommand,
 ]);
 export type StuderCommand = z.infer<typeof StuderCommand>;
+export type StuderCommandName = StuderCommand['name'];
+
+export const STUDER_COMMAND_NAMES: readonly StuderCommandName[] = StuderCommand.options.map((o) => o.shape.name.value);
 
 /** `set_operating_mode` modes: which of the inverter (1124) and the charger (1125) are allowed. */
 export const STUDER_OPERATING_MODES = ['inverter_and_charger', 'inverter_only', 'charger_only', 'off'] as const;
@@ -54,9 +54,11 @@ export interface StuderPlan {
   readonly applied: Readonly<Record<string, number | string | boolean>>;
 }
 
-/** Untrusted input → a StuderCommand, or a `rejected` DeviceError naming the field. */
+/** A `device_command` (or its name and arguments) → a StuderCommand, or a `rejected` DeviceError naming the field. */
 export function parseStuderCommand(input: unknown): StuderCommand {
-  const parsed = StuderCommand.safeParse(input);
+  const { type: _type, ...rest } =
+    typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const parsed = StuderCommand.safeParse(rest);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new DeviceError('rejected', `${issue?.path.join('.') || 'command'}: ${issue?.message ?? 'invalid'}`);
@@ -69,7 +71,8 @@ export function parseStuderCommand(input: unknown): StuderCommand {
  * - set_operating_mode → 1124 inverter allowed, 1125 charger allowed;
  * - restore_normal → both allowed (the Xtender's own behaviour); the currents stay as set.
  */
-export function planStuderCommand(command: Command | StuderCommand, nominalVoltage: number): StuderPlan {
+export function planStuderCommand(command: Command, nominalVoltage: number): StuderPlan {
+  if (command.type === 'device_command') return planOwnCommand(parseStuderCommand(command));
   switch (command.type) {
     case 'set_charge_limit': {
       const amps = Math.round(command.power_w / nominalVoltage);
@@ -78,26 +81,6 @@ export function planStuderCommand(command: Command | StuderCommand, nominalVolta
         applied: { charger_current_a: amps, power_w: amps * nominalVoltage },
       };
     }
-    case 'set_charger_current':
-      return {
-        writes: [{ parameter: XT_PARAM.chargeCurrent, value: command.amps }],
-        applied: { charger_current_a: command.amps },
-      };
-    case 'set_ac_input_current_limit':
-      return {
-        writes: [{ parameter: XT_PARAM.acInputCurrentLimit, value: command.amps }],
-        applied: { ac_input_current_limit_a: command.amps },
-      };
-    case 'set_inverter_allowed':
-      return {
-        writes: [{ parameter: XT_PARAM.inverterAllowed, value: command.allowed ? 1 : 0 }],
-        applied: { inverter_allowed: command.allowed },
-      };
-    case 'set_charger_allowed':
-      return {
-        writes: [{ parameter: XT_PARAM.chargerAllowed, value: command.allowed ? 1 : 0 }],
-        applied: { charger_allowed: command.allowed },
-      };
     case 'set_operating_mode': {
       if (!isStuderMode(command.mode)) {
         throw new DeviceError(
@@ -111,6 +94,31 @@ export function planStuderCommand(command: Command | StuderCommand, nominalVolta
       return modePlan('inverter_and_charger');
     default:
       throw new DeviceError('unsupported', `${command.type}: a Studer Xtender takes no such command over Xcom-CAN`);
+  }
+}
+
+function planOwnCommand(command: StuderCommand): StuderPlan {
+  switch (command.name) {
+    case 'set_charger_current':
+      return {
+        writes: [{ parameter: XT_PARAM.chargeCurrent, value: command.amps }],
+        applied: { charger_current_a: command.amps },
+      };
+    case 'set_ac_input_current_limit':
+      return {
+        writes: [{ parameter: XT_PARAM.acInputCurrentLimit, value: command.amps }],
+        applied: { ac_input_current_limit_a: command.amps },
+      };
+    case 'set_inverter_allowed':
+      return {
+        writes: [{ parameter: XT_PARAM.inverterAllowed, value: command.on ? 1 : 0 }],
+        applied: { inverter_allowed: command.on },
+      };
+    case 'set_charger_allowed':
+      return {
+        writes: [{ parameter: XT_PARAM.chargerAllowed, value: command.on ? 1 : 0 }],
+        applied: { charger_allowed: command.on },
+      };
   }
 }
 

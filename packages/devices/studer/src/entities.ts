@@ -1,6 +1,6 @@
 import { canonicalSensor, type DeviceLimits, type EntityDescriptor, type PlatformTranslationKey } from '@sps/core';
 import { CYCLE_PHASES, OPERATING_STATES } from './codec/objects.js';
-import { STUDER_OPERATING_MODES } from './commands.js';
+import { STUDER_OPERATING_MODES, type StuderCommandName } from './commands.js';
 
 type SensorKey = PlatformTranslationKey<'sensor'>;
 type BinaryKey = PlatformTranslationKey<'binary_sensor'>;
@@ -23,12 +23,63 @@ const binary = (key: BinaryKey, name: string, extra: Partial<EntityDescriptor> =
   ...extra,
 });
 
+/** A Studer parameter in amps as an HA number, its range the Xtender's own (read at connect). */
+function amps(
+  key: 'charger_current' | 'ac_input_current_limit',
+  name: string,
+  command: StuderCommandName,
+  range: { readonly min: number; readonly max: number } | undefined,
+): EntityDescriptor {
+  return {
+    key,
+    platform: 'number',
+    translationKey: key,
+    name,
+    deviceClass: 'current',
+    unit: 'A',
+    min: range?.min ?? 0,
+    max: range?.max ?? 100,
+    step: 1,
+    mode: 'box',
+    entityCategory: 'config',
+    command: { command: 'device_command', field: 'amps', fixed: { name: command } },
+  };
+}
+
+/** An Xtender switch (1124, 1125) on its own, as an HA switch. */
+function allowed(
+  key: 'inverter_allowed' | 'charger_allowed',
+  name: string,
+  command: StuderCommandName,
+): EntityDescriptor {
+  return {
+    key,
+    platform: 'switch',
+    translationKey: key,
+    name,
+    entityCategory: 'config',
+    command: { command: 'device_command', field: 'on', fixed: { name: command } },
+  };
+}
+
+export interface StuderEntityOptions {
+  readonly limits: DeviceLimits;
+  /** The bank's nominal voltage, V: the charge power number's step. */
+  readonly nominalVoltage: number;
+  /** The Xtender's ranges of 1138 and 1107, A (absent before they were read). */
+  readonly chargerCurrent?: { readonly min: number; readonly max: number } | undefined;
+  readonly acInputCurrentLimit?: { readonly min: number; readonly max: number } | undefined;
+}
+
 /**
  * What HA shows for a Studer installation: the battery as the Xtender and VarioTrack(s) see it, the
  * AC input and output, the inverter's state, the transfer relay (true = an AC source is connected),
- * the PV, and the parameters the add-on may write (charge power, the inverter/charger mode).
+ * the PV, and the parameters the add-on may write: the charge power and the inverter/charger mode
+ * (the project's commands), the charger current and AC input current limit in amps and each switch
+ * alone (the Studer's own `device_command`s).
  */
-export function studerEntities(limits: DeviceLimits, nominalVoltage: number): EntityDescriptor[] {
+export function studerEntities(o: StuderEntityOptions): EntityDescriptor[] {
+  const { limits, nominalVoltage } = o;
   return [
     canonicalSensor('battery_soc'),
     canonicalSensor('battery_voltage'),
@@ -74,13 +125,10 @@ export function studerEntities(limits: DeviceLimits, nominalVoltage: number): En
       deviceClass: 'power', // on = power from an AC source detected
       icon: 'mdi:transmission-tower',
     }),
-    { ...measurement('charger_current', 'Charger current', 'current', 'A'), entityCategory: 'diagnostic' },
-    {
-      ...measurement('ac_input_current_limit', 'AC input current limit', 'current', 'A'),
-      entityCategory: 'diagnostic',
-    },
-    binary('inverter_allowed', 'Inverter allowed', { entityCategory: 'diagnostic' }),
-    binary('charger_allowed', 'Charger allowed', { entityCategory: 'diagnostic' }),
+    amps('charger_current', 'Charger current', 'set_charger_current', o.chargerCurrent),
+    amps('ac_input_current_limit', 'AC input current limit', 'set_ac_input_current_limit', o.acInputCurrentLimit),
+    allowed('inverter_allowed', 'Inverter allowed', 'set_inverter_allowed'),
+    allowed('charger_allowed', 'Charger allowed', 'set_charger_allowed'),
     {
       key: 'xtender_mode',
       platform: 'select',

@@ -30,7 +30,33 @@ describe('StuderAdapter over socketcand against the simulator', () => {
     const d = adapter.describe();
     expect(d.info.model).toBe('Xtender + VT-65');
     expect(d.capabilities.limits.maxChargeW).toBe(100 * 48);
-    expect(d.capabilities.commands).toEqual(['restore_normal', 'set_charge_limit', 'set_operating_mode']);
+    expect(d.capabilities.commands).toEqual([
+      'restore_normal',
+      'set_charge_limit',
+      'set_operating_mode',
+      'device_command',
+    ]);
+    expect(d.capabilities.deviceCommands).toEqual([
+      { name: 'set_charger_current', chargeCurrent: { field: 'amps', nominalVoltageV: 48 } },
+      { name: 'set_ac_input_current_limit' },
+      { name: 'set_inverter_allowed' },
+      { name: 'set_charger_allowed' },
+    ]);
+    // The parameters in amps are numbers with the Xtender's own ranges; each switch alone a switch.
+    const byKey = new Map(d.entities.map((e) => [e.key, e]));
+    expect(byKey.get('ac_input_current_limit')).toMatchObject({
+      platform: 'number',
+      min: 2,
+      max: 50,
+      unit: 'A',
+      command: { command: 'device_command', field: 'amps', fixed: { name: 'set_ac_input_current_limit' } },
+    });
+    expect(byKey.get('charger_current')).toMatchObject({ platform: 'number', min: 0, max: 100 });
+    expect(byKey.get('inverter_allowed')).toMatchObject({
+      platform: 'switch',
+      command: { command: 'device_command', field: 'on', fixed: { name: 'set_inverter_allowed' } },
+    });
+    expect(byKey.get('charger_allowed')?.platform).toBe('switch');
     for (const e of d.entities) expect(e.translationKey).toBeTruthy();
   });
 
@@ -88,7 +114,7 @@ describe('StuderAdapter over socketcand against the simulator', () => {
     const mode = await adapter.execute({ type: 'set_operating_mode', mode: 'inverter_only' });
     expect(mode.writes).toBe(1); // 1124 was already 1
     expect((await adapter.read()).values.xtender_mode).toBe('inverter_only');
-    const limit = await adapter.executeStuder({ type: 'set_ac_input_current_limit', amps: 25 });
+    const limit = await adapter.execute({ type: 'device_command', name: 'set_ac_input_current_limit', amps: 25 });
     expect(limit.writes).toBe(1);
     expect(sim.simulator.parameter(1107)?.flash).toBe(25);
   });
@@ -98,7 +124,7 @@ describe('StuderAdapter over socketcand against the simulator', () => {
       adapter.execute({ type: 'set_charge_limit', power_w: 2400 }),
       adapter.execute({ type: 'set_charge_limit', power_w: 1920 }),
       adapter.read(),
-      adapter.executeStuder({ type: 'set_charger_allowed', allowed: false }),
+      adapter.execute({ type: 'device_command', name: 'set_charger_allowed', on: false }),
     ]);
     expect([a.writes, b.writes, c.writes]).toEqual([1, 1, 1]);
     expect(reading.values.battery_soc).toEqual(expect.any(Number));
@@ -109,7 +135,7 @@ describe('StuderAdapter over socketcand against the simulator', () => {
 
   it('a write whose answer is lost is read back, not written again', async () => {
     sim.simulator.loseWriteAnswers(1);
-    const outcome = await adapter.executeStuder({ type: 'set_charger_current', amps: 45 });
+    const outcome = await adapter.execute({ type: 'device_command', name: 'set_charger_current', amps: 45 });
     expect(outcome.writes).toBe(1);
     expect(sim.simulator.parameter(1138)?.flash).toBe(45);
     expect(sim.simulator.stats.flashWrites).toBe(1);
@@ -118,12 +144,17 @@ describe('StuderAdapter over socketcand against the simulator', () => {
 
   it("refuses a value outside the device's range before the bus", async () => {
     const sentBefore = adapter.busStats?.sent ?? 0;
-    const err = await adapter.executeStuder({ type: 'set_charger_current', amps: 150 }).catch((e: unknown) => e);
+    const err = await adapter
+      .execute({ type: 'device_command', name: 'set_charger_current', amps: 150 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeviceError);
     expect((err as DeviceError).kind).toBe('rejected');
     expect((err as DeviceError).message).toMatch(/1138: 150 is outside the Xtender's range 0\.\.100/);
     expect(adapter.busStats?.sent).toBe(sentBefore);
-    await expect(adapter.executeStuder({ type: 'set_charger_current', amps: -1 })).rejects.toThrow(/amps/);
+    await expect(adapter.execute({ type: 'device_command', name: 'set_charger_current', amps: -1 })).rejects.toThrow(
+      /amps/,
+    );
+    await expect(adapter.execute({ type: 'device_command', name: 'set_turbo', amps: 1 })).rejects.toThrow(/name/);
     await expect(adapter.execute({ type: 'set_operating_mode', mode: 'turbo' })).rejects.toThrow(
       /not a Studer operating mode/,
     );
@@ -135,7 +166,7 @@ describe('StuderAdapter over socketcand against the simulator', () => {
     if (!p) throw new Error('no 1138');
     sim.simulator.physics.parameters.set(1138, { ...p, max: 40 });
     const err = (await adapter
-      .executeStuder({ type: 'set_charger_current', amps: 80 })
+      .execute({ type: 'device_command', name: 'set_charger_current', amps: 80 })
       .catch((e: unknown) => e)) as DeviceError;
     expect(err.kind).toBe('rejected');
     expect(err.message).toMatch(/DATA_TOO_BIG/);

@@ -34,7 +34,7 @@ export interface SungrowShAdapterOptions {
 }
 
 /** Commands the SH accepts (everything but relays). */
-const SUNGROW_COMMANDS = COMMAND_TYPES.filter((type) => type !== 'set_relay');
+const SUNGROW_COMMANDS = COMMAND_TYPES.filter((type) => type !== 'set_relay' && type !== 'device_command');
 
 /**
  * A Sungrow SH-series hybrid inverter behind the project's `Device` interface.

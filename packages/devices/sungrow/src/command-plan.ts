@@ -89,6 +89,8 @@ export function planCommand(command: Command, limits: DeviceLimits): CommandPlan
     }
     case 'set_relay':
       throw new DeviceError('unsupported', 'set_relay: a Sungrow SH inverter has no relay to switch');
+    case 'device_command':
+      throw new DeviceError('unsupported', `${command.name}: the driver declares no commands of its own`);
   }
 }
 
