@@ -40,6 +40,7 @@ input_boolean:
   ev_switch: {initial: false}
   ev_plug: {initial: true}
   water_heater_relay: {initial: false}
+  pool_pump: {initial: false}
 switch:
   - platform: template
     switches:
@@ -99,7 +100,9 @@ const WATER_HEATER = {
   switch_entity: 'switch.water_heater',
   power_entity: 'sensor.water_heater_power',
 };
-const ID = { battery: 'ha_battery', ev: 'ha_ev_charger', heater: 'water_heater_plug' } as const;
+/** A mapping that names an entity HA does not have. */
+const GHOST = { name: 'Ghost plug', driver: 'ha-switch', poll_interval_s: 1, switch_entity: 'light.not_there' };
+const ID = { battery: 'ha_battery', ev: 'ha_ev_charger', heater: 'water_heater_plug', ghost: 'ghost_plug' } as const;
 
 const MINUTE = 60_000;
 const HALF_HOUR = 30 * MINUTE;
@@ -178,7 +181,7 @@ describeE2e('the optimiser drives an EV and a water heater through Home Assistan
     };
     const options = {
       log_level: 'debug',
-      devices: [BATTERY, ev, WATER_HEATER],
+      devices: [BATTERY, ev, WATER_HEATER, GHOST],
       tariff: { provider: 'tou', currency: 'AUD', time_zone: 'UTC', periods: risingTariff(slot) },
       forecast: { load: 'none', time_zone: 'UTC' },
       optimizer: { goal: 'cost', battery_device: BATTERY.name, ev_charger: ev.name },
@@ -329,4 +332,45 @@ describeE2e('the optimiser drives an EV and a water heater through Home Assistan
     expect(await haState('switch.water_heater')).toBe('off');
     expect(addon.stdout).toMatch(/deferrable load switched by hand: standing back/);
   }, 300_000);
+
+  it('an ha-switch naming an entity HA does not have is unavailable, naming it', async () => {
+    const ghost = await eventually(async () => {
+      const list = (
+        (await (await fetch(`${addonUrl}api/devices`)).json()) as {
+          devices: { id: string; availability: { available: boolean; reason: string | null } }[];
+        }
+      ).devices;
+      const found = list.find((d) => d.id === ID.ghost);
+      return found?.availability.reason?.includes('light.not_there') ? found : undefined;
+    }, 'the ghost plug names its entity');
+    expect(ghost.availability).toMatchObject({ available: false });
+    expect(ghost.availability.reason).toMatch(/light\.not_there does not exist in Home Assistant/);
+  });
+
+  it('sps read and sps write reach an ha-switch through HA', async () => {
+    const sps = async (args: string[]) => {
+      const child = new SpsProcess([...args, '--ha-url', hass.wsUrl], { SPS_HA_TOKEN: hass.token });
+      try {
+        const { code } = await child.exitWithin(60_000);
+        return { code, stdout: child.stdout, stderr: child.stderr };
+      } finally {
+        await child.kill();
+      }
+    };
+    const read = await sps([
+      ...['read', 'ha-switch', '--switch-entity', 'switch.water_heater'],
+      ...['--power-entity', 'sensor.water_heater_power', '--json'],
+    ]);
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)).toMatchObject({
+      device: { driver: 'ha-switch', serial: 'ha_switch.water_heater' },
+      readings: { relay_on: false, load_power: 0 },
+    });
+    const write = await sps([
+      ...['write', 'ha-switch', 'set_relay', '--on', 'true'],
+      ...['--switch-entity', 'input_boolean.pool_pump'],
+    ]);
+    expect(write.code).toBe(0);
+    expect(await haState('input_boolean.pool_pump')).toBe('on');
+  }, 150_000);
 });
