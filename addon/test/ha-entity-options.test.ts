@@ -176,5 +176,16 @@ describe('ha-switch options', () => {
       builtInDrivers,
     );
     expect(config.deferrableLoads).toMatchObject([{ deviceId: 'water_heater_plug', channel: 0 }]);
+    expect(() =>
+      parseOptions(
+        {
+          devices: [plug],
+          deferrable_loads: [
+            { name: 'water_heater', device: 'Water heater plug', channel: 1, power_w: 2000, run_minutes: 120 },
+          ],
+        },
+        builtInDrivers,
+      ),
+    ).toThrow('deferrable_loads[0].channel: an ha-switch device has one channel (0), not 1');
   });
 });
