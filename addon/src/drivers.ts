@@ -2,6 +2,7 @@ import type { DriverDefinition, DriverLookup } from './driver-types.js';
 import { bluettiDriver } from './drivers/bluetti.js';
 import { haBatteryDriver } from './drivers/ha-battery.js';
 import { haEvChargerDriver } from './drivers/ha-ev-charger.js';
+import { haSwitchDriver } from './drivers/ha-switch.js';
 import { ina260Driver } from './drivers/ina260.js';
 import { kasaDriver } from './drivers/kasa.js';
 import { pylontechDriver } from './drivers/pylontech.js';
@@ -56,6 +57,7 @@ export const builtInDrivers = new DriverRegistry([
   teslemetryDriver,
   haBatteryDriver,
   haEvChargerDriver,
+  haSwitchDriver,
   pylontechDriver,
   studerDriver,
 ]);

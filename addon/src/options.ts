@@ -215,6 +215,15 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
     const members = new Set(devices.flatMap((d) => Object.values(d.members ?? {})));
     const relays = new Set(devices.filter((d) => !members.has(d.id) && d.members === undefined).map((d) => d.id));
     deferrableLoads = toDeferrableLoads(options.deferrable_loads, relays, deviceSlug);
+    // An HA switch has one channel: a load on channel 1 would fail every switch at run time.
+    deferrableLoads.forEach((l, index) => {
+      const driver = devices.find((d) => d.id === l.deviceId)?.driver;
+      if (driver === 'ha-switch' && l.channel !== 0) {
+        throw new DeferrableLoadOptionError(
+          `${formatPath(['deferrable_loads', index, 'channel'])}: an ha-switch device has one channel (0), not ${l.channel}`,
+        );
+      }
+    });
   } catch (err) {
     if (err instanceof DeferrableLoadOptionError) throw new OptionsError(err.message);
     throw err;

@@ -138,3 +138,54 @@ describe('ha-ev-charger options', () => {
     );
   });
 });
+
+describe('ha-switch options', () => {
+  const plug = { name: 'Water heater plug', driver: 'ha-switch', switch_entity: 'switch.water_heater_plug' };
+
+  it('takes a switch, light or input_boolean and an optional power sensor', () => {
+    expect(fieldsOf(plug)).toEqual({ switch_entity: 'switch.water_heater_plug' });
+    expect(
+      fieldsOf({ ...plug, switch_entity: 'light.pool_pump', power_entity: 'sensor.water_heater_plug_power' }),
+    ).toEqual({ switch_entity: 'light.pool_pump', power_entity: 'sensor.water_heater_plug_power' });
+    expect(fieldsOf({ ...plug, switch_entity: ' input_boolean.well_pump ' })).toEqual({
+      switch_entity: 'input_boolean.well_pump',
+    });
+  });
+
+  it('names the field of a wrong or missing entity id', () => {
+    expect(optionsError({ ...plug, switch_entity: undefined })).toBe(
+      'invalid options: devices[0].switch_entity: is required',
+    );
+    expect(optionsError({ ...plug, switch_entity: 'sensor.water_heater' })).toBe(
+      'invalid options: devices[0].switch_entity: expected an entity id of switch.…, input_boolean.…, light.… (e.g. switch.water_heater_plug)',
+    );
+    expect(optionsError({ ...plug, power_entity: 'switch.power' })).toMatch(
+      /^invalid options: devices\[0\]\.power_entity: expected an entity id of sensor\.…/,
+    );
+    expect(optionsError({ ...plug, current_entity: 'number.current' })).toBe(
+      'invalid options: devices[0].current_entity: unknown field',
+    );
+  });
+
+  it('carries a deferrable load', () => {
+    const config = parseOptions(
+      {
+        devices: [plug],
+        deferrable_loads: [{ name: 'water_heater', device: 'Water heater plug', power_w: 2000, run_minutes: 120 }],
+      },
+      builtInDrivers,
+    );
+    expect(config.deferrableLoads).toMatchObject([{ deviceId: 'water_heater_plug', channel: 0 }]);
+    expect(() =>
+      parseOptions(
+        {
+          devices: [plug],
+          deferrable_loads: [
+            { name: 'water_heater', device: 'Water heater plug', channel: 1, power_w: 2000, run_minutes: 120 },
+          ],
+        },
+        builtInDrivers,
+      ),
+    ).toThrow('deferrable_loads[0].channel: an ha-switch device has one channel (0), not 1');
+  });
+});
