@@ -81,7 +81,7 @@ COPY --from=build /src /app
 RUN printf '#!/bin/sh\nexec node /app/addon/dist/cli.js "$@"\n' >/usr/local/bin/sps \
   && chmod 0755 /usr/local/bin/sps
 
-ARG BUILD_VERSION=0.1.1
+ARG BUILD_VERSION=0.2.0
 LABEL \
   io.hass.version="${BUILD_VERSION}" \
   io.hass.type="app" \
