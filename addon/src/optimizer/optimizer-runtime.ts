@@ -239,6 +239,16 @@ export class OptimizerRuntime {
     this.forEach((c) => c.demandResponseChanged());
   }
 
+  /** `optimizer.grid: none`: off-grid planning. */
+  get offGrid(): boolean {
+    return this.o.settings.grid === 'none';
+  }
+
+  /** Deferrable loads are configured (HA shows the load decision). */
+  loadsConfigured(): boolean {
+    return this.prices() !== undefined && (this.o.deferrableLoads?.length ?? 0) > 0;
+  }
+
   /** An EV charger is configured (named by optimizer.ev_charger, or an ha-ev-charger device): HA shows its entities. */
   evConfigured(): boolean {
     if (!this.prices()) return false;

@@ -282,15 +282,47 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
             : 'no change planned'
         }
       </div>
-      <div>
-        <span class="muted">Predicted savings vs no optimiser:</span>
-        ${
-          r.plan?.savings !== undefined && r.plan.savings !== null
-            ? html`<b>${formatMoney(r.plan.savings, currency, locale)}</b> over the plan`
-            : '—'
-        }${r.today ? html` · today ${formatMoney(r.today.savings, r.today.currency, locale)}` : nothing}
-      </div>
+      ${
+        r.plan?.off_grid
+          ? this.renderOffGrid(r.plan.off_grid, time)
+          : html`<div>
+              <span class="muted">Predicted savings vs no optimiser:</span>
+              ${
+                r.plan?.savings !== undefined && r.plan.savings !== null
+                  ? html`<b>${formatMoney(r.plan.savings, currency, locale)}</b> over the plan`
+                  : '—'
+              }${r.today ? html` · today ${formatMoney(r.today.savings, r.today.currency, locale)}` : nothing}
+            </div>`
+      }
+      ${(r.deferrable_loads ?? [])
+        .filter((l) => l.reason)
+        .map(
+          (l) =>
+            html`<div>
+              <span class="muted">${l.name}:</span> ${l.on === null ? '—' : l.on ? 'on' : 'off'}
+              <span class="muted small">— ${l.reason}</span>
+            </div>`,
+        )}
     </div>`;
+  }
+
+  /** Off-grid there is no money: the reserve, the lowest planned energy and whether the house would go dark. */
+  private renderOffGrid(og: NonNullable<PlanJson['off_grid']>, time: TimeSettings): TemplateResult {
+    return html`<div>
+        <span class="muted">Off-grid:</span> lowest ${og.min_stored_kwh.toFixed(1)} kWh at
+        ${formatDayTime(og.min_stored_at, time)} (reserve ${og.reserve_kwh.toFixed(1)}
+        kWh${
+          og.max_reserve_shortfall_kwh > 0 ? html`, <b>${og.max_reserve_shortfall_kwh.toFixed(1)} kWh below</b>` : ''
+        })
+      </div>
+      <div>
+        ${
+          og.first_unserved_at
+            ? html`<b>The house would go dark</b> from ${formatDayTime(og.first_unserved_at, time)}
+                (${og.unserved_kwh.toFixed(1)} kWh not served)`
+            : html`<span class="muted">The house stays powered over the plan.</span>`
+        }
+      </div>`;
   }
 
   private renderChart(
@@ -411,7 +443,7 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
             return svg`<text x=${M.left - 4} y=${top + H_LANE - 2} text-anchor="end">${lane.label}</text>
               ${lane.kw.map((kw, j) =>
                 kw > 0
-                  ? svg`<rect class="lane" x=${x(Date.parse(intervals[j]!.start))} y=${top} width=${bw + 0.3} height=${H_LANE} fill=${lane.label === 'EV' ? 'var(--sps-grid)' : 'var(--sps-battery-in)'} opacity=${0.35 + 0.65 * (kw / Math.max(0.001, lane.peakKw))}></rect>`
+                  ? svg`<rect class="lane" x=${x(Date.parse(intervals[j]!.start))} y=${top} width=${bw + 0.3} height=${H_LANE} fill=${lane.label === 'EV' ? 'var(--sps-grid)' : lane.label === 'Dark' ? 'var(--sps-error)' : 'var(--sps-battery-in)'} opacity=${0.35 + 0.65 * (kw / Math.max(0.001, lane.peakKw))}></rect>`
                   : nothing,
               )}`;
           })}
