@@ -137,6 +137,43 @@ describe('off-grid plans of the seed house', () => {
     expect(plan.off_grid!.reserve_kwh).toBeCloseTo((FLOOR_PCT / 100) * CAPACITY, 6);
   });
 
+  test('at 5-minute steps with minimum on times: every run lasts its minimum, the reserve holds', async () => {
+    const half = house([2.2, 2.2]);
+    const n = 576;
+    // The same day at 5 minutes: each 30-minute value six times.
+    const six = (xs: readonly number[]): number[] => xs.flatMap((v) => new Array<number>(6).fill(v));
+    const scenario: ScenarioInput = {
+      ...half,
+      interval_minutes: 5,
+      prices: { import: new Array<number>(n).fill(0), export: new Array<number>(n).fill(0), currency: 'XXX' },
+      solar_kw: six(half.solar_kw),
+      load_kw: six(half.load_kw),
+      deferrable_loads: [
+        { name: 'pump', power_kw: 2.2, start_index: 96, end_index: 216, run_minutes: 120, min_on_minutes: 15 },
+        { name: 'heater', power_kw: 1.5, start_index: 96, end_index: 216, run_minutes: 180, min_on_minutes: 30 },
+      ],
+    };
+    // A generous budget: the test is about the plan, not the machine's speed.
+    const plan = await planScenario(scenario, { timeLimitMs: 120_000 });
+    expectHousePlan(plan);
+    expect(plan.off_grid!.deferrable_kwh).toBeGreaterThan(0);
+    for (const [name, minOn] of [
+      ['pump', 3],
+      ['heater', 6],
+    ] as const) {
+      const on = plan.intervals.map((iv) => (iv.deferrables?.find((d) => d.name === name)?.kw ?? 0) > 0);
+      let run = 0;
+      on.concat(false).forEach((v) => {
+        if (v) run += 1;
+        else {
+          if (run > 0) expect({ name, run: run >= minOn }).toEqual({ name, run: true });
+          run = 0;
+        }
+      });
+    }
+    plan.intervals.forEach((_, t) => expect(storedKwh(plan, t)).toBeGreaterThanOrEqual(RESERVE_KWH - TOL));
+  });
+
   test('the scenario contract names a bad off_grid field', async () => {
     await expect(planScenario({ ...house([6, 6]), off_grid: { reserve_soc_pct: 120 } })).rejects.toThrow(
       /off_grid\.reserve_soc_pct/,
