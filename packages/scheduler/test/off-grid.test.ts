@@ -1,4 +1,15 @@
-import { OFF_GRID_HOLD_VALUE, planScenario, seededRandom, type Plan, type ScenarioInput } from '../src/index';
+import {
+  OFF_GRID_HOLD_VALUE,
+  firstLimitViolation,
+  greedyDispatch,
+  parseScenario,
+  planScenario,
+  seededRandom,
+  selfConsumptionDispatch,
+  toProblem,
+  type Plan,
+  type ScenarioInput,
+} from '../src/index';
 import { offGridReference } from './helpers/off-grid-reference';
 
 /**
@@ -172,6 +183,18 @@ describe('off-grid plans of the seed house', () => {
       });
     }
     plan.intervals.forEach((_, t) => expect(storedKwh(plan, t)).toBeGreaterThanOrEqual(RESERVE_KWH - TOL));
+  });
+
+  test('the fallbacks stay off-grid: no grid flow, loads off, unserved load instead of import, within every limit', () => {
+    for (const peak of [6, 0.4] as const) {
+      const p = toProblem(parseScenario(house([peak, peak], 40)), 0);
+      for (const d of [greedyDispatch(p), selfConsumptionDispatch(p)]) {
+        expect(firstLimitViolation(p, d)).toBeNull();
+        expect(d.gridImportKw.every((v) => v === 0) && d.gridExportKw.every((v) => v === 0)).toBe(true);
+        expect(d.deferrableKw.flat().every((v) => v === 0)).toBe(true);
+        if (peak < 1) expect(d.unservedKw.some((v) => v > 0)).toBe(true);
+      }
+    }
   });
 
   test('the scenario contract names a bad off_grid field', async () => {
