@@ -384,7 +384,7 @@ function planAttributes(s: ControllerStatus | null): Record<string, unknown> {
         export_price: p.exportPrice,
         ...(p.evKw > 0 ? { ev_kw: p.evKw } : {}),
         ...(p.loadsOn.length > 0 ? { loads_on: p.loadsOn } : {}),
-        ...(p.unservedKw > 0 ? { unserved_kw: p.unservedKw } : {}),
+        ...((p.unservedKw ?? 0) > 0 ? { unserved_kw: p.unservedKw } : {}),
       })),
   };
 }
