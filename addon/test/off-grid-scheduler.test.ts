@@ -36,6 +36,15 @@ describe('off-grid scheduler (optimizer.grid: none)', () => {
     expect('terminal_energy_value_per_kwh' in s).toBe(false);
   });
 
+  test('a battery already below its reserve: the plan starts at its SOC, the reserve stays the guard’s', () => {
+    const below = controllerScenario(48);
+    // The controller lowers min_soc_pct to the SOC (22 %) when the battery is below its 30 % reserve.
+    const battery = { ...(below['battery'] as Record<string, unknown>), soc_pct: 22, min_soc_pct: 22 };
+    const s = toOffGridScenario({ ...below, battery }, { floorSocPct: 25, reservePct: () => 30 });
+    expect(s['off_grid']).toEqual({ reserve_soc_pct: 30 });
+    expect((s['battery'] as { min_soc_pct: number }).min_soc_pct).toBe(22);
+  });
+
   test('every interval is the battery’s own mode (no force_charge/force_discharge), the pump lands in the sun', async () => {
     const scheduler = offGridScheduler(await loadScheduler(), { floorSocPct: 10 });
     const plan = scheduler.plan(controllerScenario(48));

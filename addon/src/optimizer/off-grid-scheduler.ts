@@ -10,6 +10,11 @@ export const OFF_GRID_CURRENCY = 'XXX';
 export interface OffGridFacts {
   /** The battery's hard floor (BMS cut-off side), %: the plan never goes below it. */
   readonly floorSocPct: number;
+  /**
+   * The battery's reserve now (the guard's backup reserve), %. Without it the scenario's
+   * `min_soc_pct` is taken, which the controller lowers to the SOC when the battery is already below.
+   */
+  readonly reservePct?: () => number | undefined;
 }
 
 /**
@@ -33,10 +38,13 @@ export function toOffGridScenario(scenario: Scenario, facts: OffGridFacts): Scen
   const { battery, terminal_energy_value_per_kwh: _terminal, ...rest } = scenario;
   if (typeof battery !== 'object' || battery === null || Array.isArray(battery)) return scenario;
   const b = battery as Record<string, unknown>;
-  const reserve = typeof b['min_soc_pct'] === 'number' ? b['min_soc_pct'] : facts.floorSocPct;
+  // The controller's min_soc_pct is the reserve, or the SOC when below it already (the plan may not start
+  // under its floor): the floor is never above it.
+  const minSoc = typeof b['min_soc_pct'] === 'number' ? b['min_soc_pct'] : facts.floorSocPct;
+  const reserve = facts.reservePct?.() ?? minSoc;
   return {
     ...rest,
-    battery: { ...b, min_soc_pct: Math.min(reserve, facts.floorSocPct) },
+    battery: { ...b, min_soc_pct: Math.min(minSoc, facts.floorSocPct) },
     // Nothing to import from or export to: the scheduler forces both to 0 whatever these say.
     grid: { max_import_kw: 0, max_export_kw: 0 },
     off_grid: { reserve_soc_pct: reserve },

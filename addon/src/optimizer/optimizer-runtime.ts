@@ -401,7 +401,16 @@ export class OptimizerRuntime {
         })
       : seat.scheduler;
     // Off-grid: the guard's backup reserve becomes the plan's soft reserve, and no force is ever sent.
-    const planner = settings.grid === 'none' ? offGridScheduler(onGrid, { floorSocPct: settings.floorSocPct }) : onGrid;
+    const planner =
+      settings.grid === 'none'
+        ? offGridScheduler(onGrid, {
+            floorSocPct: settings.floorSocPct,
+            reservePct: () => {
+              const caps = runner.description?.capabilities;
+              return caps ? this.o.guard.limitsFor(caps).backupReservePct : undefined;
+            },
+          })
+        : onGrid;
     if (this.o.demandResponse && !this.sharedDr) {
       this.sharedDr = new SharedDemandResponse(
         this.o.demandResponse,
