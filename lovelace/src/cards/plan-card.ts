@@ -308,18 +308,17 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
 
   /** Off-grid there is no money: the reserve, the lowest planned energy and whether the house would go dark. */
   private renderOffGrid(og: NonNullable<PlanJson['off_grid']>, time: TimeSettings): TemplateResult {
-    return html`<div>
-        <span class="muted">Off-grid:</span> lowest ${og.min_stored_kwh.toFixed(1)} kWh at
-        ${formatDayTime(og.min_stored_at, time)} (reserve ${og.reserve_kwh.toFixed(1)}
-        kWh${
-          og.max_reserve_shortfall_kwh > 0 ? html`, <b>${og.max_reserve_shortfall_kwh.toFixed(1)} kWh below</b>` : ''
-        })
-      </div>
+    const below = og.max_reserve_shortfall_kwh > 0 ? `, ${og.max_reserve_shortfall_kwh.toFixed(1)} kWh below` : '';
+    const lowest = `lowest ${og.min_stored_kwh.toFixed(1)} kWh at ${formatDayTime(og.min_stored_at, time)}`;
+    const reserve = `(reserve ${og.reserve_kwh.toFixed(1)} kWh${below})`;
+    const dark = og.first_unserved_at
+      ? `from ${formatDayTime(og.first_unserved_at, time)} (${og.unserved_kwh.toFixed(1)} kWh not served)`
+      : '';
+    return html`<div><span class="muted">Off-grid:</span> ${lowest} ${reserve}</div>
       <div>
         ${
           og.first_unserved_at
-            ? html`<b>The house would go dark</b> from ${formatDayTime(og.first_unserved_at, time)}
-                (${og.unserved_kwh.toFixed(1)} kWh not served)`
+            ? html`<b>The house would go dark</b> ${dark}`
             : html`<span class="muted">The house stays powered over the plan.</span>`
         }
       </div>`;
