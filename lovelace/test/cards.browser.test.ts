@@ -283,6 +283,9 @@ describeWithBrowser('the cards in Chromium', () => {
       expect(plan).toMatch(/pool_pump\s*:\s*off\s*— the battery would cross its 30\.0 % reserve/);
       expect(plan).toContain('load not served');
       expect(plan).not.toContain('Predicted savings');
+      // No tariff off-grid: no price axis or price lines.
+      expect(plan).not.toContain('XXX/kWh');
+      expect(plan).not.toContain('import price');
       const m = await page.evaluate(measure);
       expect(m.smallText).toEqual([]);
       expect(m.overflowingCards).toEqual([]);
