@@ -1,6 +1,7 @@
 import {
   OFF_GRID_HOLD_VALUE,
   firstLimitViolation,
+  formatPlanTable,
   greedyDispatch,
   parseScenario,
   planScenario,
@@ -195,6 +196,14 @@ describe('off-grid plans of the seed house', () => {
         if (peak < 1) expect(d.unservedKw.some((v) => v > 0)).toBe(true);
       }
     }
+  });
+
+  test('sps plan prints the off-grid summary', async () => {
+    const table = formatPlanTable(await planScenario(house([0.4, 0.4], 40)));
+    expect(table).toMatch(
+      /^off-grid: reserve 2\.88 kWh {3}lowest 0\.96 kWh at \S+ {3}unserved \d+\.\d\d kWh from \S+/m,
+    );
+    expect(table).toContain('off-grid: ');
   });
 
   test('the scenario contract names a bad off_grid field', async () => {
