@@ -287,7 +287,9 @@ function parsePricing(
     }
   }
   try {
-    const forecast = toForecastSettings(options.forecast, deviceSlug, tariff !== undefined);
+    // Off-grid plans without a tariff: the load forecast is wanted as if one were set.
+    const planning = tariff !== undefined || options.optimizer.grid === 'none';
+    const forecast = toForecastSettings(options.forecast, deviceSlug, planning);
     if (forecast.load.source === 'store' && forecast.load.device !== undefined) {
       const wanted = forecast.load.device;
       if (!devices.some((d) => d.id === wanted)) {

@@ -44,6 +44,7 @@ import {
 import { isStateStore, MemoryStateStore, type StateStore } from './state-store.js';
 import { watchStoreWrites } from './store-health.js';
 import { FileWriteLedger } from './write-ledger-file.js';
+import { OFF_GRID_CURRENCY } from './optimizer/off-grid-scheduler.js';
 
 /** Under the Supervisor the ingress port is fixed by config.yaml. */
 export const INGRESS_PORT = 8099;
@@ -330,7 +331,8 @@ export class AddonRuntime {
     const panelUrl = options.supervised ? INGRESS_PANEL_URL : url;
     const optimizerHa = new OptimizerHaDevice(
       optimizer,
-      pricing.currency,
+      // Off-grid needs no tariff: its plan is shown in the "no currency" code.
+      pricing.currency ?? (config.optimizer.grid === 'none' ? OFF_GRID_CURRENCY : undefined),
       new PricingHaDevice(pricing, clock, panelUrl),
       panelUrl,
     );

@@ -11,6 +11,8 @@ describe('the optimizer option', () => {
       chargeEfficiency: 0.95,
       dischargeEfficiency: 0.95,
       cycleCostPerKwh: 0,
+      grid: 'on',
+      floorSocPct: 10,
     });
   });
 
@@ -39,7 +41,15 @@ describe('the optimizer option', () => {
       chargeEfficiency: 0.9,
       dischargeEfficiency: 0.92,
       cycleCostPerKwh: 0.05,
+      grid: 'on',
+      floorSocPct: 10,
     });
+  });
+
+  it('takes grid none (off-grid) and its floor; a bad grid value names the field', () => {
+    const config = parseOptions({ optimizer: { grid: 'none', floor_soc_pct: 5 } }, builtInDrivers);
+    expect(config.optimizer).toMatchObject({ grid: 'none', floorSocPct: 5 });
+    expect(() => parseOptions({ optimizer: { grid: 'off' } }, builtInDrivers)).toThrow(/optimizer\.grid/);
   });
 
   it('takes battery_devices, a list of device names, in order and without repeats', () => {

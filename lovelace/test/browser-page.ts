@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { devicesFixture, historyFixture, planFixture, readingsFixture } from './fixtures.js';
+import { devicesFixture, historyFixture, offGridPlanFixture, planFixture, readingsFixture } from './fixtures.js';
 
 export const LOVELACE_DIR = path.join(__dirname, '..');
 export const BUNDLE_PATH = path.join(LOVELACE_DIR, 'dist', 'smart-power-station-cards.js');
@@ -42,6 +42,8 @@ export class CardTestServer {
   readonly requests: string[] = [];
   /** Answer as a mixed household: a Sungrow inverter with its battery beside the station. */
   inverter = false;
+  /** Answer the plan of an off-grid house (`optimizer.grid: none`). */
+  offGrid = false;
 
   constructor(private readonly bundle: string) {}
 
@@ -76,7 +78,7 @@ export class CardTestServer {
         res.end(this.bundle);
         return;
       case '/api/plan':
-        return json(planFixture(Date.now()));
+        return json(this.offGrid ? offGridPlanFixture(Date.now()) : planFixture(Date.now()));
       case '/api/devices':
         return json(devicesFixture({ inverter: this.inverter }));
       case '/api/readings':

@@ -271,6 +271,33 @@ describeWithBrowser('the cards in Chromium', () => {
     }
   });
 
+  it('off-grid: the plan card shows the reserve, when the house would go dark, the Dark lane and the load decision', async () => {
+    server.offGrid = true;
+    try {
+      await mount('ha', 390, 844);
+      const texts = await settled();
+      const plan = texts.find((t) => t.includes('Off-grid:'));
+      expect(plan).toBeDefined();
+      expect(plan).toMatch(/lowest 1\.0 kWh at .*\(reserve 2\.9 kWh, 1\.9 kWh below\)/s);
+      expect(plan).toMatch(/The house would go dark\s+from .*\(0\.5 kWh not served\)/s);
+      expect(plan).toMatch(/pool_pump\s*:\s*off\s*— the battery would cross its 30\.0 % reserve/);
+      expect(plan).toContain('load not served');
+      expect(plan).not.toContain('Predicted savings');
+      // No tariff off-grid: no price axis or price lines.
+      expect(plan).not.toContain('XXX/kWh');
+      expect(plan).not.toContain('import price');
+      const m = await page.evaluate(measure);
+      expect(m.smallText).toEqual([]);
+      expect(m.overflowingCards).toEqual([]);
+      await page
+        .locator('sps-plan-card')
+        .first()
+        .screenshot({ path: path.join(SCREENSHOT_DIR, 'card-ha-phone-plan-off-grid.png') });
+    } finally {
+      server.offGrid = false;
+    }
+  });
+
   it("follows a dark theme's variables", async () => {
     await mount('ha', 390, 844);
     await settled();

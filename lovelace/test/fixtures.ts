@@ -261,3 +261,60 @@ export function historyFixture(key: string, from: number, to: number): Record<st
     ...(key === 'cost' ? { baseline: points.map((p) => ({ t: p.t, mean: p.mean + 0.08 })) } : {}),
   };
 }
+
+/**
+ * The same plan answered by an off-grid house (`optimizer.grid: none`): no grid, every interval the
+ * inverter's own mode, the house dark for two intervals the next evening, the pump stopped by the
+ * reserve watch (issue 13 §6).
+ */
+export function offGridPlanFixture(now: number): Record<string, unknown> {
+  const base = planFixture(now) as { plan: { intervals: ({ start: string } & Record<string, unknown>)[] } } & Record<
+    string,
+    unknown
+  >;
+  const intervals = base.plan.intervals.map((i, k) => ({
+    ...i,
+    action: 'SELF_CONSUMPTION',
+    grid_import_kw: 0,
+    grid_export_kw: 0,
+    import_price: 0,
+    export_price: 0,
+    unserved_kw: k === 40 || k === 41 ? 0.45 : 0,
+    reason:
+      k === 40 || k === 41 ? 'off-grid: 0.45 kW of the house’s load cannot be served' : 'off-grid: PV covers the house',
+  }));
+  return {
+    ...base,
+    override: null,
+    today: null,
+    current: { action: 'SELF_CONSUMPTION', reason: 'off-grid: PV covers the house', command: null, since: null },
+    // Off-grid the battery stays in its own mode: the action never changes.
+    next: null,
+    joint_plan: null,
+    plan: {
+      ...base.plan,
+      currency: 'XXX',
+      cost: 0,
+      baseline_cost: 0,
+      savings: 0,
+      intervals,
+      off_grid: {
+        reserve_kwh: 2.88,
+        min_stored_kwh: 0.96,
+        min_stored_at: intervals[42]!.start,
+        max_reserve_shortfall_kwh: 1.92,
+        unserved_kwh: 0.45,
+        first_unserved_at: intervals[40]!.start,
+        curtailed_kwh: 3.1,
+        deferrable_kwh: 2.2,
+      },
+    },
+    deferrable_loads: [
+      {
+        name: 'pool_pump',
+        on: false,
+        reason: 'the battery would cross its 30.0 % reserve: SOC 56.0 % now, 6.0 % below the plan',
+      },
+    ],
+  };
+}

@@ -218,6 +218,14 @@ describe('the plan lanes (EV, deferrable loads, each battery)', () => {
     expect(planLanes(intervals.map((i) => ({ ...i, ev_kw: 0, deferrables: [] })))).toEqual([]);
   });
 
+  it('off-grid: a "Dark" lane where the plan cannot serve the load, none while it can', () => {
+    const offGrid = intervals.map((i, t) => ({ ...i, ev_kw: 0, deferrables: [], unserved_kw: t === 3 ? 0.4 : 0 }));
+    expect(planLanes(offGrid)).toEqual([
+      { label: 'Dark', name: 'load not served', kw: offGrid.map((_, t) => (t === 3 ? 0.4 : 0)), peakKw: 0.4 },
+    ]);
+    expect(planLanes(offGrid.map((i) => ({ ...i, unserved_kw: 0 })))).toEqual([]);
+  });
+
   it("draws each battery's SOC only when the joint plan has several", () => {
     const lines = batterySocLines(intervals, response.joint_plan!.plan.intervals);
     expect(lines.map((l) => l.name)).toEqual(['Inverter battery', 'Power station']);

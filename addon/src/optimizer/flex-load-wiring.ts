@@ -92,6 +92,11 @@ export interface FlexLoadWiringOptions {
   readonly logger: Logger;
   /** The loads' state may have changed (after each pass over the policies): HA and the panel re-read it. */
   readonly onChange?: () => void;
+  /**
+   * Off-grid (`optimizer.grid: none`): the battery's live SOC and reserve. The loads lose their
+   * deadline backstop and are switched off when the reserve would be crossed (FlexLoads `reserve`).
+   */
+  readonly offGrid?: { socPct(): number | undefined; reservePct(): number };
 }
 
 /** The flexible loads of the add-on's options, ready for a controller (`attach`). */
@@ -128,6 +133,8 @@ export class FlexLoadWiring {
           timeZone: o.timeZone,
           state: o.state,
           onEvent: onLoadEvent,
+          // Off-grid a run is "up to": no backstop that would run the pump on the battery in the dark.
+          ...(o.offGrid ? { deadlineBackstop: false } : {}),
         }),
     );
     this.loadDevices = new Set(o.loads.map((l) => l.deviceId));
@@ -191,6 +198,7 @@ export class FlexLoadWiring {
       timeZone: o.timeZone,
       planUsable: () => this.planner?.planUsable() ?? false,
       ...(o.onChange ? { onFollowed: o.onChange } : {}),
+      ...(o.offGrid ? { reserve: o.offGrid } : {}),
     });
     this.unsubscribe = o.hub.on('readings', ({ deviceId }) => this.readings(deviceId));
   }

@@ -23,7 +23,38 @@ const KEYS = {
   plan: 'plan',
   evReadyBy: 'ev_ready_by',
   evPlan: 'ev_plan',
+  loadDecision: 'load_decision',
+  unserved: 'unserved_energy',
 } as const;
+
+/** The deferrable loads' entity: the newest switching decision and why (issue 13 §6). */
+function loadEntities(): BridgeEntity[] {
+  return [
+    {
+      key: KEYS.loadDecision,
+      platform: 'sensor',
+      translationKey: KEYS.loadDecision,
+      name: 'Load decision',
+      icon: 'mdi:water-pump',
+    },
+  ];
+}
+
+/** Off-grid: the plan's unserved energy over the horizon (0 = the house stays powered). */
+function offGridEntities(): BridgeEntity[] {
+  return [
+    {
+      key: KEYS.unserved,
+      platform: 'sensor',
+      translationKey: KEYS.unserved,
+      name: 'Unserved energy',
+      deviceClass: 'energy',
+      unit: 'kWh',
+      icon: 'mdi:home-lightning-bolt-outline',
+      suggestedDisplayPrecision: 2,
+    },
+  ];
+}
 
 /** The EV's entities, on the optimiser's device when an EV charger is configured. */
 function evEntities(): BridgeEntity[] {
@@ -50,7 +81,7 @@ function evEntities(): BridgeEntity[] {
   ];
 }
 
-function optimizerEntities(currency: string): BridgeEntity[] {
+function optimizerEntities(currency: string, offGrid: boolean): BridgeEntity[] {
   // HA's `monetary` device class takes no state_class `measurement`; these are day totals that
   // are re-forecast, so no state class at all (not `total`: they go down as well as up).
   const money = (key: PlatformTranslationKey<'sensor'>, name: string, icon: string): BridgeEntity => ({
@@ -96,9 +127,14 @@ function optimizerEntities(currency: string): BridgeEntity[] {
       deviceClass: 'timestamp',
       icon: 'mdi:clock-outline',
     },
-    money(KEYS.predicted, 'Predicted cost today', 'mdi:cash'),
-    money(KEYS.baseline, 'Baseline cost today', 'mdi:cash-remove'),
-    money(KEYS.savings, 'Savings today', 'mdi:piggy-bank'),
+    // Off-grid there is no tariff, so no money to show.
+    ...(offGrid
+      ? []
+      : [
+          money(KEYS.predicted, 'Predicted cost today', 'mdi:cash'),
+          money(KEYS.baseline, 'Baseline cost today', 'mdi:cash-remove'),
+          money(KEYS.savings, 'Savings today', 'mdi:piggy-bank'),
+        ]),
     {
       key: KEYS.plan,
       platform: 'sensor',
@@ -144,7 +180,13 @@ export class OptimizerHaDevice implements ExtraHaDevices {
   devices(): BridgeDevice[] {
     const devices = this.inner?.devices() ?? [];
     if (this.currency === undefined) return devices;
-    const mine = [...optimizerEntities(this.currency), ...(this.optimizer.evConfigured() ? evEntities() : [])];
+    const offGrid = this.optimizer.offGrid;
+    const mine = [
+      ...optimizerEntities(this.currency, offGrid),
+      ...(this.optimizer.evConfigured() ? evEntities() : []),
+      ...(this.optimizer.loadsConfigured() ? loadEntities() : []),
+      ...(offGrid ? offGridEntities() : []),
+    ];
     const hub = devices.find((d) => d.id === OPTIMISER_DEVICE_ID);
     if (hub) return devices.map((d) => (d === hub ? { ...d, entities: [...d.entities, ...mine] } : d));
     return [
@@ -200,10 +242,29 @@ export class OptimizerHaDevice implements ExtraHaDevices {
     put(KEYS.nextAt, s?.next?.at ?? null);
     const today = s?.today ?? null;
     const dayAttrs = { date: today?.date ?? null };
-    put(KEYS.predicted, today ? round2(today.predictedCost) : null, dayAttrs);
-    put(KEYS.baseline, today ? round2(today.baselineCost) : null, dayAttrs);
-    put(KEYS.savings, today ? round2(today.savings) : null, dayAttrs);
+    if (!this.optimizer.offGrid) {
+      put(KEYS.predicted, today ? round2(today.predictedCost) : null, dayAttrs);
+      put(KEYS.baseline, today ? round2(today.baselineCost) : null, dayAttrs);
+      put(KEYS.savings, today ? round2(today.savings) : null, dayAttrs);
+    } else {
+      const og = s?.plan?.off_grid ?? null;
+      put(KEYS.unserved, og ? round2(og.unserved_kwh) : null, {
+        first_unserved_at: og?.first_unserved_at ?? null,
+        reserve_kwh: og?.reserve_kwh ?? null,
+        min_stored_kwh: og?.min_stored_kwh ?? null,
+        min_stored_at: og?.min_stored_at ?? null,
+        max_reserve_shortfall_kwh: og?.max_reserve_shortfall_kwh ?? null,
+      });
+    }
     put(KEYS.plan, s?.plan?.status ?? null, planAttributes(s));
+    if (this.optimizer.loadsConfigured()) {
+      const loads = view.flexLoads?.deferrables ?? [];
+      // The state is the newest decision's reason (HA caps a state at 255 characters); each load's in the attributes.
+      const newest = loads.find((l) => l.reason !== null);
+      put(KEYS.loadDecision, newest ? truncate(`${newest.name}: ${newest.reason}`) : null, {
+        loads: loads.map((l) => ({ name: l.name, on: l.on, reason: l.reason, manual_until: l.manualUntil })),
+      });
+    }
     if (this.optimizer.evConfigured()) {
       const ev = view.flexLoads?.ev ?? null;
       put(KEYS.evReadyBy, ev?.readyBy ?? null, {
@@ -311,6 +372,7 @@ function planAttributes(s: ControllerStatus | null): Record<string, unknown> {
     cost: plan.cost,
     baseline_cost: plan.baseline_cost,
     savings: plan.savings,
+    ...(plan.off_grid ? { off_grid: plan.off_grid } : {}),
     forecast: planChartPoints(plan)
       .slice(0, MAX_FORECAST_POINTS)
       .map((p) => ({
@@ -322,6 +384,7 @@ function planAttributes(s: ControllerStatus | null): Record<string, unknown> {
         export_price: p.exportPrice,
         ...(p.evKw > 0 ? { ev_kw: p.evKw } : {}),
         ...(p.loadsOn.length > 0 ? { loads_on: p.loadsOn } : {}),
+        ...((p.unservedKw ?? 0) > 0 ? { unserved_kw: p.unservedKw } : {}),
       })),
   };
 }

@@ -2,6 +2,11 @@ import { CONTROLLER_GOALS, type ControllerGoal } from '@sps/control';
 import { z } from 'zod';
 import { expecting, nonEmptyText, numberBetween, oneOf } from '../zod-fields.js';
 
+export const GRID_MODES = ['on', 'none'] as const;
+export type GridMode = (typeof GRID_MODES)[number];
+/** Off-grid default floor: a Pylontech's BMS cuts off around 5 %; 10 % keeps a margin above it. */
+export const DEFAULT_FLOOR_SOC_PCT = 10;
+
 /**
  * The add-on's `optimizer` option: one flat dict (config.yaml mirrors it). Every field is
  * optional; the optimiser runs when a tariff is configured and `enabled` is not false.
@@ -25,6 +30,10 @@ export const optimizerOptionsSchema = z
       cycle_cost_per_kwh: numberBetween(0, 100).optional(),
       /** The EV charger device (ha-ev-charger) the plan co-optimises; default the first one configured. */
       ev_charger: nonEmptyText(64).optional(),
+      /** `none`: an off-grid house (issue 13): no tariff needed, the plan keeps the house powered. */
+      grid: oneOf(GRID_MODES).optional(),
+      /** Off-grid: the battery's hard floor, % (the reserve above it is the guard's backup reserve). */
+      floor_soc_pct: numberBetween(0, 100).optional(),
     },
     { error: expecting('expected a mapping of optimizer fields') },
   )
@@ -46,6 +55,10 @@ export interface OptimizerSettings {
   readonly cycleCostPerKwh: number;
   /** Device id (slug) of the EV charger to plan; default the first ha-ev-charger device. */
   readonly evCharger?: string;
+  /** `none`: off-grid planning (no grid flows, no tariff needed, no forced battery commands). */
+  readonly grid: GridMode;
+  /** Off-grid: the plan's hard floor, %. */
+  readonly floorSocPct: number;
 }
 
 /** Defaults: a round trip of ~90 % (typical LFP + hybrid inverter) and no cycle cost. */
@@ -59,6 +72,8 @@ export function toOptimizerSettings(options: OptimizerOptions, deviceId: (name: 
     dischargeEfficiency: options.discharge_efficiency ?? 0.95,
     cycleCostPerKwh: options.cycle_cost_per_kwh ?? 0,
     ...(options.ev_charger === undefined ? {} : { evCharger: deviceId(options.ev_charger) }),
+    grid: options.grid ?? 'on',
+    floorSocPct: options.floor_soc_pct ?? DEFAULT_FLOOR_SOC_PCT,
   };
 }
 

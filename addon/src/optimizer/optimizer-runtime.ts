@@ -25,6 +25,7 @@ import { loadForPlan, solarForPlan } from './forecast-sources.js';
 import { isStationRunner, StationBattery } from './station-battery.js';
 import { relabel as relabelStationPlan, stationScheduler } from './station-scheduler.js';
 import { isTeslemetryRunner, TeslaPlanBattery } from './tesla-battery.js';
+import { OFF_GRID_CURRENCY, offGridPrices, offGridScheduler } from './off-grid-scheduler.js';
 import type { OptimizerSettings } from './optimizer-options.js';
 import type { DeferrableLoadSettings } from './flex-load-options.js';
 import { EV_CHARGER_DRIVER, FlexLoadWiring } from './flex-load-wiring.js';
@@ -158,7 +159,21 @@ export class OptimizerRuntime {
     this.events = new TypedEmitter<OptimizerEvents>((err) => this.log.error({ err }, 'an optimiser listener failed'));
     this.enabledValue = o.settings.enabled;
     this.goalValue = o.settings.goal;
-    this.offReasonValue = o.inputs.prices ? 'waiting for a battery that can force_charge' : 'no prices configured';
+    this.offReasonValue = this.prices() ? 'waiting for a battery that can force_charge' : 'no prices configured';
+  }
+
+  /** Off-grid needs no tariff: an all-zero series stands in when none is configured. */
+  private offGridPriceSource: OptimizerPrices | undefined;
+
+  private prices(): OptimizerPrices | undefined {
+    if (this.o.inputs.prices) return this.o.inputs.prices;
+    if (this.o.settings.grid !== 'none') return undefined;
+    this.offGridPriceSource ??= offGridPrices();
+    return this.offGridPriceSource;
+  }
+
+  private currency(): string | undefined {
+    return this.o.settings.grid === 'none' && !this.o.inputs.prices ? OFF_GRID_CURRENCY : this.o.inputs.currency;
   }
 
   /** The first battery's controller (a one-battery setup's only one). */
@@ -178,10 +193,13 @@ export class OptimizerRuntime {
 
   /** Starts watching for the batteries; each controller starts once its battery has answered. Never throws. */
   start(): void {
-    if (!this.o.inputs.prices || !this.o.inputs.currency) {
+    const prices = this.prices();
+    if (!prices || !this.currency()) {
       this.log.info('optimiser off: no prices configured');
       return;
     }
+    if (this.o.settings.grid === 'none')
+      this.log.info('optimiser off-grid: no grid flows, the plan keeps the house powered');
     const { hub } = this.o;
     this.unsubscribe.push(
       hub.on('availability', ({ deviceId }) => {
@@ -189,7 +207,7 @@ export class OptimizerRuntime {
         this.tryStart();
       }),
       hub.on('readings', ({ deviceId }) => this.controllerFor(deviceId)?.readingsChanged()),
-      this.o.inputs.prices.on('series', () => this.forEach((c) => c.inputsChanged())),
+      prices.on('series', () => this.forEach((c) => c.inputsChanged())),
     );
     for (const feed of [this.o.inputs.solar, this.o.inputs.load]) {
       if (feed) this.unsubscribe.push(feed.events.on('updated', () => this.forEach((c) => c.inputsChanged())));
@@ -223,9 +241,19 @@ export class OptimizerRuntime {
     this.forEach((c) => c.demandResponseChanged());
   }
 
+  /** `optimizer.grid: none`: off-grid planning. */
+  get offGrid(): boolean {
+    return this.o.settings.grid === 'none';
+  }
+
+  /** Deferrable loads are configured (HA shows the load decision). */
+  loadsConfigured(): boolean {
+    return this.prices() !== undefined && (this.o.deferrableLoads?.length ?? 0) > 0;
+  }
+
   /** An EV charger is configured (named by optimizer.ev_charger, or an ha-ev-charger device): HA shows its entities. */
   evConfigured(): boolean {
-    if (!this.o.inputs.prices) return false;
+    if (!this.prices()) return false;
     return (
       this.o.settings.evCharger !== undefined ||
       this.o.manager.list().some((r) => r.config.driver === EV_CHARGER_DRIVER)
@@ -305,7 +333,8 @@ export class OptimizerRuntime {
 
   private tryStart(): void {
     if (this.stopped) return;
-    const { prices, currency } = this.o.inputs;
+    const prices = this.prices();
+    const currency = this.currency();
     if (!prices || !currency) return;
     for (const runner of pickBatteries(this.o.manager.list(), this.o.settings.batteryDevices)) {
       const id = runner.config.id;
@@ -347,7 +376,7 @@ export class OptimizerRuntime {
   }
 
   private async startBattery(runner: DeviceRunner, currency: string): Promise<void> {
-    const prices = this.o.inputs.prices!;
+    const prices = this.prices()!;
     this.scheduler ??= (this.o.scheduler ?? loadSolverScheduler)();
     const scheduler = await this.scheduler;
     if (this.stopped) return;
@@ -367,12 +396,23 @@ export class OptimizerRuntime {
       return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
     };
     // The power station is planned as the scheduler's `station` asset, not as a free battery.
-    const planner = station
+    const onGrid = station
       ? stationScheduler(seat.scheduler, {
           chargePowerW: () => runner.description?.capabilities.limits.maxChargeW,
           p2LoadW: () => latestNumber('load_power'),
         })
       : seat.scheduler;
+    // Off-grid: the guard's backup reserve becomes the plan's soft reserve, and no force is ever sent.
+    const planner =
+      settings.grid === 'none'
+        ? offGridScheduler(onGrid, {
+            floorSocPct: settings.floorSocPct,
+            reservePct: () => {
+              const caps = runner.description?.capabilities;
+              return caps ? this.o.guard.limitsFor(caps).backupReservePct : undefined;
+            },
+          })
+        : onGrid;
     if (this.o.demandResponse && !this.sharedDr) {
       this.sharedDr = new SharedDemandResponse(
         this.o.demandResponse,
@@ -464,6 +504,7 @@ export class OptimizerRuntime {
       },
       logger: this.o.logger,
       onChange: () => this.changed(),
+      ...(this.o.settings.grid === 'none' ? { offGrid: this.offGridWatch() } : {}),
     });
     if (wiring.empty) {
       void wiring.stop();
@@ -480,6 +521,18 @@ export class OptimizerRuntime {
     });
     this.flex = wiring;
     return wiring;
+  }
+
+  /** The first battery's live SOC and its reserve (the guard's backup reserve), for the loads off-grid. */
+  private offGridWatch(): { socPct(): number | undefined; reservePct(): number } {
+    return {
+      socPct: () => this.driven[0]?.controller.currentSoc(),
+      reservePct: () => {
+        const id = this.driven[0]?.id;
+        const caps = this.o.manager.list().find((r) => r.config.id === id)?.description?.capabilities;
+        return caps ? this.o.guard.limitsFor(caps).backupReservePct : 100;
+      },
+    };
   }
 
   private changed(): void {

@@ -15,6 +15,8 @@ export interface PlanChartPoint {
   readonly evKw: number;
   /** The deferrable loads planned on in this interval, by name. */
   readonly loadsOn: readonly string[];
+  /** Off-grid: load the plan cannot serve, kW (absent on the grid). */
+  readonly unservedKw?: number;
   /** Per battery (name = device id), when the plan drives more than one. */
   readonly batteries?: readonly { readonly name: string; readonly socPct: number; readonly batteryKw: number }[];
 }
@@ -34,6 +36,7 @@ export function planChartPoints(plan: Plan): PlanChartPoint[] {
     exportPrice: r(i.export_price, 5),
     evKw: r(i.ev_kw, 3),
     loadsOn: (i.deferrables ?? []).filter((d) => d.kw > 0).map((d) => d.name),
+    ...(i.unserved_kw === undefined ? {} : { unservedKw: r(i.unserved_kw, 3) }),
     ...(i.batteries.length > 1
       ? {
           batteries: i.batteries.map((b) => ({

@@ -282,15 +282,46 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
             : 'no change planned'
         }
       </div>
-      <div>
-        <span class="muted">Predicted savings vs no optimiser:</span>
-        ${
-          r.plan?.savings !== undefined && r.plan.savings !== null
-            ? html`<b>${formatMoney(r.plan.savings, currency, locale)}</b> over the plan`
-            : '—'
-        }${r.today ? html` · today ${formatMoney(r.today.savings, r.today.currency, locale)}` : nothing}
-      </div>
+      ${
+        r.plan?.off_grid
+          ? this.renderOffGrid(r.plan.off_grid, time)
+          : html`<div>
+              <span class="muted">Predicted savings vs no optimiser:</span>
+              ${
+                r.plan?.savings !== undefined && r.plan.savings !== null
+                  ? html`<b>${formatMoney(r.plan.savings, currency, locale)}</b> over the plan`
+                  : '—'
+              }${r.today ? html` · today ${formatMoney(r.today.savings, r.today.currency, locale)}` : nothing}
+            </div>`
+      }
+      ${(r.deferrable_loads ?? [])
+        .filter((l) => l.reason)
+        .map(
+          (l) =>
+            html`<div>
+              <span class="muted">${l.name}:</span> ${l.on === null ? '—' : l.on ? 'on' : 'off'}
+              <span class="muted small">— ${l.reason}</span>
+            </div>`,
+        )}
     </div>`;
+  }
+
+  /** Off-grid there is no money: the reserve, the lowest planned energy and whether the house would go dark. */
+  private renderOffGrid(og: NonNullable<PlanJson['off_grid']>, time: TimeSettings): TemplateResult {
+    const below = og.max_reserve_shortfall_kwh > 0 ? `, ${og.max_reserve_shortfall_kwh.toFixed(1)} kWh below` : '';
+    const lowest = `lowest ${og.min_stored_kwh.toFixed(1)} kWh at ${formatDayTime(og.min_stored_at, time)}`;
+    const reserve = `(reserve ${og.reserve_kwh.toFixed(1)} kWh${below})`;
+    const dark = og.first_unserved_at
+      ? `from ${formatDayTime(og.first_unserved_at, time)} (${og.unserved_kwh.toFixed(1)} kWh not served)`
+      : '';
+    return html`<div><span class="muted">Off-grid:</span> ${lowest} ${reserve}</div>
+      <div>
+        ${
+          og.first_unserved_at
+            ? html`<b>The house would go dark</b> ${dark}`
+            : html`<span class="muted">The house stays powered over the plan.</span>`
+        }
+      </div>`;
   }
 
   private renderChart(
@@ -315,6 +346,7 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
     const chartBottom = lanes.length > 0 ? lanesTop + lanes.length * (H_LANE + 2) : powerTop + H_POWER;
     const H = chartBottom + AXIS;
 
+    const offGrid = plan.off_grid !== undefined;
     const prices = intervals.flatMap((i) => [i.import_price, i.export_price]);
     const ps = niceScale(Math.min(0, ...prices), Math.max(...prices), W < 500 ? 4 : 5);
     const pd = tickDecimals(ps.ticks);
@@ -358,24 +390,35 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
         @blur=${() => (this.hover = null)}
       >
         <svg width=${W} height=${H} viewBox="0 0 ${W} ${H}" role="img" aria-label="48-hour battery plan chart">
-          ${ps.ticks.map(
-            (v) => svg`<line x1=${M.left} x2=${M.left + pw} y1=${yP(v)} y2=${yP(v)} stroke="var(--sps-line)"></line>
+          ${
+            // Off-grid there are no prices: the top chart is the SOC alone.
+            offGrid
+              ? nothing
+              : svg`${ps.ticks.map(
+                  (
+                    v,
+                  ) => svg`<line x1=${M.left} x2=${M.left + pw} y1=${yP(v)} y2=${yP(v)} stroke="var(--sps-line)"></line>
               <text x=${M.left - 4} y=${yP(v) + 4} text-anchor="end">${v.toFixed(pd)}</text>`,
-          )}
-          <text x="2" y="12" text-anchor="start">${plan.currency}/kWh</text>
+                )}
+          <text x="2" y="12" text-anchor="start">${plan.currency}/kWh</text>`
+          }
           ${[0, 50, 100].map((p) => svg`<text x=${M.left + pw + 4} y=${yS(p) + 4}>${p}%</text>`)}
           ${intervals.map((i) => {
             const a = Date.parse(i.start);
             return svg`<rect x=${x(a)} y=${stripTop} width=${bw + 0.3} height=${H_STRIP} fill=${ACTION_COLOURS[i.action] ?? 'var(--sps-muted)'} opacity=${i.override ? 1 : 0.75}></rect>`;
           })}
-          <path d=${step((i) => i.import_price, yP)} fill="none" stroke="var(--sps-grid)" stroke-width="2"></path>
+          ${
+            offGrid
+              ? nothing
+              : svg`<path d=${step((i) => i.import_price, yP)} fill="none" stroke="var(--sps-grid)" stroke-width="2"></path>
           <path
             d=${step((i) => i.export_price, yP)}
             fill="none"
             stroke="var(--sps-grid-out)"
             stroke-width="2"
             stroke-dasharray="5 3"
-          ></path>
+          ></path>`
+          }
           <path d=${soc} fill="none" stroke="var(--sps-battery-out)" stroke-width="2.5"></path>
           ${socLines.map((line, k) => {
             const d = line.socPct
@@ -411,7 +454,7 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
             return svg`<text x=${M.left - 4} y=${top + H_LANE - 2} text-anchor="end">${lane.label}</text>
               ${lane.kw.map((kw, j) =>
                 kw > 0
-                  ? svg`<rect class="lane" x=${x(Date.parse(intervals[j]!.start))} y=${top} width=${bw + 0.3} height=${H_LANE} fill=${lane.label === 'EV' ? 'var(--sps-grid)' : 'var(--sps-battery-in)'} opacity=${0.35 + 0.65 * (kw / Math.max(0.001, lane.peakKw))}></rect>`
+                  ? svg`<rect class="lane" x=${x(Date.parse(intervals[j]!.start))} y=${top} width=${bw + 0.3} height=${H_LANE} fill=${lane.label === 'EV' ? 'var(--sps-grid)' : lane.label === 'Dark' ? 'var(--sps-error)' : 'var(--sps-battery-in)'} opacity=${0.35 + 0.65 * (kw / Math.max(0.001, lane.peakKw))}></rect>`
                   : nothing,
               )}`;
           })}
@@ -437,8 +480,12 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
         ${hovered ? this.renderTooltip(hovered, plan, time, x(Date.parse(hovered.start)), W) : nothing}
       </div>
       <div class="legend">
-        <span><i style="background: var(--sps-grid)"></i>import price</span>
-        <span><i style="background: var(--sps-grid-out)"></i>export price</span>
+        ${
+          offGrid
+            ? nothing
+            : html`<span><i style="background: var(--sps-grid)"></i>import price</span>
+                <span><i style="background: var(--sps-grid-out)"></i>export price</span>`
+        }
         <span><i style="background: var(--sps-battery-out)"></i>SOC (right axis)</span>
         <span><i style="background: var(--sps-battery-in)"></i>charge</span>
         <span><i style="background: var(--sps-battery-out); opacity: 0.7"></i>discharge</span>
@@ -498,7 +545,14 @@ export class SpsPlanCard extends SpsBaseCard<PlanCardConfig> {
     return html`<div class="tooltip" role="tooltip" style=${left}>
       <b>${formatDayTime(i.start, time)} · ${actionLabel(i.action)}</b><br />
       ${i.reason}<br />
-      import ${formatPrice(i.import_price, plan.currency)} · export ${formatPrice(i.export_price, plan.currency)}<br />
+      ${
+        plan.off_grid
+          ? (i.unserved_kw ?? 0) > 0
+            ? html`not served ${formatKw(i.unserved_kw ?? 0)}<br />`
+            : nothing
+          : html`import ${formatPrice(i.import_price, plan.currency)} · export
+              ${formatPrice(i.export_price, plan.currency)}<br />`
+      }
       SOC ${formatPercent(i.soc_pct)} · battery
       ${batteryKw >= 0 ? `discharge ${formatKw(batteryKw)}` : `charge ${formatKw(-batteryKw)}`}<br />
       grid

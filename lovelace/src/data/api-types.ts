@@ -36,6 +36,8 @@ export const PlanIntervalJson = z.object({
     .optional(),
   /** Each deferrable load's planned power in this interval, kW (0 = off). */
   deferrables: z.array(z.object({ name: z.string(), kw: num })).optional(),
+  /** Off-grid plans: load the plan cannot serve (the house goes dark for that share), kW. */
+  unserved_kw: num.optional(),
 });
 export type PlanIntervalJson = z.infer<typeof PlanIntervalJson>;
 
@@ -49,6 +51,17 @@ export const PlanJson = z.object({
   savings: nullableNum.optional(),
   reason: z.string().nullable().optional(),
   intervals: z.array(PlanIntervalJson),
+  /** Off-grid plans: the reserve, the lowest stored energy, unserved energy and when the house would go dark. */
+  off_grid: z
+    .object({
+      reserve_kwh: num,
+      min_stored_kwh: num,
+      min_stored_at: z.string(),
+      max_reserve_shortfall_kwh: num,
+      unserved_kwh: num,
+      first_unserved_at: z.string().nullable(),
+    })
+    .optional(),
 });
 export type PlanJson = z.infer<typeof PlanJson>;
 
@@ -90,6 +103,10 @@ export const PlanResponse = z.object({
   last_error: z.object({ message: z.string(), at: z.string() }).nullable().optional(),
   plan_at: z.string().nullable().optional(),
   plan: PlanJson.nullable(),
+  /** The deferrable loads: their relay now and why the add-on last switched them (off-grid: the reserve stop). */
+  deferrable_loads: z
+    .array(z.object({ name: z.string(), on: z.boolean().nullable(), reason: z.string().nullable().optional() }))
+    .optional(),
   /** Several batteries planned together: every battery's charge, discharge and SOC per interval. */
   joint_plan: z
     .object({ members: z.array(z.string()), plan: PlanJson })

@@ -2,8 +2,8 @@ import type { PlanIntervalJson } from '../data/api-types.js';
 
 /**
  * The plan's other assets as lanes under the battery chart (issue 12): the EV's planned charging and
- * each deferrable load's planned runs, plus every battery's own SOC when several are planned
- * together. Pure, so the card only draws what this returns.
+ * each deferrable load's planned runs, off-grid the load the plan cannot serve ("Dark"), plus every
+ * battery's own SOC when several are planned together. Pure, so the card only draws what this returns.
  */
 export interface PlanLane {
   /** Short label drawn in the lane ("EV", "L1"…); the legend carries the full name. */
@@ -30,6 +30,10 @@ export function planLanes(intervals: readonly PlanIntervalJson[]): PlanLane[] {
     const kw = intervals.map((i) => Math.max(0, i.deferrables?.find((d) => d.name === name)?.kw ?? 0));
     lanes.push({ label: `L${k + 1}`, name, kw, peakKw: Math.max(0, ...kw) });
   });
+  // Off-grid: when the house would go dark (only drawn when the plan has any).
+  const dark = intervals.map((i) => Math.max(0, i.unserved_kw ?? 0));
+  if (dark.some((kw) => kw > 0))
+    lanes.push({ label: 'Dark', name: 'load not served', kw: dark, peakKw: Math.max(...dark) });
   return lanes;
 }
 

@@ -26,6 +26,7 @@ export * from './flex/deferrable-policy.js';
 export * from './flex/ev-planning.js';
 export * from './flex/ev-policy.js';
 export * from './flex/flex-loads.js';
+export * from './flex/reserve-watch.js';
 // Several batteries (issue 12): one joint plan, each battery's own Controller as its policy.
 export * from './fleet/fleet-planner.js';
 export * from './fleet/member-plan.js';

@@ -254,6 +254,8 @@ export const ENTITY_TRANSLATIONS = {
     plan: { name: 'Plan', icon: 'mdi:chart-timeline-variant' },
     ev_ready_by: { name: 'EV ready by', icon: 'mdi:car-clock' },
     ev_plan: { name: 'EV plan', icon: 'mdi:car-electric' },
+    load_decision: { name: 'Load decision', icon: 'mdi:water-pump' },
+    unserved_energy: { name: 'Unserved energy', icon: 'mdi:home-lightning-bolt-outline' },
     import_price: { name: 'Import price', icon: ENERGY_ICON.import },
     export_price: { name: 'Export price', icon: ENERGY_ICON.export },
     import_price_forecast: { name: 'Import price forecast', icon: 'mdi:chart-line' },

@@ -30,7 +30,7 @@ export function obviousInfeasibility(p: PlanningProblem, timeZone: string): stri
   for (const [k, d] of p.deferrables.entries()) {
     let window = 0;
     for (let t = d.startIndex; t < d.endIndex; t++) if (!p.deferrableBlocked[t]) window += 1;
-    if (d.runIntervals > window) {
+    if (d.runIntervals > window && !p.offGrid) {
       const excluded = window < d.endIndex - d.startIndex ? ' outside deferrable_exclusions' : '';
       return `deferrable_loads[${k}]: "${d.name}" must run ${d.runIntervals} intervals but its window has only ${window}${excluded}`;
     }

@@ -13,6 +13,8 @@ export interface Dispatch {
   readonly stationPvKw: number[][];
   /** [deferrable][t] */
   readonly deferrableKw: number[][];
+  /** Off-grid: load the batteries and the PV cannot carry (the house goes dark), kW; always 0 on the grid. */
+  readonly unservedKw: number[];
 }
 
 export function emptyDispatch(p: PlanningProblem): Dispatch {
@@ -26,6 +28,7 @@ export function emptyDispatch(p: PlanningProblem): Dispatch {
     dischargeKw: p.batteries.map(zeros),
     stationPvKw: p.batteries.map(zeros),
     deferrableKw: p.deferrables.map(zeros),
+    unservedKw: zeros(),
   };
 }
 
@@ -52,6 +55,61 @@ export interface DispatchValue {
   readonly shortfallKwh: number[];
   /** Σ shortfall × its penalty: not part of `objective` or `cost` (no money changes hands). */
   readonly shortfallPenalty: number;
+  /** Off-grid: what the objective adds besides money (see offGridTerms); null on the grid. */
+  readonly offGrid: OffGridTerms | null;
+}
+
+/** The off-grid parts of the objective, per the scenario's `off_grid` values. */
+export interface OffGridTerms {
+  readonly unservedKwh: number;
+  /** [t]: kWh of all batteries together below the reserve at the end of t. */
+  readonly reserveShortfallKwh: number[];
+  /** Σ of reserveShortfallKwh (what the per-interval penalty is on). */
+  readonly reserveShortfallSum: number;
+  /** Energy the deferrable loads ran, kWh. */
+  readonly deferrableKwh: number;
+  readonly curtailedKwh: number;
+  /** unserved × penalty + Σ reserve shortfall × penalty − deferrable energy × load value − Σ stored·h × hold value. */
+  readonly penalty: number;
+}
+
+/** The off-grid terms of a dispatch, from its stored energy per battery and interval. */
+export function offGridTerms(
+  p: PlanningProblem,
+  d: Dispatch,
+  storedKwh: readonly (readonly number[])[],
+): OffGridTerms | null {
+  const off = p.offGrid;
+  if (!off) return null;
+  let unserved = 0;
+  let unservedCost = 0;
+  let deferrable = 0;
+  let curtailed = 0;
+  const reserve: number[] = [];
+  let held = 0;
+  for (let t = 0; t < p.n; t++) {
+    unserved += d.unservedKw[t]! * p.hours;
+    unservedCost += d.unservedKw[t]! * p.hours * (off.unservedPenaltyPerKwh[t] ?? 0);
+    curtailed += d.curtailKw[t]! * p.hours;
+    for (const row of d.deferrableKw) deferrable += row[t]! * p.hours;
+    let stored = 0;
+    for (const row of storedKwh) stored += row[t] ?? 0;
+    held += stored * p.hours;
+    reserve.push(Math.max(0, off.reserveKwh - stored));
+  }
+  const reserveSum = reserve.reduce((a, b) => a + b, 0);
+  return {
+    unservedKwh: unserved,
+    reserveShortfallKwh: reserve,
+    reserveShortfallSum: reserveSum,
+    deferrableKwh: deferrable,
+    curtailedKwh: curtailed,
+    penalty:
+      unservedCost +
+      reserveSum * off.reservePenaltyPerKwh -
+      deferrable * off.loadValuePerKwh -
+      held * off.holdValuePerKwhHour,
+  };
 }
 
 /** kWh each of the problem's energy targets is missed by, from the stored energy per interval. */
@@ -74,8 +132,9 @@ export function fixedShortfallKw(p: PlanningProblem, d: Dispatch, k: number, t: 
 }
 
 /**
- * What the optimiser minimises: the contract objective plus the energy targets' shortfall penalty
- * and the overrides' (the power a fixed interval could not run at, see BatteryOverrideSpec).
+ * What the optimiser minimises: the contract objective plus the energy targets' shortfall penalty,
+ * the overrides' (the power a fixed interval could not run at, see BatteryOverrideSpec) and
+ * off-grid's terms.
  */
 export function penalisedObjective(p: PlanningProblem, d: Dispatch): number {
   const value = evaluateDispatch(p, d);
@@ -85,7 +144,7 @@ export function penalisedObjective(p: PlanningProblem, d: Dispatch): number {
       if (f) fixedPenalty += f.penaltyPerKwh * p.hours * fixedShortfallKw(p, d, k, t);
     }),
   );
-  return value.objective + value.shortfallPenalty + fixedPenalty;
+  return value.objective + value.shortfallPenalty + fixedPenalty + (value.offGrid?.penalty ?? 0);
 }
 
 export function evaluateDispatch(p: PlanningProblem, d: Dispatch): DispatchValue {
@@ -113,6 +172,7 @@ export function evaluateDispatch(p: PlanningProblem, d: Dispatch): DispatchValue
     storedKwh,
     shortfallKwh,
     shortfallPenalty,
+    offGrid: offGridTerms(p, d, storedKwh),
   };
 }
 
@@ -129,7 +189,11 @@ export function firstLimitViolation(p: PlanningProblem, d: Dispatch): string | n
   const stored = storedEnergy(p, d);
   for (let t = 0; t < p.n; t++) {
     const at = `interval ${t}`;
-    let supply = (p.solarKw[t] ?? 0) - d.curtailKw[t]! + d.gridImportKw[t]!;
+    let supply = (p.solarKw[t] ?? 0) - d.curtailKw[t]! + d.gridImportKw[t]! + d.unservedKw[t]!;
+    const uns = d.unservedKw[t]!;
+    if (uns < -tol || (!p.offGrid && uns > tol)) return `${at}: unserved load ${uns.toFixed(3)} kW on the grid`;
+    if (p.offGrid && uns > (p.loadKw[t] ?? 0) + (p.ev?.maxKw[t] ?? 0) + tol)
+      return `${at}: unserved load ${uns.toFixed(3)} kW above the load`;
     let demand = (p.loadKw[t] ?? 0) + d.evKw[t]! + d.gridExportKw[t]!;
     let charge = 0;
     for (let k = 0; k < p.batteries.length; k++) {
@@ -201,7 +265,9 @@ export function firstLimitViolation(p: PlanningProblem, d: Dispatch): string | n
         return `deferrable_loads[${k}]: runs at interval ${t}, which deferrable_exclusions excludes`;
       runs += 1;
     }
-    if (runs !== def.runIntervals) return `deferrable_loads[${k}]: runs ${runs} intervals, needs ${def.runIntervals}`;
+    // Off-grid the run time is an upper bound (a dark day runs the load less, or not at all).
+    if (p.offGrid ? runs > def.runIntervals : runs !== def.runIntervals)
+      return `deferrable_loads[${k}]: runs ${runs} intervals, needs ${def.runIntervals}`;
   }
   return null;
 }

@@ -15,6 +15,14 @@ export function formatPlanTable(plan: Plan): string {
         `baseline: ${plan.baseline_objective?.toFixed(4)} ${c}   savings: ${plan.savings?.toFixed(4)} ${c}`,
     );
   }
+  const og = plan.off_grid;
+  if (og) {
+    lines.push(
+      `off-grid: reserve ${kw(og.reserve_kwh)} kWh   lowest ${kw(og.min_stored_kwh)} kWh at ${og.min_stored_at}   ` +
+        `unserved ${kw(og.unserved_kwh)} kWh${og.first_unserved_at ? ` from ${og.first_unserved_at}` : ''}   ` +
+        `loads ${kw(og.deferrable_kwh)} kWh   curtailed ${kw(og.curtailed_kwh)} kWh`,
+    );
+  }
   if (plan.intervals.length === 0) return lines.join('\n') + '\n';
   const header = ['start', 'action', 'chg kW', 'dis kW', 'imp kW', 'exp kW', 'curt kW', 'ev kW', 'soc %', 'reason'];
   const widths = [20, 16, 7, 7, 7, 7, 7, 6, 6, 0];

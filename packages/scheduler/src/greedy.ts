@@ -28,6 +28,8 @@ function cheapestEvCharging(p: PlanningProblem, d: Dispatch): void {
 
 /** Deferrable loads in the cheapest intervals of their windows. */
 function cheapestDeferrables(p: PlanningProblem, d: Dispatch): void {
+  // Off-grid a fallback is no place to guess where the surplus is: the loads stay off (their run is "up to").
+  if (p.offGrid) return;
   p.deferrables.forEach((def, k) => {
     const slots = [];
     for (let t = def.startIndex; t < def.endIndex; t++) slots.push(t);

@@ -15,10 +15,23 @@ export {
   type BatteryParams,
   type StationParams,
   type EnergyTargetParams,
+  type OffGridParams,
+  OFF_GRID_LOAD_VALUE,
+  OFF_GRID_STORED_VALUE,
+  OFF_GRID_RESERVE_PENALTY,
+  OFF_GRID_HOLD_VALUE,
 } from './problem.js';
 export { buildBatteryLpModel, type BatteryLpModel, type LpVariables, type ModelOptions } from './lp-model.js';
 export type { SparseLp } from './lp-builder.js';
-export { evaluateDispatch, firstLimitViolation, storedEnergy, targetShortfalls, type Dispatch } from './dispatch.js';
+export {
+  evaluateDispatch,
+  firstLimitViolation,
+  storedEnergy,
+  targetShortfalls,
+  offGridTerms,
+  type Dispatch,
+  type OffGridTerms,
+} from './dispatch.js';
 export { optimiseDispatch, type OptimiseResult, MIP_GAP, SMOOTHING_TOLERANCE } from './optimise.js';
 export { selfConsumptionDispatch } from './self-consumption.js';
 export { greedyDispatch } from './greedy.js';

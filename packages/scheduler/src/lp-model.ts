@@ -25,6 +25,10 @@ export interface LpVariables {
   readonly peak: number;
   /** [target]: kWh the energy target is missed by (penalised in the objective). */
   readonly shortfall: number[];
+  /** [t]: off-grid only, load not served, kW (-1 on the grid). */
+  readonly unserved: number[];
+  /** [t]: off-grid only, kWh of all batteries together below the reserve at the end of t (-1 on the grid). */
+  readonly reserveShortfall: number[];
 }
 
 export interface ModelOptions {
@@ -98,7 +102,10 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
     deferrableOn: p.deferrables.map(() => []),
     peak: -1,
     shortfall: [],
+    unserved: [],
+    reserveShortfall: [],
   };
+  const off = p.offGrid;
 
   let offset = 0;
   for (const b of p.batteries) offset += p.terminalValuePerKwh * b.initialKwh;
@@ -128,7 +135,9 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
       const dMax = fixed ? (fixedDischarge ? fixed.powerKw : 0) : dischargeCapKw(b, t);
       const d = col(`d${k}_${t}`, 0, dMax, b.cycleCostPerKwh * h - (fixedDischarge ? fixed.penaltyPerKwh * h : 0));
       if (fixed) offset += fixed.penaltyPerKwh * h * fixed.powerKw;
-      const e = col(`e${k}_${t}`, b.minKwh, b.maxKwh, t === n - 1 ? -p.terminalValuePerKwh : 0);
+      // Off-grid, stored energy is also worth a little for every hour it stays stored (OFF_GRID_HOLD_VALUE).
+      const hold = off ? -off.holdValuePerKwhHour * h : 0;
+      const e = col(`e${k}_${t}`, b.minKwh, b.maxKwh, (t === n - 1 ? -p.terminalValuePerKwh : 0) + hold);
       vars.charge[k]!.push(c);
       vars.discharge[k]!.push(d);
       vars.stored[k]!.push(e);
@@ -192,11 +201,12 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
           return;
         }
         // An excluded interval (a demand-response event) keeps the column, fixed off.
+        // Off-grid, a run is worth something (it is no longer a must): see OFF_GRID_LOAD_VALUE.
         const on = col(
           `def${k}_${t}`,
           0,
           p.deferrableBlocked[t] ? 0 : 1,
-          0,
+          off ? -off.loadValuePerKwh * d.powerKw * h : 0,
           options.deferrableInteger[k]?.[t] ?? false,
         );
         vars.deferrableOn[k]!.push(on);
@@ -204,6 +214,23 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
         bCoefs.push(-d.powerKw);
       } else vars.deferrableOn[k]!.push(-1);
     });
+
+    if (off) {
+      // Load the batteries cannot carry: the house goes dark for that share (priced so it is the last resort).
+      const u = col(`uns_${t}`, 0, (p.loadKw[t] ?? 0) + (p.ev?.maxKw[t] ?? 0), (off.unservedPenaltyPerKwh[t] ?? 0) * h);
+      vars.unserved.push(u);
+      bCols.push(u);
+      bCoefs.push(1);
+      // Σ stored at the end of t + shortfall ≥ reserve (soft, per interval).
+      const floor = p.batteries.reduce((sum, b) => sum + b.minKwh, 0);
+      const r = col(`res_${t}`, 0, Math.max(0, off.reserveKwh - floor), off.reservePenaltyPerKwh);
+      vars.reserveShortfall.push(r);
+      const es = p.batteries.map((_, k) => vars.stored[k]![t]!);
+      lp.addRow(off.reserveKwh, INF, [...es, r], [...es.map(() => 1), 1]);
+    } else {
+      vars.unserved.push(-1);
+      vars.reserveShortfall.push(-1);
+    }
 
     const net = (p.loadKw[t] ?? 0) - (p.solarKw[t] ?? 0);
     lp.addRow(net, net, bCols, bCoefs);
@@ -241,8 +268,9 @@ export function buildBatteryLpModel(p: PlanningProblem, options: ModelOptions): 
 
   p.deferrables.forEach((d, k) => {
     const cols = vars.deferrableOn[k]!.filter((c) => c >= 0);
+    // Off-grid the run time is what the load may run, not what it must: a dark day runs it less.
     lp.addRow(
-      d.runIntervals,
+      off ? 0 : d.runIntervals,
       d.runIntervals,
       cols,
       cols.map(() => 1),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ACTIONS, explainActions, labelActions } from './actions.js';
-import { evaluateDispatch, type Dispatch } from './dispatch.js';
+import { ACTIONS, explainActions, labelActions, type PlanAction } from './actions.js';
+import { evaluateDispatch, type Dispatch, type OffGridTerms } from './dispatch.js';
+import { explainOffGrid } from './off-grid-reasons.js';
 import { fixedAt, type PlanningProblem } from './problem.js';
 
 export const PLAN_STATUSES = ['optimal', 'fallback_greedy', 'fallback_self_consumption', 'infeasible'] as const;
@@ -20,6 +21,8 @@ export const PlanInterval = z.object({
   deferrable_kw: z.number(),
   /** Each deferrable load in scenario order, its power when planned on, else 0 (present when there are loads). */
   deferrables: z.array(z.object({ name: z.string(), kw: z.number() })).optional(),
+  /** Off-grid only: load the plan cannot serve (the house goes dark for that share), kW. */
+  unserved_kw: z.number().optional(),
   /** State of charge at the END of the interval (all batteries together). */
   soc_pct: z.number(),
   import_price: z.number(),
@@ -77,6 +80,22 @@ export const Plan = z.object({
       }),
     )
     .optional(),
+  /** Off-grid plans (scenario `off_grid`): how the house fares over the horizon. */
+  off_grid: z
+    .object({
+      reserve_kwh: z.number(),
+      /** The lowest planned stored energy (all batteries together) and when (UTC). */
+      min_stored_kwh: z.number(),
+      min_stored_at: z.string(),
+      /** The deepest dip below the reserve, kWh (0 when the reserve holds). */
+      max_reserve_shortfall_kwh: z.number(),
+      unserved_kwh: z.number(),
+      /** The first interval with unserved load (the house would go dark), UTC; null when none. */
+      first_unserved_at: z.string().nullable(),
+      curtailed_kwh: z.number(),
+      deferrable_kwh: z.number(),
+    })
+    .optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 
@@ -96,8 +115,13 @@ export interface PlanMeta {
 export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, meta: PlanMeta): Plan {
   const value = evaluateDispatch(p, d);
   const base = evaluateDispatch(p, baseline);
-  const actions = labelActions(p, d, value.storedKwh);
-  const reasons = explainActions(p, d, value.storedKwh, actions, meta.timeZone, value.shortfallKwh);
+  // Off-grid the battery is never forced (no grid to charge from or export to): its own mode throughout.
+  const actions: PlanAction[] = value.offGrid
+    ? new Array<PlanAction>(p.n).fill('SELF_CONSUMPTION')
+    : labelActions(p, d, value.storedKwh);
+  const reasons = value.offGrid
+    ? explainOffGrid(p, d, value.storedKwh, value.offGrid, meta.timeZone)
+    : explainActions(p, d, value.storedKwh, actions, meta.timeZone, value.shortfallKwh);
   const totalCapacity = p.batteries.reduce((s, b) => s + b.capacityKwh, 0);
   const intervals: PlanInterval[] = [];
   for (let t = 0; t < p.n; t++) {
@@ -133,6 +157,7 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
       ...(p.deferrables.length > 0
         ? { deferrables: p.deferrables.map((def, k) => ({ name: def.name, kw: kw(d.deferrableKw[k]![t]!) })) }
         : {}),
+      ...(p.offGrid ? { unserved_kw: kw(d.unservedKw[t]!) } : {}),
       soc_pct: pct((100 * stored) / totalCapacity),
       import_price: p.importPrice[t] ?? 0,
       export_price: p.exportPrice[t] ?? 0,
@@ -156,6 +181,37 @@ export function buildPlan(p: PlanningProblem, d: Dispatch, baseline: Dispatch, m
     reason: meta.reason,
     intervals,
     ...(p.energyTargets.length > 0 ? { energy_targets: targetReport(p, value.shortfallKwh) } : {}),
+    ...(value.offGrid ? { off_grid: offGridReport(p, d, value.storedKwh, value.offGrid) } : {}),
+  };
+}
+
+function offGridReport(
+  p: PlanningProblem,
+  d: Dispatch,
+  storedKwh: readonly (readonly number[])[],
+  terms: OffGridTerms,
+): NonNullable<Plan['off_grid']> {
+  const startOf = (t: number): string => new Date(p.startMs + t * p.intervalMinutes * 60_000).toISOString();
+  let minKwh = Infinity;
+  let minT = 0;
+  for (let t = 0; t < p.n; t++) {
+    const e = storedKwh.reduce((s, row) => s + (row[t] ?? 0), 0);
+    if (e < minKwh) {
+      minKwh = e;
+      minT = t;
+    }
+  }
+  const firstDark = d.unservedKw.findIndex((v) => v > 1e-6);
+  return {
+    reserve_kwh: kw(p.offGrid!.reserveKwh),
+    min_stored_kwh: kw(minKwh),
+    // The END of the interval: stored energy is planned at interval ends.
+    min_stored_at: startOf(minT + 1),
+    max_reserve_shortfall_kwh: kw(Math.max(0, ...terms.reserveShortfallKwh)),
+    unserved_kwh: kw(terms.unservedKwh),
+    first_unserved_at: firstDark >= 0 ? startOf(firstDark) : null,
+    curtailed_kwh: kw(terms.curtailedKwh),
+    deferrable_kwh: kw(terms.deferrableKwh),
   };
 }
 

@@ -3,6 +3,7 @@ import type {
   BatterySpec,
   DemandChargeSpec,
   EnergyTargetSpec,
+  OffGridSpec,
   Scenario,
   StationSpec,
 } from './scenario.js';
@@ -84,6 +85,54 @@ export interface FixedPower {
   readonly label: string;
 }
 
+/** Off-grid planning (scenario `off_grid`): the values of the objective, per kWh. */
+export interface OffGridParams {
+  /** Stored energy of all batteries together kept at every interval (soft), kWh. */
+  readonly reserveKwh: number;
+  /** Per kWh below the reserve per interval. */
+  readonly reservePenaltyPerKwh: number;
+  /** [t]: per kWh of load not served in interval t (the house goes dark); falls with t. */
+  readonly unservedPenaltyPerKwh: readonly number[];
+  /** Per kWh a deferrable load runs. */
+  readonly loadValuePerKwh: number;
+  /** Per kWh stored, per hour it stays stored (OFF_GRID_HOLD_VALUE). */
+  readonly holdValuePerKwhHour: number;
+}
+
+/**
+ * Off-grid defaults, in value units per kWh (no currency). The order is what matters:
+ * - a deferrable load's run is worth LOAD_VALUE = 1 per kWh: more than curtailed PV (free, the
+ *   MPPT throttles), so a load runs wherever PV would otherwise be thrown away;
+ * - energy stored at the horizon's end is worth STORED_VALUE = 2 per kWh: more than a load's run
+ *   even after the discharge loss (1 / 0.5 at the worst efficiency the options allow), so a load never
+ *   runs on stored energy that would otherwise still be there at the end — the pump and the heater
+ *   run on the sun, not on the battery;
+ * - every kWh below the reserve costs RESERVE_PENALTY = 10 in every interval it stays below: ten
+ *   times a load's run, so no load ever runs on energy the night needs, and a 5-minute dip costs
+ *   as much as a 5-hour one per interval (no load can "borrow" the reserve for a short while);
+ * - a kWh of load not served in the horizon's last interval costs max(1000, 2 × intervals ×
+ *   RESERVE_PENALTY): more than keeping that kWh below the reserve for the whole horizon, so the
+ *   reserve is spent before the house goes dark (unserved energy only when unavoidable);
+ * - every interval earlier adds 2 × RESERVE_PENALTY to that: going dark later keeps the battery lower
+ *   for longer (at most RESERVE_PENALTY per kWh and interval), so without the slope the cheapest plan
+ *   would cut the house off now to spare the reserve later. With it, when energy must go unserved
+ *   the house goes dark as late as possible, and never while the battery is above its floor.
+ * The largest coefficient (4 × 576 × 10 = 23 040 for 48 h at 5 min) stays within five orders of the
+ * smallest, which HiGHS handles well.
+ */
+export const OFF_GRID_LOAD_VALUE = 1;
+export const OFF_GRID_STORED_VALUE = 2;
+export const OFF_GRID_RESERVE_PENALTY = 10;
+/**
+ * Every kWh stored is worth 0.01 per hour it stays stored: with the rest of the objective alone,
+ * a sunny day has many equal optima, among them one that holds the battery at its reserve until
+ * the afternoon and curtails the morning's PV (it still fills by the evening). Against forecast
+ * error the battery should fill first: this small value makes the plan charge as early as it can.
+ * Over 48 h it adds up to 0.48 per kWh, under a load's run (1), so it never keeps a load off
+ * surplus PV, and it is nothing against the reserve (10 per interval).
+ */
+export const OFF_GRID_HOLD_VALUE = 0.01;
+
 /** A validated scenario with defaults applied, ready for the model builder, fallbacks and baseline. */
 export interface PlanningProblem {
   readonly n: number;
@@ -112,6 +161,8 @@ export interface PlanningProblem {
   readonly deferrableBlocked: readonly boolean[];
   /** [battery][t]: the battery's power fixed by an override (null: the optimiser decides). */
   readonly fixed: readonly (readonly (FixedPower | null)[])[];
+  /** null: on the grid (the money objective). */
+  readonly offGrid: OffGridParams | null;
 }
 
 function battery(spec: BatterySpec, i: number): BatteryParams {
@@ -304,6 +355,7 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
       },
       batteries,
     );
+  const offGrid = s.off_grid ? offGridParams(s.off_grid, batteries, n) : null;
   return {
     n,
     intervalMinutes: s.interval_minutes,
@@ -315,12 +367,15 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
     solarKw: s.solar_kw,
     loadKw: s.load_kw,
     batteries,
-    maxImportKw: s.grid.max_import_kw,
-    maxExportKw: s.grid.max_export_kw,
-    terminalValuePerKwh: s.terminal_energy_value_per_kwh,
-    allowGridCharging: s.allow_grid_charging,
-    allowBatteryExport: s.allow_battery_export,
-    allowCurtailment: s.allow_curtailment,
+    // Off-grid: no grid flow at all, and the MPPT may always throttle the PV.
+    maxImportKw: offGrid ? 0 : s.grid.max_import_kw,
+    maxExportKw: offGrid ? 0 : s.grid.max_export_kw,
+    terminalValuePerKwh: s.off_grid
+      ? (s.off_grid.stored_value_per_kwh ?? OFF_GRID_STORED_VALUE)
+      : s.terminal_energy_value_per_kwh,
+    allowGridCharging: offGrid ? true : s.allow_grid_charging,
+    allowBatteryExport: offGrid ? true : s.allow_battery_export,
+    allowCurtailment: offGrid ? true : s.allow_curtailment,
     ev: s.ev
       ? {
           maxKw: s.ev.max_kw,
@@ -353,6 +408,24 @@ export function toProblem(s: Scenario, nowMs: number): PlanningProblem {
     energyTargets: s.energy_targets.map((t, i) => energyTarget(t, i, batteries, penalty)),
     deferrableBlocked: blockedIntervals(s, n),
     fixed: fixedPowers(s.battery_overrides, batteries, n, hours, penalty),
+    offGrid,
+  };
+}
+
+function offGridParams(spec: OffGridSpec, batteries: readonly BatteryParams[], n: number): OffGridParams {
+  // The reserve is never below a battery's hard floor (min_soc_pct) nor above its ceiling.
+  const reserveKwh = batteries.reduce((sum, b) => {
+    const wanted = spec.reserve_soc_pct === undefined ? b.minKwh : (spec.reserve_soc_pct / 100) * b.capacityKwh;
+    return sum + Math.min(b.maxKwh, Math.max(b.minKwh, wanted));
+  }, 0);
+  const reservePenaltyPerKwh = spec.reserve_penalty_per_kwh ?? OFF_GRID_RESERVE_PENALTY;
+  const last = spec.unserved_penalty_per_kwh ?? Math.max(1000, 2 * n * reservePenaltyPerKwh);
+  return {
+    reserveKwh,
+    reservePenaltyPerKwh,
+    unservedPenaltyPerKwh: Array.from({ length: n }, (_, t) => last + 2 * reservePenaltyPerKwh * (n - 1 - t)),
+    loadValuePerKwh: spec.load_value_per_kwh ?? OFF_GRID_LOAD_VALUE,
+    holdValuePerKwhHour: OFF_GRID_HOLD_VALUE,
   };
 }
 

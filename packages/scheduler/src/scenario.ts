@@ -179,6 +179,30 @@ export const IndexWindow = z
   .refine((w) => w.end_index > w.start_index, { message: 'must be greater than start_index', path: ['end_index'] });
 export type IndexWindow = z.infer<typeof IndexWindow>;
 
+/**
+ * Off-grid planning (issue 13 §6): no grid at all. Import and export are 0; the objective is no
+ * longer money but keeping the house powered. Every figure is in abstract "value units" per kWh
+ * (no currency: an off-grid house has no tariff); only their order matters:
+ *   unserved load  ≫  reserve shortfall  >  stored energy at the horizon's end  >  a deferrable load's run.
+ * Defaults and why are in problem.ts (offGridParams).
+ */
+export const OffGridSpec = z.object({
+  /** The battery is kept at or above this SOC at every interval (soft); default: the battery's min_soc_pct. */
+  reserve_soc_pct: percent.optional(),
+  /** Per kWh below the reserve, per interval it stays below. Default 10. */
+  reserve_penalty_per_kwh: positive.optional(),
+  /**
+   * Per kWh of the house's load that cannot be served, in the horizon's last interval (earlier ones
+   * add 2 × the reserve penalty per interval). Default max(1000, 2 × intervals × reserve penalty).
+   */
+  unserved_penalty_per_kwh: positive.optional(),
+  /** Per kWh a deferrable load runs (its run time becomes "up to", not "exactly"). Default 1. */
+  load_value_per_kwh: nonNegative.optional(),
+  /** Per kWh stored at the end of the horizon (replaces terminal_energy_value_per_kwh). Default 2. */
+  stored_value_per_kwh: nonNegative.optional(),
+});
+export type OffGridSpec = z.infer<typeof OffGridSpec>;
+
 const utcTimestamp = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/, 'must be a UTC ISO 8601 timestamp ending in Z')
@@ -217,6 +241,8 @@ const ScenarioObject = z.object({
   energy_targets: z.array(EnergyTargetSpec).default([]),
   battery_overrides: z.array(BatteryOverrideSpec).default([]),
   deferrable_exclusions: z.array(IndexWindow).default([]),
+  /** Present: the house has no grid (see OffGridSpec); prices may be all 0. */
+  off_grid: OffGridSpec.optional(),
 });
 
 /** Cross-field rules: equal lengths, SOC ordering, indices inside the horizon. */

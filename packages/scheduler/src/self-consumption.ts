@@ -17,6 +17,8 @@ export function plugInEvCharging(p: PlanningProblem, d: Dispatch): void {
 
 /** Deferrable loads as a timer would run them: from the start of their window. */
 export function earliestDeferrables(p: PlanningProblem, d: Dispatch): void {
+  // Off-grid a timer would run them on the battery whatever the sun does: the baseline leaves them off.
+  if (p.offGrid) return;
   p.deferrables.forEach((def, k) => {
     for (let t = def.startIndex; t < Math.min(def.endIndex, def.startIndex + def.runIntervals); t++) {
       d.deferrableKw[k]![t] = def.powerKw;
@@ -69,7 +71,9 @@ export function settleInterval(
   });
   const gridNet = houseNet - batteryNet;
   if (gridNet >= 0) {
-    d.gridImportKw[t] = gridNet;
+    // Off-grid there is nobody to import from: the house goes dark for the share the battery cannot carry.
+    if (p.offGrid) d.unservedKw[t] = gridNet;
+    else d.gridImportKw[t] = gridNet;
   } else {
     const surplus = -gridNet;
     const exportKw = p.maxExportKw === null ? surplus : Math.min(surplus, p.maxExportKw);

@@ -19,15 +19,17 @@ const ACTION_KW = 0.05;
  */
 export function memberPlan(plan: Plan, name: string): Plan | undefined {
   if (!plan.intervals.every((i) => i.batteries.some((b) => b.name === name))) return undefined;
-  return { ...plan, intervals: plan.intervals.map((i) => memberInterval(i, name)) };
+  // Off-grid no battery is ever forced (not even to hold): each stays in its own mode.
+  const offGrid = plan.off_grid !== undefined;
+  return { ...plan, intervals: plan.intervals.map((i) => memberInterval(i, name, offGrid)) };
 }
 
-function memberInterval(interval: PlanInterval, name: string): PlanInterval {
+function memberInterval(interval: PlanInterval, name: string, offGrid: boolean): PlanInterval {
   const own = interval.batteries.find((b) => b.name === name)!;
   const { override: _site, ...rest } = interval;
   return {
     ...rest,
-    action: memberAction(interval, name),
+    action: offGrid ? 'SELF_CONSUMPTION' : memberAction(interval, name),
     battery_charge_kw: own.charge_kw,
     battery_discharge_kw: own.discharge_kw,
     soc_pct: own.soc_pct,

@@ -38,6 +38,8 @@ export interface DeferrableLoadStatus {
   /** The user switched the relay: the policy stands back until then (UTC ISO); null otherwise. */
   readonly manualUntil: string | null;
   readonly lastError: string | null;
+  /** Why the policy last switched the load (or held it off against the plan); null before any decision. */
+  readonly reason: string | null;
 }
 
 export interface DeferrableLoadPolicyOptions {
@@ -50,6 +52,12 @@ export interface DeferrableLoadPolicyOptions {
   readonly state?: KeyValueState;
   /** Each switch made or failed, and each manual switch seen (logging). */
   readonly onEvent?: (event: DeferrableLoadEvent) => void;
+  /**
+   * Switch the load on when what is left of its run only just fits before the window closes,
+   * whatever the plan says (default true). Off-grid this is false: a run is "up to", and a backstop
+   * would run the pump on the battery in the dark.
+   */
+  readonly deadlineBackstop?: boolean;
 }
 
 export type DeferrableLoadEvent =
@@ -79,6 +87,7 @@ export class DeferrableLoadPolicy {
   private persistedAt = 0;
   private lastError: string | null = null;
   private busy: Promise<void> = Promise.resolve();
+  private lastReason: string | null = null;
   private inFlight: boolean | undefined;
 
   constructor(private readonly o: DeferrableLoadPolicyOptions) {
@@ -133,10 +142,12 @@ export class DeferrableLoadPolicy {
 
   /**
    * Brings the relay to what the plan wants now: `plannedOn` is the plan's decision for this load in
-   * the present interval, null when there is no usable plan. Never throws; one switch at a time.
+   * the present interval, null when there is no usable plan. `stop`: a reason the load must be off
+   * now whatever the plan says (off-grid: the battery would cross its reserve). Never throws; one
+   * switch at a time.
    */
-  apply(plannedOn: boolean | null): Promise<void> {
-    const run = this.busy.then(() => this.applyNow(plannedOn));
+  apply(plannedOn: boolean | null, stop: string | null = null): Promise<void> {
+    const run = this.busy.then(() => this.applyNow(plannedOn, stop));
     this.busy = run.catch(() => undefined);
     return run;
   }
@@ -158,6 +169,7 @@ export class DeferrableLoadPolicy {
       on: s?.on ?? null,
       manualUntil: this.overrideActive(now) ? new Date(this.persisted.overrideUntil!).toISOString() : null,
       lastError: this.lastError,
+      reason: this.lastReason,
     };
   }
 
@@ -166,7 +178,7 @@ export class DeferrableLoadPolicy {
     this.save(this.o.clock.now());
   }
 
-  private async applyNow(plannedOn: boolean | null): Promise<void> {
+  private async applyNow(plannedOn: boolean | null, stop: string | null): Promise<void> {
     const now = this.o.clock.now();
     this.rollWindow(now);
     if (this.overrideActive(now)) return;
@@ -176,11 +188,16 @@ export class DeferrableLoadPolicy {
     }
     const s = this.o.relay.state();
     if (!s) return;
-    const want = this.wanted(now, plannedOn);
+    const planned = this.wanted(now, plannedOn);
+    // The reserve stop wins over the plan and the minimum on time: a pump's motor outlives an early
+    // stop, a house in the dark does not.
+    const overriding = stop !== null && (s.on || planned?.on === true);
+    const want = overriding ? { on: false, reason: stop } : planned;
+    if (overriding) this.lastReason = stop;
     if (want === null || want.on === s.on) return;
     const since = this.lastChangeAt;
     const hold = (s.on ? this.o.load.minOnMinutes : this.o.load.minOffMinutes) * MINUTE;
-    if (since !== undefined && now - since < hold) return;
+    if (since !== undefined && now - since < hold && !(overriding && s.on)) return;
     this.inFlight = want.on;
     try {
       await this.o.relay.set(want.on);
@@ -189,6 +206,7 @@ export class DeferrableLoadPolicy {
       this.save(now);
       this.lastChangeAt = now;
       this.lastError = null;
+      this.lastReason = want.reason;
       this.o.onEvent?.({ kind: 'switched', load: this.name, on: want.on, reason: want.reason });
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
@@ -206,7 +224,7 @@ export class DeferrableLoadPolicy {
     }
     const remainingMs = this.o.load.runMinutesPerDay * MINUTE - this.persisted.ranMs;
     if (remainingMs <= 30_000) return { on: false, reason: 'its run time for the window is done' };
-    if (remainingMs >= window.endMs - now - MINUTE) {
+    if (this.o.deadlineBackstop !== false && remainingMs >= window.endMs - now - MINUTE) {
       return { on: true, reason: 'what is left of its run only just fits before the window closes' };
     }
     if (plannedOn === null) return null;

@@ -4,6 +4,7 @@ import type { PlanGrid } from './deferrable-load.js';
 import type { DeferrableLoadPolicy, DeferrableLoadStatus } from './deferrable-policy.js';
 import { evPlanning, type EvChargerSpec, type EvChargerState, type EvPlanning } from './ev-planning.js';
 import type { EvPolicy, EvPolicyStatus } from './ev-policy.js';
+import { reserveCrossing } from './reserve-watch.js';
 
 export interface FlexEv {
   readonly spec: EvChargerSpec;
@@ -23,6 +24,12 @@ export interface FlexLoadsOptions {
   readonly planUsable: () => boolean;
   /** After each pass over the policies (a new plan, a tick): what HA and the panel show may have changed. */
   readonly onFollowed?: () => void;
+  /**
+   * Off-grid: the live SOC and the reserve. On every pass (each plan and each tick, so between plans
+   * too) a running load is switched off when the live SOC and the rest of the plan's trajectory say
+   * the battery would cross the reserve (reserve-watch.ts).
+   */
+  readonly reserve?: { socPct(): number | undefined; reservePct(): number };
 }
 
 /** The EV's part of the plan for HA ("EV ready by", "EV plan") and the panel. */
@@ -91,16 +98,33 @@ export class FlexLoads {
     const now = this.o.clock.now();
     const usable = this.o.planUsable() && this.plan !== null && this.plan.status !== 'infeasible';
     const interval = usable ? currentInterval(this.plan!, now) : undefined;
+    const stop = this.reserveStop(now);
     await Promise.all([
       ...this.o.deferrables.map((p) => {
         const planned = interval?.deferrables?.find((d) => d.name === p.name);
         // A load left out of the plan (done, or held by the user) is planned off.
-        return p.apply(interval ? (planned?.kw ?? 0) > 0 : null);
+        return p.apply(interval ? (planned?.kw ?? 0) > 0 : null, stop);
       }),
       // An EV the plan leaves out (no SOC, no capacity, at its target) is not switched off: the charger is its own.
       this.o.ev ? this.o.ev.policy.apply(interval && this.ev?.ok ? interval.ev_kw : null) : undefined,
     ]);
     this.o.onFollowed?.();
+  }
+
+  /** Off-grid: why every load must be off now (the reserve would be crossed); null otherwise. */
+  private reserveStop(now: number): string | null {
+    const watch = this.o.reserve;
+    if (!watch) return null;
+    const soc = watch.socPct();
+    if (soc === undefined) return null;
+    const reservePct = watch.reservePct();
+    // Without a plan the projection is unknown: at or below the reserve already is reason enough.
+    if (!this.plan || this.plan.intervals.length === 0) {
+      return soc <= reservePct
+        ? `the battery is at ${soc.toFixed(1)} %, at or below its ${reservePct} % reserve`
+        : null;
+    }
+    return reserveCrossing({ plan: this.plan, now, socPct: soc, reservePct })?.reason ?? null;
   }
 
   /** Stops the ticker, hands the charger back and persists the loads' run time. */
