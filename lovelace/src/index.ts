@@ -47,11 +47,35 @@ const ELEMENTS: readonly (readonly [string, CustomElementConstructor])[] = [
   ['sps-history-card-editor', SpsHistoryCardEditor],
 ];
 
+/**
+ * What HA's card picker lists (name, description, and `preview: true` so it renders a live preview
+ * from `getStubConfig`). Every card is here: one missing is a card the user can only add in YAML.
+ */
 export const CARDS: readonly CustomCardEntry[] = [
   {
     type: 'sps-flow-card',
     name: 'Smart Power Station: power flow',
-    description: 'Live power flow with batteries, relays and loads.',
+    description: 'Live power flow: grid, solar, home, each battery with its SOC, the relays and the planned loads.',
+  },
+  {
+    type: 'sps-plan-card',
+    name: 'Smart Power Station: 48-hour plan',
+    description: 'The plan as a chart or a per-slot table with reasons, the next action and the savings.',
+  },
+  {
+    type: 'sps-control-card',
+    name: 'Smart Power Station: controls',
+    description: 'Optimiser on/off and goal; force charge, discharge or hold with a power and a duration.',
+  },
+  {
+    type: 'sps-device-card',
+    name: 'Smart Power Station: device',
+    description: 'One device at a glance: state, main readings, availability with the reason, its controls.',
+  },
+  {
+    type: 'sps-history-card',
+    name: 'Smart Power Station: history',
+    description: 'SOC, grid, solar, battery and cost over 24 hours or 7 days, with the no-optimiser baseline.',
   },
 ];
 
