@@ -214,6 +214,24 @@ describeWithBrowser('the cards in Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'cards-ha-phone-stale.png'), fullPage: true });
   });
 
+  it("lists every card for HA's card picker, with a name, a description and a preview", async () => {
+    await page.goto(origin);
+    await page.waitForFunction(() => customElements.get('sps-history-card') !== undefined);
+    const listed = await page.evaluate(() => (window as unknown as { customCards?: unknown[] }).customCards ?? []);
+    const tags = ['sps-flow-card', 'sps-plan-card', 'sps-control-card', 'sps-device-card', 'sps-history-card'];
+    expect(listed).toHaveLength(tags.length);
+    for (const type of tags) {
+      expect(listed).toContainEqual(
+        expect.objectContaining({
+          type,
+          name: expect.stringMatching(/^Smart Power Station: \S/) as unknown,
+          description: expect.stringMatching(/\S{3}/) as unknown,
+          preview: true,
+        }),
+      );
+    }
+  });
+
   it('opens each card editor, readable and touchable, and reports the edited config', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(origin);
