@@ -20,6 +20,13 @@ import {
   toDeferrableLoads,
   type DeferrableLoadSettings,
 } from './optimizer/flex-load-options.js';
+import {
+  AlarmOptionError,
+  alarmOptionsSchema,
+  heavyLoadAlarmSchema,
+  toAlarmSettings,
+  type AlarmSettings,
+} from './alarms/alarm-options.js';
 import { describeFirstIssue, expecting, formatPath, intBetween, nonEmptyText, oneOf, tcpPort } from './zod-fields.js';
 
 /**
@@ -68,6 +75,10 @@ export const addonOptionsSchema = z.strictObject(
       .array(deferrableLoadSchema, { error: expecting('expected a list of deferrable loads') })
       .default([]),
     aggregator: drOptionsSchema.default({}),
+    alarms: alarmOptionsSchema.prefault({}),
+    heavy_load_alarms: z
+      .array(heavyLoadAlarmSchema, { error: expecting('expected a list of heavy load alarms') })
+      .default([]),
   },
   { error: expecting('expected a mapping of options') },
 );
@@ -104,6 +115,8 @@ export interface AddonConfig {
   readonly deferrableLoads: readonly DeferrableLoadSettings[];
   /** Demand response with an aggregator; absent (the section empty): off, nothing connects. */
   readonly aggregator?: DrSettings;
+  /** Alarm rules and where their notifications go (DOCS.md "Alarms and notifications"). */
+  readonly alarms: AlarmSettings;
 }
 
 /** Options that fail validation; `message` is `field: what is wrong`. */
@@ -198,7 +211,20 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
     throw err;
   }
   const aggregator = parseAggregator(options, pricing.forecast, devices);
+  let alarms: AlarmSettings;
+  try {
+    alarms = toAlarmSettings(
+      options.alarms,
+      options.heavy_load_alarms,
+      devices.map((d) => d.id),
+      deviceSlug,
+    );
+  } catch (err) {
+    if (err instanceof AlarmOptionError) throw new OptionsError(err.message);
+    throw err;
+  }
   return {
+    alarms,
     ...pricing,
     optimizer,
     deferrableLoads,

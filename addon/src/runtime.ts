@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { DeviceManager, UnknownDeviceError } from './device-manager.js';
 import { DeviceHandBack } from './hand-back.js';
 import type { DriverLookup } from './driver-types.js';
+import { ALARM_STOP_BUDGET_MS, AlarmRuntime } from './alarms/alarm-runtime.js';
+import { AlarmsHaDevice } from './alarms/ha-alarms.js';
 import { installBridge, SUPERVISOR_HA_CONFIG_DIRS, type BridgeInstallResult } from './ha/bridge-installer.js';
 import { announceToSupervisor } from './ha/supervisor-discovery.js';
 import { HaLink, INGRESS_PANEL_URL, type HaLinkOptions } from './ha/ha-link.js';
@@ -121,6 +123,8 @@ export class AddonRuntime {
     private readonly archive: ReadingArchive,
     private readonly logger: Logger,
     private readonly handBackBudgetMs: number,
+    /** Alarm rules on the hub's readings, their HA entities and notifications. */
+    readonly alarms: AlarmRuntime,
   ) {}
 
   static async start(options: RuntimeOptions): Promise<AddonRuntime> {
@@ -241,6 +245,18 @@ export class AddonRuntime {
         : {}),
     });
     optimizerRef.runtime = optimizer;
+    const deviceName = (id: string): string => manager.get(id)?.config.name ?? id;
+    const alarms = new AlarmRuntime({
+      settings: config.alarms,
+      hub,
+      deviceIds: config.devices.map((d) => d.id),
+      deviceName,
+      store: stateStore,
+      clock,
+      logger,
+      // The notify services are HA's; looked up per call (HA connects later, and may reconnect).
+      ha: () => haRef.link?.client,
+    });
     const host = options.supervised ? '0.0.0.0' : (options.httpHost ?? '127.0.0.1');
     const port = options.supervised ? INGRESS_PORT : (options.httpPort ?? config.httpPort);
     const { beyondLoopback, writeToken } = planHttpExposure({
@@ -262,6 +278,7 @@ export class AddonRuntime {
       version: addonVersion(),
       startedAt: clock.now(),
       problems,
+      alarms,
       ingressOnly: options.supervised,
       access: {
         bindHost: host,
@@ -313,7 +330,7 @@ export class AddonRuntime {
           configurationUrl: options.supervised ? INGRESS_PANEL_URL : url,
           bridgeInstall,
           problems,
-          extraDevices: drHa ?? optimizerHa,
+          extraDevices: new AlarmsHaDevice(alarms, deviceName, drHa ?? optimizerHa, panelUrl),
           extraActions: (action) => (drHa ? drHa.handle(action) : drOffActions(action)) ?? optimizerHa.handle(action),
           // The add-on reads its own API over loopback (or the one address it is bound to).
           query: createQueryHandler(() => `http://${queryHost(host)}:${boundPort}`),
@@ -321,6 +338,19 @@ export class AddonRuntime {
         })
       : undefined;
     if (ha) haRef.link = ha;
+    // A new alarm (a device's first SOC reading, a BMS bit) is a new HA entity. The alarms a device's first answer
+    // brings (or the start-up's device_unavailable ones) arrive together: one declaration for all of them.
+    if (ha) {
+      let redeclaring = false;
+      alarms.events.on('discovered', () => {
+        if (redeclaring) return;
+        redeclaring = true;
+        queueMicrotask(() => {
+          redeclaring = false;
+          ha.redeclareDevices();
+        });
+      });
+    }
     if (ha) haEntities?.attach(ha.client);
     ha?.start();
     const supervisorToken = process.env['SUPERVISOR_TOKEN'];
@@ -332,6 +362,8 @@ export class AddonRuntime {
         logger,
       });
     }
+    // Before the devices: an alarm restored from the last run must see their first answers.
+    alarms.start();
     manager.start();
     // Devices an earlier run left forced are handed back before anything else may force them.
     handBack.resume();
@@ -359,6 +391,7 @@ export class AddonRuntime {
       archive,
       logger,
       options.handBackBudgetMs ?? HAND_BACK_BUDGET_MS,
+      alarms,
     );
   }
 
@@ -387,6 +420,10 @@ export class AddonRuntime {
             )
           : undefined,
       ]);
+      // Alarms stop watching (a device going away during shutdown is not an alarm); a notify call in flight gets a moment.
+      await withinBudget(this.alarms.stop(), ALARM_STOP_BUDGET_MS).catch((err: unknown) =>
+        this.logger.warn({ err }, 'alarms stop failed'),
+      );
       this.manager.quiesce();
       const outcomes = await this.handBack.handBackAll(this.handBackBudgetMs);
       this.handBack.stop();

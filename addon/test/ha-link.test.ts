@@ -119,7 +119,8 @@ describe('the add-on wired to HA (loopback fake HA)', () => {
     await runtime.ha?.client.waitForStatus('ready');
     await clock.advance(0); // first poll: both devices answer
     await ha.waitFor(
-      (r) => r.msg.type === 'smart_power_station/declare' && (r.msg['devices'] as unknown[]).length === 2,
+      // The two devices and the alarms device (device_unavailable for each, low SOC once a SOC is read).
+      (r) => r.msg.type === 'smart_power_station/declare' && (r.msg['devices'] as unknown[]).length === 3,
     );
   });
 
@@ -135,7 +136,7 @@ describe('the add-on wired to HA (loopback fake HA)', () => {
       hub: Record<string, unknown>;
     };
     expect(last.hub).toMatchObject({ name: 'Smart Power Station', configuration_url: runtime.url });
-    expect(last.devices.map((d) => d['id'])).toEqual(['inverter', 'shed_battery']);
+    expect(last.devices.map((d) => d['id'])).toEqual(['inverter', 'shed_battery', 'sps:alarms']);
     expect(last.devices[0]).toMatchObject({
       name: 'Inverter',
       manufacturer: 'Fake',
@@ -327,7 +328,11 @@ describe('the add-on wired to HA (loopback fake HA)', () => {
     const declared = await ha.waitFor(
       (r) => r.msg.type === 'smart_power_station/declare' && declarations().indexOf(r) >= before,
     );
-    expect((declared.msg['devices'] as { id: string }[]).map((d) => d.id)).toEqual(['inverter', 'shed_battery']);
+    expect((declared.msg['devices'] as { id: string }[]).map((d) => d.id)).toEqual([
+      'inverter',
+      'shed_battery',
+      'sps:alarms',
+    ]);
     expect(runtime.bridgeInstall).toMatchObject({ action: 'up_to_date' });
   });
 });

@@ -133,6 +133,11 @@ export class HaLink {
     await this.client.stop();
   }
 
+  /** Declare the device set again (the add-on's own devices gained an entity, e.g. a new alarm). */
+  redeclareDevices(): void {
+    this.redeclare();
+  }
+
   /** Send the whole device set, then everything HA needs to show it straight away. */
   private redeclare(): void {
     this.declaring = this.declaring.then(async () => {

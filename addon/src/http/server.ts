@@ -18,6 +18,8 @@ import type { OptimizerRuntime } from '../optimizer/optimizer-runtime.js';
 import { registerPlanRoutes } from './plan-routes.js';
 import type { DrRuntime } from '../dr/dr-runtime.js';
 import { registerDrRoutes } from './dr-routes.js';
+import { registerAlarmRoutes } from './alarm-routes.js';
+import type { AlarmRuntime } from '../alarms/alarm-runtime.js';
 
 export interface HttpServerDeps {
   readonly manager: DeviceManager;
@@ -42,6 +44,8 @@ export interface HttpServerDeps {
   readonly optimizer?: OptimizerRuntime;
   /** Demand response (GET /api/dr and its writes); undefined: DR is off, /api/dr says so. */
   readonly dr?: DrRuntime;
+  /** Alarms (GET /api/alarms); absent in tests that do not need them (the route then says none). */
+  readonly alarms?: AlarmRuntime;
 }
 
 export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
@@ -91,6 +95,7 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
   if (deps.pricing) registerPricingRoutes(app, deps.pricing, deps.clock);
   if (deps.optimizer) registerPlanRoutes(app, deps.optimizer);
   registerDrRoutes(app, deps.dr, deps.clock);
+  registerAlarmRoutes(app, deps.alarms);
   registerWebRoutes(app);
   return app;
 }

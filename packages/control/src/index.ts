@@ -30,3 +30,7 @@ export * from './flex/flex-loads.js';
 export * from './fleet/fleet-planner.js';
 export * from './fleet/member-plan.js';
 export * from './fleet/shared-demand-response.js';
+// Alarms (issue 13 part 5): pure rules, the engine, and when to notify.
+export * from './alarms/alarm-rules.js';
+export * from './alarms/alarm-engine.js';
+export * from './alarms/notification-policy.js';

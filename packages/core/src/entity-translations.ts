@@ -373,6 +373,12 @@ export const ENTITY_TRANSLATIONS = {
     alarm_short_circuit: { name: 'Alarm: short circuit', icon: BMS_ALARM_ICON },
     alarm_bms_internal: { name: 'Alarm: BMS internal fault', icon: BMS_ALARM_ICON },
     alarm_cell_imbalance: { name: 'Alarm: cell imbalance', icon: BMS_ALARM_ICON },
+    // Alarms (addon/src/alarms): one per rule and device, on the "Smart Power Station Alarms" device.
+    alarm_battery: { name: 'Battery alarm ({device})', icon: 'mdi:battery-alert' },
+    alarm_low_soc: { name: 'Low battery ({device})', icon: 'mdi:battery-low' },
+    alarm_heavy_load: { name: '{name} ({device})', icon: 'mdi:flash-alert' },
+    alarm_device_unavailable: { name: '{device} unavailable', icon: 'mdi:lan-disconnect' },
+    alarm_transfer_relay_open: { name: 'AC source lost ({device})', icon: 'mdi:transmission-tower-off' },
   },
   switch: {
     ac_output_on: { name: 'AC output', icon: 'mdi:power-socket' },
