@@ -1,3 +1,9 @@
+import {
+  TelemetryOptionError,
+  telemetryOptionsSchema,
+  toTelemetrySettings,
+  type TelemetrySettings,
+} from './telemetry/telemetry-options.js';
 import type { Position } from '@sps/core';
 import type { UserSafetyLimits } from '@sps/control';
 import { z } from 'zod';
@@ -79,6 +85,7 @@ export const addonOptionsSchema = z.strictObject(
     heavy_load_alarms: z
       .array(heavyLoadAlarmSchema, { error: expecting('expected a list of heavy load alarms') })
       .default([]),
+    telemetry: telemetryOptionsSchema.default({}),
   },
   { error: expecting('expected a mapping of options') },
 );
@@ -117,6 +124,8 @@ export interface AddonConfig {
   readonly aggregator?: DrSettings;
   /** Alarm rules and where their notifications go (DOCS.md "Alarms and notifications"). */
   readonly alarms: AlarmSettings;
+  /** Remote telemetry for a capped link; absent unless `telemetry.enabled`. */
+  readonly telemetry?: TelemetrySettings;
 }
 
 /** Options that fail validation; `message` is `field: what is wrong`. */
@@ -223,12 +232,14 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
     if (err instanceof AlarmOptionError) throw new OptionsError(err.message);
     throw err;
   }
+  const telemetry = parseTelemetry(options, devices, aggregator?.participant);
   return {
     alarms,
     ...pricing,
     optimizer,
     deferrableLoads,
     ...(aggregator === undefined ? {} : { aggregator }),
+    ...(telemetry === undefined ? {} : { telemetry }),
     logLevel: options.log_level,
     httpPort: options.http_port,
     devices,
@@ -295,6 +306,24 @@ function parseAggregator(
     });
   } catch (err) {
     if (err instanceof DrOptionError) throw new OptionsError(`aggregator.${err.message}`);
+    throw err;
+  }
+}
+
+/** The `telemetry` section; errors name the option (`telemetry.url: …`). */
+function parseTelemetry(
+  options: z.output<typeof addonOptionsSchema>,
+  devices: readonly DeviceConfig[],
+  participant: string | undefined,
+): TelemetrySettings | undefined {
+  try {
+    return toTelemetrySettings(options.telemetry, {
+      deviceId: deviceSlug,
+      deviceIds: devices.map((d) => d.id),
+      ...(participant === undefined ? {} : { participant }),
+    });
+  } catch (err) {
+    if (err instanceof TelemetryOptionError) throw new OptionsError(`telemetry.${err.message}`);
     throw err;
   }
 }

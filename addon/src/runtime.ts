@@ -32,6 +32,7 @@ import { curtailableRelays } from './dr/curtailable-relays.js';
 import type { DrRuntime } from './dr/dr-runtime.js';
 import { DrHaDevice, drOffActions } from './dr/ha-dr.js';
 import { AGGREGATOR_DB_FILE, openDrRuntime } from './dr/open-dr.js';
+import { openTelemetryRuntime, type TelemetryRuntime } from './telemetry/open-telemetry.js';
 import type { ReadingArchive } from './reading-archive.js';
 import {
   DEVICE_CLOSE_BUDGET_MS,
@@ -125,6 +126,8 @@ export class AddonRuntime {
     private readonly handBackBudgetMs: number,
     /** Alarm rules on the hub's readings, their HA entities and notifications. */
     readonly alarms: AlarmRuntime,
+    /** Remote telemetry; undefined unless `telemetry.enabled`. */
+    readonly telemetry?: TelemetryRuntime,
   ) {}
 
   static async start(options: RuntimeOptions): Promise<AddonRuntime> {
@@ -220,6 +223,20 @@ export class AddonRuntime {
           }),
         )
       : undefined;
+    // Remote telemetry (only with `telemetry.enabled`): its own stream in the same outbox file.
+    const telemetrySettings = config.telemetry;
+    const telemetry = telemetrySettings
+      ? openTelemetryOrReport(problems, logger, () =>
+          openTelemetryRuntime({
+            settings: telemetrySettings,
+            dataDir: options.dataDir,
+            clock,
+            logger,
+            hub,
+            addonVersion: addonVersion(),
+          }),
+        )
+      : undefined;
     // The battery plan: runs with a tariff, on the configured (or first force-chargeable) battery.
     const optimizer = new OptimizerRuntime({
       settings: config.optimizer,
@@ -295,6 +312,7 @@ export class AddonRuntime {
     } catch (err) {
       await http.close().catch(() => undefined);
       if (dr) await withinBudget(dr.stop(), DR_STOP_BUDGET_MS).catch(() => undefined);
+      if (telemetry) await withinBudget(telemetry.stop(), DR_STOP_BUDGET_MS).catch(() => undefined);
       await archive.close();
       throw err;
     }
@@ -371,6 +389,7 @@ export class AddonRuntime {
     pricing.start();
     // Before the optimiser: its first plan already sees an event in force.
     dr?.start();
+    telemetry?.start();
     optimizer.start();
     logger.info({ url, devices: config.devices.length, ha: ha !== undefined }, 'Smart Power Station started');
     return new AddonRuntime(
@@ -392,6 +411,7 @@ export class AddonRuntime {
       logger,
       options.handBackBudgetMs ?? HAND_BACK_BUDGET_MS,
       alarms,
+      telemetry,
     );
   }
 
@@ -417,6 +437,12 @@ export class AddonRuntime {
         this.dr
           ? withinBudget(this.dr.stop(), DR_STOP_BUDGET_MS).catch((err: unknown) =>
               this.logger.warn({ err }, 'demand response stop failed'),
+            )
+          : undefined,
+        // The minutes gathered are stored before the outbox stops (nothing lost on SIGTERM).
+        this.telemetry
+          ? withinBudget(this.telemetry.stop(), DR_STOP_BUDGET_MS).catch((err: unknown) =>
+              this.logger.warn({ err }, 'telemetry stop failed'),
             )
           : undefined,
       ]);
@@ -472,6 +498,26 @@ function openDrOrReport(problems: ProblemBoard, logger: Logger, open: () => DrRu
       id: DR_UNAVAILABLE_PROBLEM,
       severity: 'error',
       message: `Demand response is off: ${AGGREGATOR_DB_FILE} cannot be opened (${reason}). Check the data folder, then restart the add-on.`,
+    });
+    return undefined;
+  }
+}
+
+/** Telemetry is optional too: if aggregator.sqlite cannot be opened, the add-on runs on and says so. */
+function openTelemetryOrReport(
+  problems: ProblemBoard,
+  logger: Logger,
+  open: () => TelemetryRuntime,
+): TelemetryRuntime | undefined {
+  try {
+    return open();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    logger.error({ err }, 'remote telemetry cannot start; running without it');
+    problems.raise({
+      id: 'telemetry_unavailable',
+      severity: 'error',
+      message: `Remote telemetry is off: ${AGGREGATOR_DB_FILE} cannot be opened (${reason}). Check the data folder, then restart the add-on.`,
     });
     return undefined;
   }

@@ -26,3 +26,9 @@ export {
 export { generateTestCertificates, type TestCertificates } from './testing/certificates.js';
 export * from './baseline/index.js';
 export * from './sharing/index.js';
+export * from './telemetry/index.js';
+export {
+  startTelemetryReceiver,
+  type TelemetryReceiver,
+  type TelemetryReceiverOptions,
+} from './testing/telemetry-receiver.js';

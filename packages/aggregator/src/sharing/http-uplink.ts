@@ -27,6 +27,13 @@ export interface HttpUplinkOptions {
   readonly userAgent?: string;
   /** PEM of a private CA that signed the receiver's certificate (an https receiver on the LAN). */
   readonly ca?: string;
+  /**
+   * Idle time before a TCP keep-alive probe on the kept-alive socket (Node's Agent `keepAliveMsecs`,
+   * default 1000). Linux repeats the probe every time the socket has been idle that long, so at 1 s
+   * an idle connection costs a probe and its ACK (~104 B of TCP/IP headers) every second; remote
+   * telemetry on a capped link sets minutes.
+   */
+  readonly tcpKeepAliveMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -46,7 +53,12 @@ export class HttpUplink implements Uplink {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     // One socket, kept alive between batches: the outbox sends one batch at a time anyway, and a
     // reused connection saves the TCP (and TLS) handshake on every POST.
-    const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: 1,
+      maxFreeSockets: 1,
+      ...(options.tcpKeepAliveMs === undefined ? {} : { keepAliveMsecs: options.tcpKeepAliveMs }),
+    };
     this.agent =
       this.url.protocol === 'https:'
         ? new https.Agent({ ...agentOptions, ...(options.ca ? { ca: options.ca } : {}) })

@@ -81,6 +81,7 @@ export class Outbox {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
+    this.options.uplink.start?.();
     this.kick();
   }
 

@@ -43,6 +43,8 @@ export type UplinkResult =
 export interface Uplink {
   /** Never rejects: every failure is a result. Aborting the signal ends the attempt as a retry. */
   send(batch: EncodedBatch, signal: AbortSignal): Promise<UplinkResult>;
+  /** Optional: connects ahead of the first batch (a broker session); the outbox calls it on start. */
+  start?(): void;
   /** Drops the kept-alive connection. */
   close(): Promise<void>;
 }

@@ -29,6 +29,11 @@ export interface AggregatorLinkOptions {
   readonly persistentSession?: boolean;
   /** How long one connect attempt may take before it counts as failed; default 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * MQTT keep-alive (PINGREQ interval) in seconds; default 30. Remote telemetry on a capped link
+   * sets a long one: every ping and its answer cost ~150 B on the wire with TLS and TCP/IP headers.
+   */
+  readonly keepaliveS?: number;
 }
 
 type LinkEvents = { connection: BrokerConnection };
@@ -43,7 +48,12 @@ const PUBLISH_BOUND_MS = 10_000;
 const STOP_BOUND_MS = 2_000;
 
 /** mqtt.js client options from ours: TLS material only for mqtts://, credentials only when given. */
-export function clientOptions(broker: BrokerOptions, persistent: boolean, connectTimeoutMs: number): IClientOptions {
+export function clientOptions(
+  broker: BrokerOptions,
+  persistent: boolean,
+  connectTimeoutMs: number,
+  keepaliveS = 30,
+): IClientOptions {
   const tls = broker.url.startsWith('mqtts://');
   return {
     protocolVersion: 4,
@@ -51,7 +61,7 @@ export function clientOptions(broker: BrokerOptions, persistent: boolean, connec
     clean: !persistent,
     reconnectPeriod: 0,
     connectTimeout: connectTimeoutMs,
-    keepalive: 30,
+    keepalive: keepaliveS,
     resubscribe: false,
     ...(broker.username !== undefined ? { username: broker.username } : {}),
     ...(broker.password !== undefined ? { password: broker.password } : {}),
@@ -155,6 +165,7 @@ export class AggregatorLink {
       broker,
       this.options.persistentSession !== false,
       this.options.connectTimeoutMs ?? 10_000,
+      this.options.keepaliveS ?? 30,
     );
     let client: MqttClient;
     try {
