@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MosquittoMissingError, publishOnce, startMosquitto, type RunningMosquitto } from '@sps/aggregator';
+import {
+  MosquittoMissingError,
+  publishOnce,
+  startMosquitto,
+  startTelemetryReceiver,
+  type RunningMosquitto,
+  type TelemetryReceiver,
+} from '@sps/aggregator';
 import { systemClock, type Clock } from '@sps/core';
 import type { HaTarget } from '@sps/ha';
 import type { SimulatorHandle } from '../driver-types.js';
@@ -11,6 +18,15 @@ import { parseOptions, type AddonConfig, type LogLevel } from '../options.js';
 import { AddonRuntime } from '../runtime.js';
 import { findDriver } from './connection-flags.js';
 import { KIT_NAMES, startDemoKit, type DemoKit } from './demo-kit.js';
+import {
+  OFFGRID_HEATER_CHANNEL,
+  OFFGRID_HEATER_W,
+  OFFGRID_NAMES,
+  OFFGRID_PUMP_CHANNEL,
+  OFFGRID_PUMP_W,
+  startOffGridKit,
+  type OffGridKit,
+} from './offgrid-kit.js';
 import { DEMO_HISTORY_DAYS, seedDemoGridHistory } from './demo-history.js';
 import { deviceSlug } from '../options.js';
 import type { HttpRuntimeOptions } from './http-flags.js';
@@ -48,7 +64,17 @@ export interface DemoOptions {
   readonly demandResponse?: boolean;
   /** The Mosquitto binary (default Debian's, then PATH); tests name a missing one. */
   readonly mosquittoBinary?: string;
+  /**
+   * The seed's off-grid house (issue 13) beside the on-grid station: `monitor` (default) shows its
+   * devices, readings and alarms while the optimiser keeps driving the on-grid station; `optimise`
+   * (`sps demo --off-grid`) makes it the optimised site (`optimizer.grid: none`, the Studer as the
+   * battery, pump and heater as deferrable loads, telemetry to a loopback receiver) and leaves the
+   * on-grid devices unoptimised; `none` leaves it out.
+   */
+  readonly offGridHouse?: OffGridHouseMode;
 }
+
+export type OffGridHouseMode = 'monitor' | 'optimise' | 'none';
 
 /** The demo's DR event: it starts this long after the demo, and lasts this long. */
 export const DEMO_EVENT_LEAD_MS = 4 * 60_000;
@@ -72,6 +98,11 @@ export interface Demo {
   readonly sungrowPort: number;
   readonly dataDir: string;
   readonly dr: DemoDr;
+  /** The off-grid house's simulators (absent with `offGridHouse: 'none'`). */
+  readonly offGrid?: OffGridKit;
+  readonly offGridMode: OffGridHouseMode;
+  /** The loopback telemetry receiver the off-grid site reports to (`optimise` only). */
+  readonly telemetryReceiver?: TelemetryReceiver;
   /** Stops the add-on, then the simulators; removes a temporary data folder. */
   stop(): Promise<void>;
 }
@@ -96,15 +127,33 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     await simulator.stop();
     throw err;
   }
+  const offGridMode = options.offGridHouse ?? 'monitor';
+  const optimiseOffGrid = offGridMode === 'optimise';
+  let offGrid: OffGridKit | undefined;
+  let receiver: TelemetryReceiver | undefined;
   let broker: RunningMosquitto | undefined;
-  let drNote = 'demand response off in this demo';
-  if (options.demandResponse) {
+  let drNote = optimiseOffGrid
+    ? 'demand response off: the optimised site is off-grid'
+    : 'demand response off in this demo';
+  const stopSimulators = async (): Promise<void> => {
+    await receiver?.close();
+    await offGrid?.stop();
+    await kit.stop();
+    await simulator.stop();
+  };
+  try {
+    if (offGridMode !== 'none') offGrid = await startOffGridKit(clock === undefined ? {} : { clock });
+    if (optimiseOffGrid) receiver = await startTelemetryReceiver();
+  } catch (err) {
+    await stopSimulators();
+    throw err;
+  }
+  if (options.demandResponse && !optimiseOffGrid) {
     try {
       broker = await startMosquitto(options.mosquittoBinary === undefined ? {} : { binary: options.mosquittoBinary });
     } catch (err) {
       if (!(err instanceof MosquittoMissingError)) {
-        await kit.stop();
-        await simulator.stop();
+        await stopSimulators();
         throw err;
       }
       drNote = `demand response off: ${err.message}`;
@@ -112,8 +161,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   }
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sps-demo-'));
   const cleanUp = async (): Promise<void> => {
-    await kit.stop();
-    await simulator.stop();
+    await stopSimulators();
     await broker?.stop();
     if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   };
@@ -135,13 +183,17 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           },
           // The power-station kit (issue 6): the optimiser drives it as one battery.
           ...kit.devices,
+          // The off-grid house (issue 13): Studer + Pylontech on one socketcand gateway, pump and heater relays.
+          ...(offGrid?.devices ?? []),
         ],
+        ...(offGrid === undefined ? {} : offGridOptions(optimiseOffGrid, receiver)),
         // The optimiser drives the station; the Sungrow runs in its own self-consumption mode. Both under
         // the optimiser (battery_devices: [station, Sungrow]) works (addon/test/multi-battery-kit.test.ts),
         // but the demo soak then sees the station's readings go stale for 3 min after some re-plans
         // (not yet understood), so the demo keeps one battery until that is fixed.
-        optimizer: { battery_devices: [KIT_NAMES.composite] },
-        tariff: { ...DEMO_TARIFF, ...zone },
+        ...(optimiseOffGrid
+          ? {}
+          : { optimizer: { battery_devices: [KIT_NAMES.composite] }, tariff: { ...DEMO_TARIFF, ...zone } }),
         ...(options.timeZone === undefined ? {} : { forecast: zone }),
         ...(broker === undefined
           ? {}
@@ -191,10 +243,64 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     sungrowPort,
     dataDir,
     dr,
+    offGridMode,
+    ...(offGrid === undefined ? {} : { offGrid }),
+    ...(receiver === undefined ? {} : { telemetryReceiver: receiver }),
     async stop() {
       await runtime.stop();
       await cleanUp();
     },
+  };
+}
+
+/**
+ * The off-grid house's part of the options. Always: a heavy-load alarm for the pump left on (the
+ * default alarm rules cover the BMS bits, the low SOC, the transfer relay and unreachable devices).
+ * As the optimised site: no grid (`optimizer.grid: none`, no tariff), the Studer as the battery, the
+ * pump and the heater as deferrable loads in the day's sun, and the battery's readings sent to the
+ * loopback telemetry receiver.
+ */
+function offGridOptions(optimise: boolean, receiver: TelemetryReceiver | undefined): Record<string, unknown> {
+  const alarms = {
+    heavy_load_alarms: [
+      {
+        name: 'Well pump left on',
+        device: OFFGRID_NAMES.relays,
+        reading: `power_${OFFGRID_PUMP_CHANNEL}`,
+        above_w: OFFGRID_PUMP_W / 2,
+        minutes: 180,
+      },
+    ],
+  };
+  if (!optimise) return alarms;
+  return {
+    ...alarms,
+    optimizer: { grid: 'none', battery_devices: [OFFGRID_NAMES.studer] },
+    deferrable_loads: [
+      {
+        name: 'well_pump',
+        device: OFFGRID_NAMES.relays,
+        channel: OFFGRID_PUMP_CHANNEL,
+        power_w: OFFGRID_PUMP_W,
+        run_minutes: 120,
+        earliest: '08:00',
+        latest: '18:00',
+        min_on_minutes: 15,
+      },
+      {
+        name: 'water_heater',
+        device: OFFGRID_NAMES.relays,
+        channel: OFFGRID_HEATER_CHANNEL,
+        power_w: OFFGRID_HEATER_W,
+        run_minutes: 180,
+        earliest: '08:00',
+        latest: '18:00',
+        min_on_minutes: 15,
+      },
+    ],
+    ...(receiver === undefined
+      ? {}
+      : { telemetry: { enabled: true, url: receiver.url, site: 'demo_off_grid_house', include_alarms: true } }),
   };
 }
 
