@@ -28,6 +28,8 @@ export interface OffGridKitOptions {
   readonly utcOffsetHours?: number;
   /** How often the wiring is brought up to date, ms (default 1 s). */
   readonly wiringEveryMs?: number;
+  /** A generator (or grid) behind the Studer's transfer relay at the start (default false: none running). */
+  readonly acSourcePresent?: boolean;
   /** Studer poll interval for the device entry, s (default 10, the driver's own default). */
   readonly studerPollS?: number;
 }
@@ -79,6 +81,7 @@ export async function startOffGridKit(options: OffGridKitOptions = {}): Promise<
     // Two US5000: 2 × 100 Ah.
     capacityAh: 200,
     utcOffsetHours,
+    acSourcePresent: options.acSourcePresent ?? false,
   });
   const pylontech = new PylontechSimulator({ bus, clock, modules: 2, socPct: options.socPct ?? 60 });
   const relays = new ShellySimulator({ profile: 'pro-4pm', mac: 'AABBCC0000F1', clock });
@@ -87,13 +90,6 @@ export async function startOffGridKit(options: OffGridKitOptions = {}): Promise<
   try {
     await studer.attach(bus);
     started.push({ stop: () => studer.detach() });
-    await pylontech.start();
-    started.push(pylontech);
-    const port = await server.start(0, host);
-    started.push(server);
-    const relayPort = await relays.start({ host, port: 0 });
-    started.push(relays);
-
     const relayOn = (channel: number): boolean => relays.state.relays[channel]?.on ?? false;
     const houseLoadW = (): number => {
       const hour = ((((clock.now() / HOUR_MS + utcOffsetHours) % 24) + 24) % 24) as number;
@@ -114,7 +110,17 @@ export async function startOffGridKit(options: OffGridKitOptions = {}): Promise<
       pylontech.setCurrent(-s.batteryCurrentA);
     };
     sync();
+    // Before the BMS starts its 1 s burst timer: on a ManualClock timers due together fire in creation
+    // order, so the wiring hands the BMS the Studer's current before it steps and reports it.
     const timer = clock.setInterval(sync, options.wiringEveryMs ?? 1000);
+    started.push({ stop: async () => timer.cancel() });
+    await pylontech.start();
+    started.push(pylontech);
+    const port = await server.start(0, host);
+    started.push(server);
+    const relayPort = await relays.start({ host, port: 0 });
+    started.push(relays);
+
     const connection = { transport: 'socketcand', host, port, interface: iface };
     const devices: Record<string, unknown>[] = [
       {
@@ -137,7 +143,6 @@ export async function startOffGridKit(options: OffGridKitOptions = {}): Promise<
       houseLoadW,
       sync,
       async stop() {
-        timer.cancel();
         for (const s of started.splice(0).reverse()) await s.stop();
       },
     };
