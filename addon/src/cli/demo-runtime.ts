@@ -300,7 +300,16 @@ function offGridOptions(optimise: boolean, receiver: TelemetryReceiver | undefin
     ],
     ...(receiver === undefined
       ? {}
-      : { telemetry: { enabled: true, url: receiver.url, site: 'demo_off_grid_house', include_alarms: true } }),
+      : {
+          telemetry: {
+            enabled: true,
+            url: receiver.url,
+            site: 'demo_off_grid_house',
+            // The house's battery only (the on-grid station's batteries are in the demo too).
+            devices: `${OFFGRID_NAMES.studer}, ${OFFGRID_NAMES.battery}`,
+            include_alarms: true,
+          },
+        }),
   };
 }
 
