@@ -286,6 +286,7 @@ export class AddonRuntime {
       pricing,
       optimizer,
       ...(dr === undefined ? {} : { dr }),
+      ...(telemetry === undefined ? {} : { telemetry }),
       manager,
       hub,
       guard,

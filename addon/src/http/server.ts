@@ -20,6 +20,8 @@ import type { DrRuntime } from '../dr/dr-runtime.js';
 import { registerDrRoutes } from './dr-routes.js';
 import { registerAlarmRoutes } from './alarm-routes.js';
 import type { AlarmRuntime } from '../alarms/alarm-runtime.js';
+import { registerTelemetryRoutes } from './telemetry-routes.js';
+import type { TelemetryRuntime } from '../telemetry/open-telemetry.js';
 
 export interface HttpServerDeps {
   readonly manager: DeviceManager;
@@ -46,6 +48,8 @@ export interface HttpServerDeps {
   readonly dr?: DrRuntime;
   /** Alarms (GET /api/alarms); absent in tests that do not need them (the route then says none). */
   readonly alarms?: AlarmRuntime;
+  /** Remote telemetry (GET /api/telemetry); undefined: off. */
+  readonly telemetry?: TelemetryRuntime;
 }
 
 export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
@@ -96,6 +100,7 @@ export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
   if (deps.optimizer) registerPlanRoutes(app, deps.optimizer);
   registerDrRoutes(app, deps.dr, deps.clock);
   registerAlarmRoutes(app, deps.alarms);
+  registerTelemetryRoutes(app, deps.telemetry);
   registerWebRoutes(app);
   return app;
 }

@@ -35,8 +35,11 @@ export const DEFAULT_TELEMETRY_INTERVAL_MS = 60_000;
 export const DEFAULT_TELEMETRY_BATCH_MS = 15 * 60_000;
 /** A reading older than this is not repeated into a minute: a silent device shows as a gap. */
 export const DEFAULT_TELEMETRY_MAX_AGE_MS = 3 * 60_000;
-/** 5 MB of pending JSON: a 2-battery site queues ~0.25 MB a day, so about three weeks of outage. */
-export const DEFAULT_TELEMETRY_MAX_BYTES = 5 * 1024 * 1024;
+/**
+ * 20 MB of pending JSON (as stored; the wire frames are ~27 times smaller): two batteries with the
+ * default fields queue 7.4 kB per 15-minute batch, 0.71 MB a day, so about four weeks of outage.
+ */
+export const DEFAULT_TELEMETRY_MAX_BYTES = 20 * 1024 * 1024;
 
 /** An alarm starting or clearing; the alarms module (issue 13, part 5) feeds these when `include_alarms` is on. */
 export interface TelemetryAlarmEvent {
