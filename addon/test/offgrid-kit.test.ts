@@ -8,6 +8,7 @@ import {
   startOffGridKit,
   type OffGridKit,
 } from '../src/cli/offgrid-kit';
+import { zoneOffsetHours } from '../src/cli/demo-runtime';
 
 /**
  * The off-grid house's simulators and their wiring (addon/src/cli/offgrid-kit.ts) on a ManualClock,
@@ -95,5 +96,15 @@ describe('the off-grid house on simulators', () => {
     expect(kit.studer.state.socPct).toBeGreaterThan(dawn);
     // Only the early morning (before the sun carries the house) draws on the battery.
     expect(lowest).toBeGreaterThan(dawn - 5);
+  });
+});
+
+describe('zoneOffsetHours', () => {
+  it('reads the offset of an IANA zone at an instant, summer time included', () => {
+    expect(zoneOffsetHours('UTC', Date.parse('2026-06-21T12:00:00Z'))).toBe(0);
+    expect(zoneOffsetHours('Australia/Brisbane', Date.parse('2026-06-21T12:00:00Z'))).toBe(10);
+    expect(zoneOffsetHours('Europe/Zurich', Date.parse('2026-06-21T12:00:00Z'))).toBe(2);
+    expect(zoneOffsetHours('Europe/Zurich', Date.parse('2026-01-21T12:00:00Z'))).toBe(1);
+    expect(zoneOffsetHours('America/St_Johns', Date.parse('2026-01-21T12:00:00Z'))).toBe(-3.5);
   });
 });

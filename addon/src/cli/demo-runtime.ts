@@ -142,7 +142,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     await simulator.stop();
   };
   try {
-    if (offGridMode !== 'none') offGrid = await startOffGridKit(clock === undefined ? {} : { clock });
+    if (offGridMode !== 'none') {
+      offGrid = await startOffGridKit({
+        ...(clock === undefined ? {} : { clock }),
+        // The house's sun and evening load in the demo's zone (default: the system's, as the add-on's).
+        ...(options.timeZone === undefined
+          ? {}
+          : { utcOffsetHours: zoneOffsetHours(options.timeZone, (clock ?? systemClock).now()) }),
+      });
+    }
     if (optimiseOffGrid) receiver = await startTelemetryReceiver();
   } catch (err) {
     await stopSimulators();
@@ -251,6 +259,17 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       await cleanUp();
     },
   };
+}
+
+/** The zone's offset from UTC at `atMs`, hours (e.g. +10 for Australia/Brisbane). */
+export function zoneOffsetHours(zone: string, atMs: number): number {
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+      .formatToParts(atMs)
+      .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  if (!m) return 0; // "GMT": UTC itself
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) + Number(m[3]) / 60);
 }
 
 /**
