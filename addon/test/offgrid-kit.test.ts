@@ -9,6 +9,8 @@ import {
   type OffGridKit,
 } from '../src/cli/offgrid-kit';
 import { zoneOffsetHours } from '../src/cli/demo-runtime';
+import { simulatedPvW, startOffGridSun } from '../src/cli/offgrid-sun';
+import { ForecastSolarProvider } from '@sps/forecasts';
 
 /**
  * The off-grid house's simulators and their wiring (addon/src/cli/offgrid-kit.ts) on a ManualClock,
@@ -106,5 +108,39 @@ describe('zoneOffsetHours', () => {
     expect(zoneOffsetHours('Europe/Zurich', Date.parse('2026-06-21T12:00:00Z'))).toBe(2);
     expect(zoneOffsetHours('Europe/Zurich', Date.parse('2026-01-21T12:00:00Z'))).toBe(1);
     expect(zoneOffsetHours('America/St_Johns', Date.parse('2026-01-21T12:00:00Z'))).toBe(-3.5);
+  });
+});
+
+describe('the off-grid demo sun (a loopback Forecast.Solar stand-in)', () => {
+  it("gives the add-on's forecast_solar source the Studer simulator's own PV", async () => {
+    const clock = new ManualClock(at('00:00'));
+    const sun = await startOffGridSun(clock, 0);
+    const kit = await startOffGridKit({ clock, socPct: 20, utcOffsetHours: 0 });
+    try {
+      const provider = new ForecastSolarProvider({
+        latitude: 46.2,
+        longitude: 7.4,
+        arrays: [{ declination: 30, azimuth: 0, kwp: 3.4 }],
+        baseUrl: sun.url,
+      });
+      const from = Date.parse(at('00:00'));
+      const forecast = await provider.forecast({ from, to: from + 24 * 3_600_000, stepMs: 3_600_000 });
+      expect(forecast.points).toHaveLength(24);
+      // Midnight dark, noon at the VT-65's cap, 09:00-10:00 rising: what the simulated VarioTrack produces.
+      expect(forecast.points[0]?.kw).toBe(0);
+      expect(forecast.points[12]?.kw).toBeGreaterThan(3);
+      await clock.advance(12 * 3_600_000);
+      // Room in the bank, so the VarioTrack is not curtailing to the load.
+      kit.studer.physics.setSocPct(20);
+      await clock.advance(1000);
+      // Within the VT-65's cap, which follows the bank's voltage (the forecast assumes 51 V): 5 %.
+      const simulated = kit.studer.state.pvPowerW;
+      expect(Math.abs(simulated - simulatedPvW(clock.now(), 0))).toBeLessThan(0.05 * simulated);
+      expect(forecast.points[9]?.kw).toBeGreaterThan(forecast.points[8]!.kw);
+      expect((await fetch(`${sun.url}/nothing`)).status).toBe(404);
+    } finally {
+      await kit.stop();
+      await sun.close();
+    }
   });
 });

@@ -27,6 +27,7 @@ import {
   startOffGridKit,
   type OffGridKit,
 } from './offgrid-kit.js';
+import { startOffGridSun, type OffGridSun } from './offgrid-sun.js';
 import { DEMO_HISTORY_DAYS, seedDemoGridHistory } from './demo-history.js';
 import { deviceSlug } from '../options.js';
 import type { HttpRuntimeOptions } from './http-flags.js';
@@ -135,7 +136,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   let drNote = optimiseOffGrid
     ? 'demand response off: the optimised site is off-grid'
     : 'demand response off in this demo';
+  let sun: OffGridSun | undefined;
   const stopSimulators = async (): Promise<void> => {
+    await sun?.close();
     await receiver?.close();
     await offGrid?.stop();
     await kit.stop();
@@ -151,7 +154,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           : { utcOffsetHours: zoneOffsetHours(options.timeZone, (clock ?? systemClock).now()) }),
       });
     }
-    if (optimiseOffGrid) receiver = await startTelemetryReceiver();
+    if (optimiseOffGrid && offGrid) {
+      receiver = await startTelemetryReceiver();
+      sun = await startOffGridSun(clock ?? systemClock, offGrid.utcOffsetHours);
+    }
   } catch (err) {
     await stopSimulators();
     throw err;
@@ -194,7 +200,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           // The off-grid house (issue 13): Studer + Pylontech on one socketcand gateway, pump and heater relays.
           ...(offGrid?.devices ?? []),
         ],
-        ...(offGrid === undefined ? {} : offGridOptions(optimiseOffGrid, receiver)),
+        ...(offGrid === undefined ? {} : offGridOptions(receiver, sun, zone)),
         // The optimiser drives the station; the Sungrow runs in its own self-consumption mode. Both under
         // the optimiser (battery_devices: [station, Sungrow]) works (addon/test/multi-battery-kit.test.ts),
         // but the demo soak then sees the station's readings go stale for 3 min after some re-plans
@@ -202,7 +208,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         ...(optimiseOffGrid
           ? {}
           : { optimizer: { battery_devices: [KIT_NAMES.composite] }, tariff: { ...DEMO_TARIFF, ...zone } }),
-        ...(options.timeZone === undefined ? {} : { forecast: zone }),
+        ...(options.timeZone === undefined || optimiseOffGrid ? {} : { forecast: zone }),
         ...(broker === undefined
           ? {}
           : {
@@ -275,11 +281,16 @@ export function zoneOffsetHours(zone: string, atMs: number): number {
 /**
  * The off-grid house's part of the options. Always: a heavy-load alarm for the pump left on (the
  * default alarm rules cover the BMS bits, the low SOC, the transfer relay and unreachable devices).
- * As the optimised site: no grid (`optimizer.grid: none`, no tariff), the Studer as the battery, the
- * pump and the heater as deferrable loads in the day's sun, and the battery's readings sent to the
- * loopback telemetry receiver.
+ * As the optimised site (`sun` given): no grid (`optimizer.grid: none`, no tariff), the Studer as the
+ * battery (with the capacity and discharge rating it does not report), the pump and the heater as
+ * deferrable loads in the day's sun, the PV forecast from the loopback stand-in, and the battery's
+ * readings sent to the loopback telemetry receiver.
  */
-function offGridOptions(optimise: boolean, receiver: TelemetryReceiver | undefined): Record<string, unknown> {
+function offGridOptions(
+  receiver: TelemetryReceiver | undefined,
+  sun: OffGridSun | undefined,
+  zone: { time_zone?: string },
+): Record<string, unknown> {
   const alarms = {
     heavy_load_alarms: [
       {
@@ -291,10 +302,27 @@ function offGridOptions(optimise: boolean, receiver: TelemetryReceiver | undefin
       },
     ],
   };
-  if (!optimise) return alarms;
+  if (sun === undefined) return alarms;
   return {
     ...alarms,
-    optimizer: { grid: 'none', battery_devices: [OFFGRID_NAMES.studer] },
+    // The PV forecast from the loopback Forecast.Solar stand-in (offgrid-sun.ts): the simulated sun itself.
+    // Latitude and longitude are the add-on's required fields; the stand-in does not use them.
+    forecast: {
+      solar: 'forecast_solar',
+      latitude: 46.2,
+      longitude: 7.4,
+      declination: 30,
+      azimuth: 0,
+      kwp: 3.4,
+      solar_base_url: sun.url,
+      solar_refresh_min: 15,
+      ...zone,
+    },
+    // The Studer reports no capacity: two US5000, 2 × 4.8 kWh (Pylontech's datasheet).
+    optimizer: { grid: 'none', battery_devices: [OFFGRID_NAMES.studer], capacity_kwh: 9.6 },
+    // The Studer driver reports no discharge limit (the Xtender has no such parameter): the XTM 4000-48's
+    // continuous rating, 3.5 kVA at 25 °C (Studer's datasheet), so the plan knows what the battery can carry.
+    safety: { max_discharge_w: 3500 },
     deferrable_loads: [
       {
         name: 'well_pump',

@@ -44,6 +44,8 @@ export interface OffGridKit {
   /** The one CAN bus both the Xcom-CAN and the BMS are on, and its socketcand gateway. */
   readonly bus: VirtualCanBus;
   readonly gateway: { readonly host: string; readonly port: number; readonly interface: string };
+  /** The house's offset from UTC, hours: its sun and evening load follow it. */
+  readonly utcOffsetHours: number;
   /** What the Studer's AC output carries now, W (base + the loads whose relay is closed). */
   houseLoadW(): number;
   /** Recompute the wiring now (also done on a timer). */
@@ -140,6 +142,7 @@ export async function startOffGridKit(options: OffGridKitOptions = {}): Promise<
       relays,
       bus,
       gateway: { host, port, interface: iface },
+      utcOffsetHours,
       houseLoadW,
       sync,
       async stop() {
