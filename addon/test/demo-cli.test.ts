@@ -34,12 +34,28 @@ describe('sps demo', () => {
     try {
       await demo.waitForOutput(/^ {2}data: .*$/m, 60_000);
       const lines = [...demo.stdout.matchAll(/^ {6}(sps read .*)$/gm)].map((m) => m[1] as string);
-      // The Sungrow and the three Shelly relays have an address; the Bluetti's one link is the demo's.
-      expect(lines.map((l) => l.split(' ')[2])).toEqual(['sungrow-sh', 'shelly', 'shelly', 'shelly']);
+      // The Sungrow and the three Shelly relays have an address; the Bluetti's one link is the demo's. The
+      // off-grid house: the Studer and the Pylontech on the same socketcand gateway, then its relay box.
+      expect(lines.map((l) => l.split(' ')[2])).toEqual([
+        'sungrow-sh',
+        'shelly',
+        'shelly',
+        'shelly',
+        'studer',
+        'pylontech',
+        'shelly',
+      ]);
+      const gateway = (driver: string): string | undefined =>
+        lines.find((l) => l.split(' ')[2] === driver)?.match(/--port (\d+)/)?.[1];
+      expect(gateway('studer')).toBeDefined();
+      expect(gateway('pylontech')).toBe(gateway('studer'));
+      expect(demo.stdout).toMatch(/^ {2}monitored: the off-grid house .*on one CAN bus$/m);
+      expect(demo.stdout).toMatch(/^ {4}not optimised \(sps demo --off-grid optimises it instead\)$/m);
       expect(demo.stdout).toMatch(/Bluetti AC180 \(simulated\) on 127\.0\.0\.1:\d+: one connection at a time/);
       expect(demo.stdout).toContain('PV sensor (simulated): inside the add-on, no address');
       expect(demo.stdout).toMatch(/data: \S+ \(temporary, removed at exit; --data-dir DIR keeps it\)/);
-      for (const line of [lines[0], lines[1]]) {
+      // The Sungrow, a relay, and the Studer and the BMS through the gateway the add-on also holds.
+      for (const line of [lines[0], lines[1], lines[4], lines[5]]) {
         const { code, stdout, stderr } = await runSps([...(line as string).split(' ').slice(1), '--json']);
         expect(stderr).toBe('');
         expect(code).toBe(0);
@@ -70,8 +86,8 @@ describe('sps demo', () => {
         'readings from every device',
         60_000,
       );
-      // Unit-less by nature: a state code and a sample count.
-      const unitless = new Set(['running_state_code', 'averaging']);
+      // Unit-less by nature: a state code, a sample count, and how many battery modules the BMS reports.
+      const unitless = new Set(['running_state_code', 'averaging', 'module_count']);
       const missing: string[] = [];
       for (const device of devices.devices) {
         const entities = new Map(device.entities.map((e) => [e.key, e]));

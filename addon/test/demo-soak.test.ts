@@ -187,7 +187,11 @@ describe('the demo on a simulated clock', () => {
       },
     });
     const logger = createLogger('warning', sink);
-    const demo = await startDemo({ logger, httpPort: 0, dataDir, clock, timeZone: 'UTC' });
+    // The off-grid house is left out: each Studer poll is ~19 request/answer round trips on the
+    // socketcand gateway (about 1 s of real bus time with the driver's 50 ms gap, measured in
+    // packages/devices/studer), and the soak waits for every device's poll at each simulated minute,
+    // so 7 days would take hours. The house has its own sunny-day test (offgrid-kit.test.ts).
+    const demo = await startDemo({ logger, httpPort: 0, dataDir, clock, timeZone: 'UTC', offGridHouse: 'none' });
     // The station answers its first poll, the optimiser starts on it and plans.
     await clock.advance(0);
     for (let i = 0; !demo.runtime.optimizer.controller; i++) {

@@ -6,6 +6,7 @@ import { CliError, EXIT_BAD_INPUT, intFlag, parseFlags, stringFlag, type CliComm
 import { readLine } from './driver-help.js';
 import { KIT_NAMES } from './demo-kit.js';
 import { DEMO_EVENT_MINUTES, startDemo, type Demo } from './demo-runtime.js';
+import { OFFGRID_NAMES } from './offgrid-kit.js';
 import { HA_FLAGS, HA_USAGE, haTargetFromFlags } from './ha-flags.js';
 import { HTTP_FLAGS, HTTP_USAGE, describeWriteToken, httpOptionsFromFlags } from './http-flags.js';
 import { startErrorLine } from './start-error.js';
@@ -53,6 +54,34 @@ function drLines(dr: Demo['dr']): string {
   );
 }
 
+/** The banner with the on-grid station optimised (`sps demo`): the off-grid house is watched only. */
+function onGridOptimisedLines(): string {
+  return (
+    `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +
+    '    it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the peak\n' +
+    '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode\n' +
+    `  monitored: the off-grid house ("${OFFGRID_NAMES.studer}", "${OFFGRID_NAMES.battery}" on one CAN bus\n` +
+    `    behind one socketcand gateway, pump and heater on "${OFFGRID_NAMES.relays}"): readings and alarms,\n` +
+    '    not optimised (sps demo --off-grid optimises it instead)\n'
+  );
+}
+
+/** The banner with the off-grid house optimised (`sps demo --off-grid`). */
+function offGridOptimisedLines(demo: Demo): string {
+  const telemetry = demo.telemetryReceiver
+    ? `  telemetry: the battery's readings once a minute, in 15-minute batches, to ${demo.telemetryReceiver.url}\n`
+    : '';
+  return (
+    `  optimised, off-grid (optimizer.grid: none, no tariff): the battery "${OFFGRID_NAMES.studer}"\n` +
+    `    (Studer XTM 4000-48 + VarioTrack 65 A, "${OFFGRID_NAMES.battery}" on the same CAN bus behind one\n` +
+    `    socketcand gateway); the well pump (2.2 kW) and the water heater (1.5 kW) on "${OFFGRID_NAMES.relays}"\n` +
+    '    run as deferrable loads in the PV surplus, never taking the battery below its reserve\n' +
+    `  not optimised: "${KIT_NAMES.composite}" and the Sungrow SH10RT are only watched (sps demo without\n` +
+    '    --off-grid optimises the on-grid station)\n' +
+    telemetry
+  );
+}
+
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary:
@@ -60,7 +89,8 @@ export const demoCommand: CliCommand = {
   usage:
     `sps demo [--port 8099] [--data-dir DIR] ${HTTP_USAGE} [--log-level info] ${HA_USAGE}\n` +
     '  --port N        the web panel port, 0 = any free one (pnpm start --port N, or pnpm start -- --port N)\n' +
-    "  --data-dir DIR  keep the demo's store there (default: a temporary folder removed at exit)",
+    "  --data-dir DIR  keep the demo's store there (default: a temporary folder removed at exit)\n" +
+    '  --off-grid      optimise the off-grid house (Studer, Pylontech, pump, heater) instead of the on-grid station',
   async run(args, io) {
     const { values } = parseFlags(
       args,
@@ -70,9 +100,11 @@ export const demoCommand: CliCommand = {
         ...HTTP_FLAGS,
         'log-level': { type: 'string' },
         ...HA_FLAGS,
+        'off-grid': { type: 'boolean' },
       },
       false,
     );
+    const offGrid = values['off-grid'] === true;
     const warn = (line: string): void => void io.stderr.write(`${line}\n`);
     const ha = haTargetFromFlags(values, io.env, warn);
     const http = httpOptionsFromFlags(values, io.env, warn);
@@ -91,6 +123,7 @@ export const demoCommand: CliCommand = {
         httpPort,
         http,
         demandResponse: true,
+        offGridHouse: offGrid ? 'optimise' : 'monitor',
         ...(givenDataDir === undefined ? {} : { dataDir: givenDataDir }),
         ...(ha === undefined ? {} : { ha }),
       });
@@ -102,9 +135,11 @@ export const demoCommand: CliCommand = {
     const stopped = exitOnSignals(() => demo.stop(), logger);
     io.stdout.write(
       `Smart Power Station demo: open ${runtime.url}\n` +
-        `  optimised: "${KIT_NAMES.composite}" (simulated Bluetti AC180, Shelly relays at P1–P3, INA260 at P4):\n` +
-        '    it charges through P1 when the tou price is low and, through P3, carries the P2 loads at the peak\n' +
-        '  not optimised: the simulated Sungrow SH10RT runs in its own self-consumption mode\n' +
+        (offGrid ? offGridOptimisedLines(demo) : onGridOptimisedLines()) +
+        (demo.offGrid
+          ? '  alarms: the default rules (battery alarm/protection bits, low SOC, transfer relay open, a device\n' +
+            '    unavailable) and "Well pump left on"; each a binary_sensor in HA, the list at api/alarms\n'
+          : '') +
         simulatorLines(config.devices) +
         drLines(dr) +
         `  data: ${givenDataDir === undefined ? `${dataDir} (temporary, removed at exit; --data-dir DIR keeps it)` : dataDir}\n` +
