@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ManualClock } from '@sps/core';
 import { FORCED_COMMAND_CODE, HOLDING, SungrowSimulator } from '@sps/device-sungrow';
 import { builtInDrivers } from '../src/drivers';
+import { fetchJson, startAddon, type DevicesBody, type ReadingsBody } from './support/addon-api';
 import { SpsProcess, ensureBuilt, eventually, runSps, unusedPort } from './support/addon-process';
 
 /**
@@ -13,17 +14,6 @@ import { SpsProcess, ensureBuilt, eventually, runSps, unusedPort } from './suppo
  * add-on reads is exactly the state the test compares with.
  */
 
-interface ReadingsBody {
-  devices: Record<string, { available: boolean; readings: Record<string, { value: unknown; unit: string | null }> }>;
-}
-interface DevicesBody {
-  devices: {
-    id: string;
-    availability: { available: boolean; reason: string | null };
-    info: { model: string } | null;
-  }[];
-}
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sps-addon-process-'));
 const clock = new ManualClock('2026-01-15T12:00:00Z');
 const sim = new SungrowSimulator({ clock });
@@ -31,10 +21,7 @@ let simPort: number;
 let addon: SpsProcess;
 let base: string;
 
-async function getJson<T>(route: string): Promise<T> {
-  const response = await fetch(base + route);
-  return (await response.json()) as T;
-}
+const getJson = <T>(route: string): Promise<T> => fetchJson<T>(base + route);
 
 async function postCommand(device: string, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${base}api/devices/${device}/commands`, {
@@ -49,31 +36,25 @@ beforeAll(async () => {
   ensureBuilt();
   simPort = await sim.start({ host: '127.0.0.1', port: 0 });
   const deadPort = await unusedPort();
-  const optionsFile = path.join(tmp, 'options.yaml');
-  writeFileSync(
-    optionsFile,
-    [
-      'log_level: debug',
-      'devices:',
-      '  - name: Inverter',
-      '    driver: sungrow-sh',
-      '    host: 127.0.0.1',
-      `    port: ${simPort}`,
-      '    poll_interval_s: 1',
-      '    position: P3',
-      '  - name: Garage inverter',
-      '    driver: sungrow-sh',
-      '    host: 127.0.0.1',
-      `    port: ${deadPort}`,
-      '    timeout_ms: 500',
-      '    poll_interval_s: 1',
-      'safety:',
-      '  backup_reserve_pct: 10',
-      '  max_charge_w: 6000',
-    ].join('\n'),
-  );
-  addon = new SpsProcess(['run', '--config', optionsFile, '--data-dir', path.join(tmp, 'data'), '--port', '0']);
-  base = await addon.url();
+  ({ addon, base } = await startAddon(tmp, [
+    'log_level: debug',
+    'devices:',
+    '  - name: Inverter',
+    '    driver: sungrow-sh',
+    '    host: 127.0.0.1',
+    `    port: ${simPort}`,
+    '    poll_interval_s: 1',
+    '    position: P3',
+    '  - name: Garage inverter',
+    '    driver: sungrow-sh',
+    '    host: 127.0.0.1',
+    `    port: ${deadPort}`,
+    '    timeout_ms: 500',
+    '    poll_interval_s: 1',
+    'safety:',
+    '  backup_reserve_pct: 10',
+    '  max_charge_w: 6000',
+  ]));
 }, 180_000);
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { REPO_ROOT, SpsProcess, ensureBuilt, runSps, unusedPort } from './support/addon-process';
+import { REPO_ROOT, ensureBuilt, runSps, type SpsProcess } from './support/addon-process';
+import { readWithoutGateway, simulateCanDriver } from './support/can-cli';
 
 /**
  * `sps simulate pylontech` and `sps read|write pylontech` as child processes: the simulator is a
@@ -19,12 +20,11 @@ describe('sps simulate / read / write pylontech', () => {
   let target: string[] = [];
 
   beforeAll(async () => {
-    simulator = new SpsProcess(['simulate', 'pylontech', '--json']);
-    const match = await simulator.waitForOutput(/^(\{.*\})\n/);
-    const started = JSON.parse(match[1] as string) as { port: number; interface: string; read: string };
-    expect(started).toMatchObject({ driver: 'pylontech', host: '127.0.0.1', interface: 'can0' });
-    expect(started.read).toBe(`sps read pylontech --transport socketcand --host 127.0.0.1 --port ${started.port}`);
-    target = ['--transport', 'socketcand', '--host', '127.0.0.1', '--port', String(started.port)];
+    const started = await simulateCanDriver('pylontech');
+    simulator = started.simulator;
+    target = started.target;
+    expect(started.started).toMatchObject({ driver: 'pylontech', host: '127.0.0.1', interface: 'can0' });
+    expect(started.started.read).toBe(`sps read pylontech ${target.join(' ')}`);
   });
 
   afterAll(async () => {
@@ -65,17 +65,7 @@ describe('sps simulate / read / write pylontech', () => {
     expect(wrongBus.code).not.toBe(0);
     expect(wrongBus.stderr.trim().split('\n')).toHaveLength(1);
     expect(wrongBus.stderr).toContain('can7');
-    const port = await unusedPort();
-    const nobody = await runSps([
-      'read',
-      'pylontech',
-      '--transport',
-      'socketcand',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-    ]);
+    const nobody = await readWithoutGateway('pylontech');
     expect(nobody.code).not.toBe(0);
     expect(nobody.stderr).toMatch(/^sps read: connection refused: socketcand 127\.0\.0\.1:\d+ can0/);
   });

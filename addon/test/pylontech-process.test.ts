@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startPylontechSimulator, type PylontechLoopback } from '@sps/device-pylontech';
-import { SpsProcess, ensureBuilt, eventually } from './support/addon-process';
+import { fetchJson, startAddon, type DevicesBody, type ReadingsBody } from './support/addon-api';
+import { ensureBuilt, eventually, type SpsProcess } from './support/addon-process';
 
 /**
  * The add-on as a child process (`sps run --config …`) with a `pylontech` device on a socketcand
@@ -11,26 +12,12 @@ import { SpsProcess, ensureBuilt, eventually } from './support/addon-process';
  * reading, and bus silence makes the device unavailable with the reason until the frames return.
  */
 
-interface ReadingsBody {
-  devices: Record<string, { available: boolean; readings: Record<string, { value: unknown; unit: string | null }> }>;
-}
-interface DevicesBody {
-  devices: {
-    id: string;
-    availability: { available: boolean; reason: string | null };
-    info: { model: string } | null;
-  }[];
-}
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sps-pylontech-process-'));
 let loop: PylontechLoopback;
 let addon: SpsProcess;
 let base: string;
 
-async function getJson<T>(route: string): Promise<T> {
-  const response = await fetch(base + route);
-  return (await response.json()) as T;
-}
+const getJson = <T>(route: string): Promise<T> => fetchJson<T>(base + route);
 
 const battery = async (): Promise<ReadingsBody['devices'][string] | undefined> =>
   (await getJson<ReadingsBody>('api/readings')).devices['house_battery'];
@@ -40,23 +27,17 @@ const availability = async (): Promise<DevicesBody['devices'][number]['availabil
 beforeAll(async () => {
   ensureBuilt();
   loop = await startPylontechSimulator({ modules: 2, socPct: 70, currentA: 20 });
-  const optionsFile = path.join(tmp, 'options.yaml');
-  writeFileSync(
-    optionsFile,
-    [
-      'log_level: debug',
-      'devices:',
-      '  - name: House battery',
-      '    driver: pylontech',
-      '    transport: socketcand',
-      '    host: 127.0.0.1',
-      `    port: ${loop.port}`,
-      '    interface: can0',
-      '    poll_interval_s: 1',
-    ].join('\n'),
-  );
-  addon = new SpsProcess(['run', '--config', optionsFile, '--data-dir', path.join(tmp, 'data'), '--port', '0']);
-  base = await addon.url();
+  ({ addon, base } = await startAddon(tmp, [
+    'log_level: debug',
+    'devices:',
+    '  - name: House battery',
+    '    driver: pylontech',
+    '    transport: socketcand',
+    '    host: 127.0.0.1',
+    `    port: ${loop.port}`,
+    '    interface: can0',
+    '    poll_interval_s: 1',
+  ]));
 }, 180_000);
 
 afterAll(async () => {

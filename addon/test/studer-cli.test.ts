@@ -1,4 +1,5 @@
-import { SpsProcess, ensureBuilt, runSps, unusedPort } from './support/addon-process';
+import { ensureBuilt, runSps, type SpsProcess } from './support/addon-process';
+import { readWithoutGateway, simulateCanDriver } from './support/can-cli';
 
 /**
  * `sps simulate studer` and `sps read|write studer` as child processes: the simulator is an
@@ -18,21 +19,11 @@ describe('sps simulate / read / write studer', () => {
   let target: string[] = [];
 
   beforeAll(async () => {
-    simulator = new SpsProcess(['simulate', 'studer', '--json']);
-    const match = await simulator.waitForOutput(/^(\{.*\})\n/);
-    const started = JSON.parse(match[1] as string) as { port: number; interface: string; read: string };
-    expect(started).toMatchObject({ driver: 'studer', host: '127.0.0.1', interface: 'can0' });
-    expect(started.read).toContain(`sps read studer --transport socketcand --host 127.0.0.1 --port ${started.port}`);
-    target = [
-      '--transport',
-      'socketcand',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(started.port),
-      '--interface',
-      'can0',
-    ];
+    const started = await simulateCanDriver('studer');
+    simulator = started.simulator;
+    target = [...started.target, '--interface', 'can0'];
+    expect(started.started).toMatchObject({ driver: 'studer', host: '127.0.0.1', interface: 'can0' });
+    expect(started.started.read).toContain(`sps read studer ${started.target.join(' ')}`);
   });
 
   afterAll(async () => {
@@ -133,17 +124,7 @@ describe('sps simulate / read / write studer', () => {
   });
 
   it('no gateway is a one-line error; a bad address flag names the flag', async () => {
-    const port = await unusedPort();
-    const nobody = await runSps([
-      'read',
-      'studer',
-      '--transport',
-      'socketcand',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-    ]);
+    const nobody = await readWithoutGateway('studer');
     expect(nobody.code).not.toBe(0);
     expect(nobody.stderr).toMatch(/^sps read: connection refused: socketcand 127\.0\.0\.1:\d+ can0/);
     const bad = await runSps(['read', 'studer', ...target, '--xtender-address', '7']);

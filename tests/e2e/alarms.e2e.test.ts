@@ -20,21 +20,14 @@ import { ManualClock } from '@sps/core';
 import { SungrowSimulator } from '@sps/device-sungrow';
 import { connectToHa, type Connection } from '@sps/ha';
 import { alarmsResponseSchema } from '../../addon/src/alarms/alarm-api';
-import { SpsProcess, ensureBuilt, eventually } from '../../addon/test/support/addon-process';
-import { startHass, venvAvailable, type HassInstance } from './harness/hass.cjs';
+import { ensureBuilt, eventually, type SpsProcess } from '../../addon/test/support/addon-process';
+import { describeWithHass, startAddonWithHass, type RegistryEntity } from './harness/addon';
+import { startHass, type HassInstance } from './harness/hass.cjs';
 
-const haveVenv = venvAvailable();
-if (!haveVenv && process.env['CI']) throw new Error('CI needs the HA venv: run scripts/setup.sh');
-if (!haveVenv) console.warn('tests/e2e skipped: no .venv with homeassistant (run scripts/setup.sh)');
-const describeE2e = haveVenv ? describe : describe.skip;
+const describeE2e = describeWithHass(__filename);
 
 const COOLDOWN_S = 60;
 
-interface RegistryEntity {
-  unique_id: string;
-  entity_id: string;
-  platform: string;
-}
 interface HaState {
   state: string;
   attributes: Record<string, unknown>;
@@ -56,23 +49,7 @@ describeE2e('alarms and notifications against a real Home Assistant', () => {
   let hass: HassInstance;
   let observer: Connection;
   let addon: SpsProcess;
-  const startAddon = (): SpsProcess =>
-    new SpsProcess(
-      [
-        'run',
-        '--config',
-        optionsFile,
-        '--data-dir',
-        path.join(tmp, 'data'),
-        '--port',
-        '0',
-        '--ha-url',
-        hass.wsUrl,
-        '--ha-config-dir',
-        hass.configDir,
-      ],
-      { SPS_HA_TOKEN: hass.token },
-    );
+  const startAddon = (): SpsProcess => startAddonWithHass(hass, optionsFile, path.join(tmp, 'data'));
   const lowSocNotices = () => notices().filter((n) => n.message.startsWith('Inverter: battery_soc 15 %'));
 
   const notices = (): Notice[] =>

@@ -11,13 +11,11 @@ import path from 'node:path';
 import { ManualClock } from '@sps/core';
 import { EMS_MODE_CODE, FORCED_COMMAND_CODE, HOLDING, SungrowSimulator } from '@sps/device-sungrow';
 import { connectToHa, type Connection } from '@sps/ha';
-import { SpsProcess, ensureBuilt } from '../../addon/test/support/addon-process';
-import { startHass, venvAvailable, type HassInstance } from './harness/hass.cjs';
+import { ensureBuilt, type SpsProcess } from '../../addon/test/support/addon-process';
+import { describeWithHass, startAddonWithHass, type RegistryEntity } from './harness/addon';
+import { startHass, type HassInstance } from './harness/hass.cjs';
 
-const haveVenv = venvAvailable();
-if (!haveVenv && process.env['CI']) throw new Error('CI needs the HA venv: run scripts/setup.sh');
-if (!haveVenv) console.warn('tests/e2e skipped: no .venv with homeassistant (run scripts/setup.sh)');
-const describeE2e = haveVenv ? describe : describe.skip;
+const describeE2e = describeWithHass(__filename);
 
 const SERIAL = 'E2ESIM0001';
 const BUNDLED_BRIDGE_VERSION = (
@@ -49,11 +47,6 @@ automation:
           power_kw: 2.5
 `;
 
-interface RegistryEntity {
-  unique_id: string;
-  entity_id: string;
-  platform: string;
-}
 interface AddonDevices {
   devices: { id: string; entities: { key: string }[] }[];
 }
@@ -110,22 +103,7 @@ describeE2e('the add-on against a real Home Assistant', () => {
     });
 
   function startAddon(): SpsProcess {
-    return new SpsProcess(
-      [
-        'run',
-        '--config',
-        optionsFile,
-        '--data-dir',
-        path.join(tmp, 'data'),
-        '--port',
-        '0',
-        '--ha-url',
-        hass.wsUrl,
-        '--ha-config-dir',
-        hass.configDir,
-      ],
-      { SPS_HA_TOKEN: hass.token },
-    );
+    return startAddonWithHass(hass, optionsFile, path.join(tmp, 'data'));
   }
 
   async function waitForLiveEntities(timeoutMs: number): Promise<void> {

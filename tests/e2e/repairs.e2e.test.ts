@@ -7,13 +7,11 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { connectToHa, type Connection } from '@sps/ha';
-import { SpsProcess, ensureBuilt, eventually } from '../../addon/test/support/addon-process';
-import { startHass, venvAvailable, type HassInstance } from './harness/hass.cjs';
+import { ensureBuilt, eventually, type SpsProcess } from '../../addon/test/support/addon-process';
+import { describeWithHass, startAddonWithHass } from './harness/addon';
+import { startHass, type HassInstance } from './harness/hass.cjs';
 
-const haveVenv = venvAvailable();
-if (!haveVenv && process.env['CI']) throw new Error('CI needs the HA venv: run scripts/setup.sh');
-if (!haveVenv) console.warn('tests/e2e skipped: no .venv with homeassistant (run scripts/setup.sh)');
-const describeE2e = haveVenv ? describe : describe.skip;
+const describeE2e = describeWithHass(__filename);
 
 interface RepairIssue {
   domain: string;
@@ -35,23 +33,7 @@ describeE2e('problems as Home Assistant repair issues', () => {
     (await observer.sendMessagePromise<{ issues: RepairIssue[] }>({ type: 'repairs/list_issues' })).issues.filter(
       (issue) => issue.domain === 'smart_power_station',
     );
-  const startAddon = (): SpsProcess =>
-    new SpsProcess(
-      [
-        'run',
-        '--config',
-        optionsFile,
-        '--data-dir',
-        dataDir,
-        '--port',
-        '0',
-        '--ha-url',
-        hass.wsUrl,
-        '--ha-config-dir',
-        hass.configDir,
-      ],
-      { SPS_HA_TOKEN: hass.token },
-    );
+  const startAddon = (): SpsProcess => startAddonWithHass(hass, optionsFile, dataDir);
 
   beforeAll(async () => {
     ensureBuilt();

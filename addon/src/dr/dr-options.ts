@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { SHARING_LEVELS, uplinkUrlSchema, type SharingLevel } from '@sps/aggregator';
 import { z } from 'zod';
+import { linkCredentialFields, pemReader } from '../link-credentials.js';
 import { isTimeZone } from '../pricing/tariff-options.js';
 import { expecting, intBetween, nonEmptyText, numberBetween, oneOf } from '../zod-fields.js';
 
@@ -37,11 +37,7 @@ const nameList = z
 export const drOptionsSchema = z.strictObject(
   {
     broker_url: brokerUrl.optional(),
-    username: text(256),
-    password: text(256),
-    ca: text(1024),
-    cert: text(1024),
-    key: text(1024),
+    ...linkCredentialFields,
     network: z
       .string({ error: expecting('expected a network name') })
       .trim()
@@ -131,20 +127,7 @@ export interface DrSettingsContext {
 export function toDrSettings(options: DrOptions, context: DrSettingsContext): DrSettings | undefined {
   const given = Object.values(options).some((v) => v !== undefined);
   if (!given) return undefined;
-  const read = context.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const pem = (field: 'ca' | 'cert' | 'key'): string | undefined => {
-    const file = options[field];
-    if (file === undefined) return undefined;
-    let content: string;
-    try {
-      content = read(file);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new DrOptionError(field, `cannot read ${file} (${code ?? (err instanceof Error ? err.message : 'error')})`);
-    }
-    if (!content.includes('-----BEGIN ')) throw new DrOptionError(field, `${file} is not a PEM file`);
-    return content;
-  };
+  const pem = pemReader(options, context.readFile, (field, problem) => new DrOptionError(field, problem));
   if (options.broker_url === undefined) {
     for (const field of ['username', 'password', 'ca', 'cert', 'key'] as const) {
       if (options[field] !== undefined) throw new DrOptionError(field, 'needs broker_url');

@@ -2,6 +2,7 @@ import { canConnectionFields, refineCanConnection } from '@sps/can';
 import { PYLONTECH_MIN_POLL_INTERVAL_MS, PylontechAdapter, startPylontechSimulator } from '@sps/device-pylontech';
 import { z } from 'zod';
 import { defineDriver } from '../driver-types.js';
+import { canSimulator, socketcandAt } from './can-driver.js';
 
 const can = canConnectionFields.shape;
 
@@ -36,33 +37,8 @@ export const pylontechDriver = defineDriver<PylontechFields>({
   fields: pylontechFields,
   pollIntervals: () => ({ defaultMs: 5000, minMs: PYLONTECH_MIN_POLL_INTERVAL_MS }),
   create: (id, fields, { clock }) => new PylontechAdapter({ id, connection: fields, clock }),
-  createSimulator: ({ clock }) => {
-    let running: Awaited<ReturnType<typeof startPylontechSimulator>> | undefined;
-    return {
-      start: async ({ host, port }) => {
-        // A house drawing 10 A (about 500 W) so the readings move.
-        running = await startPylontechSimulator({
-          host,
-          port,
-          currentA: 10,
-          ...(clock === undefined ? {} : { clock }),
-        });
-        return running.port;
-      },
-      stop: async () => {
-        await running?.stop();
-        running = undefined;
-      },
-      snapshot: () => running?.simulator.state,
-    };
-  },
-  simulatorFields: ({ host, port }) => ({
-    transport: 'socketcand',
-    host,
-    port,
-    interface: 'can0',
-    replay_speed: 1,
-    keep_alive: false,
-  }),
+  // A house drawing 10 A (about 500 W) so the readings move.
+  createSimulator: canSimulator((at) => startPylontechSimulator({ ...at, currentA: 10 })),
+  simulatorFields: (address) => ({ ...socketcandAt(address), replay_speed: 1, keep_alive: false }),
   exampleFields: { transport: 'socketcand', host: '192.168.1.70', port: 29536, interface: 'can0' },
 });

@@ -11,6 +11,7 @@ import {
 } from '@sps/device-studer';
 import { z } from 'zod';
 import { defineDriver } from '../driver-types.js';
+import { canSimulator, socketcandAt } from './can-driver.js';
 import { intBetween } from '../zod-fields.js';
 
 const can = canConnectionFields.shape;
@@ -74,25 +75,9 @@ export const studerDriver = defineDriver<StuderFields>({
         ? {}
         : { onTransportProblem: (p) => log('warn', { problem: p.kind }, `CAN gateway sent input that was skipped`) }),
     }),
-  createSimulator: ({ clock }) => {
-    let running: Awaited<ReturnType<typeof startStuderSimulator>> | undefined;
-    return {
-      start: async ({ host, port }) => {
-        running = await startStuderSimulator({ host, port, ...(clock === undefined ? {} : { clock }) });
-        return running.port;
-      },
-      stop: async () => {
-        await running?.stop();
-        running = undefined;
-      },
-      snapshot: () => running?.simulator.state,
-    };
-  },
-  simulatorFields: ({ host, port }) => ({
-    transport: 'socketcand',
-    host,
-    port,
-    interface: 'can0',
+  createSimulator: canSimulator(startStuderSimulator),
+  simulatorFields: (address) => ({
+    ...socketcandAt(address),
     source_address: 0,
     xtender_address: 101,
     variotrack_address: 301,

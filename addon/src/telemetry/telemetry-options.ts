@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { DEFAULT_TELEMETRY_FIELDS, sharingSiteSchema, uplinkUrlSchema } from '@sps/aggregator';
 import { READING_KEY_PATTERN } from '@sps/core';
 import { z } from 'zod';
+import { linkCredentialFields, pemReader } from '../link-credentials.js';
 import { expecting, intBetween, nonEmptyText } from '../zod-fields.js';
 
 /**
@@ -36,11 +36,7 @@ export const telemetryOptionsSchema = z.strictObject(
       .optional(),
     site: text(64),
     token: text(4096),
-    username: text(256),
-    password: text(256),
-    ca: text(1024),
-    cert: text(1024),
-    key: text(1024),
+    ...linkCredentialFields,
     interval_s: intBetween(10, 3600).optional(),
     batch_minutes: intBetween(1, 1440).optional(),
     fields: nameList.optional(),
@@ -100,20 +96,7 @@ export function toTelemetrySettings(
 ): TelemetrySettings | undefined {
   if (options.enabled !== true) return undefined;
   if (options.url === undefined) throw new TelemetryOptionError('url', 'needed when telemetry is enabled');
-  const read = context.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const pem = (field: 'ca' | 'cert' | 'key'): string | undefined => {
-    const file = options[field];
-    if (file === undefined) return undefined;
-    let content: string;
-    try {
-      content = read(file);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new TelemetryOptionError(field, `cannot read ${file} (${code ?? (err as Error).message})`);
-    }
-    if (!content.includes('-----BEGIN ')) throw new TelemetryOptionError(field, `${file} is not a PEM file`);
-    return content;
-  };
+  const pem = pemReader(options, context.readFile, (field, problem) => new TelemetryOptionError(field, problem));
   const site = options.site ?? context.participant ?? TELEMETRY_DEFAULT_SITE;
   const siteOk = sharingSiteSchema.safeParse(site);
   if (!siteOk.success) throw new TelemetryOptionError('site', siteOk.error.issues[0]?.message ?? 'not a valid site');

@@ -1,4 +1,17 @@
-import { DeviceError, NO_HA_CONNECTION, type HaEntityPort, type HaEntityState } from '@sps/core';
+import {
+  AvailabilityReporter,
+  DeviceError,
+  NO_HA_CONNECTION,
+  TypedEmitter,
+  toDeviceError,
+  type Clock,
+  type CommandOutcome,
+  type DeviceDescription,
+  type DeviceEvents,
+  type HaEntityPort,
+  type HaEntityState,
+  type ReadingSet,
+} from '@sps/core';
 import { NO_VALUE_STATES } from './units.js';
 
 /**
@@ -78,4 +91,111 @@ export function runScript(
 /** Whether a switch-like state is on (switch, input_boolean, binary_sensor). */
 export function isOn(state: HaEntityState): boolean {
   return state.state === 'on';
+}
+
+/**
+ * What every HA-entities device does alike: connect when every mapped entity has a value, read on
+ * the runner's polls and push on HA's changes, run commands one at a time, and report availability
+ * (naming the entity that went away). A driver supplies its readings, description and commands.
+ */
+export abstract class HaEntityDevice {
+  readonly events = new TypedEmitter<DeviceEvents>();
+  protected readonly availability: AvailabilityReporter;
+  protected connected = false;
+  private description: DeviceDescription | undefined;
+  /** Push readings on HA's changes; off from a failed push until the runner's next connect. */
+  private pushing = false;
+  /** Commands run one at a time: one command's service calls never interleave with another's. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly port: HaEntityPort | undefined,
+    clock: Clock,
+    protected readonly entityIds: readonly string[],
+  ) {
+    this.availability = new AvailabilityReporter(this.events, clock);
+    // Watched for the device's life: HA's states are here when the runner first connects, and the
+    // device can tell when they are back after a failure.
+    port?.watch(entityIds, () => this.onEntitiesChanged());
+  }
+
+  async connect(): Promise<void> {
+    try {
+      // Every mapped entity must exist and have a value; the first one that does not is named.
+      for (const entityId of this.entityIds) requireState(this.port, entityId);
+      this.checkEntities();
+      this.description = this.buildDescription();
+      this.connected = true;
+      this.pushing = true;
+      this.availability.report(true);
+    } catch (err) {
+      this.connected = false;
+      throw this.availability.connectFailed(err);
+    }
+  }
+
+  describe(): DeviceDescription {
+    if (!this.description) throw new DeviceError('not_connected', 'not connected yet');
+    return this.description;
+  }
+
+  async read(): Promise<ReadingSet> {
+    if (!this.connected) throw new DeviceError('not_connected', 'not connected');
+    try {
+      return this.readNow();
+    } catch (err) {
+      throw this.availability.requestFailed(err);
+    }
+  }
+
+  execute(input: unknown): Promise<CommandOutcome> {
+    const run = this.queue.then(() => this.executeNow(input));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The runner closes a device after every failed poll and reconnects later; the entities stay
+   * watched, so the device can tell when they are back (see onEntitiesChanged).
+   */
+  async close(): Promise<void> {
+    this.connected = false;
+    this.pushing = false;
+    await this.queue;
+  }
+
+  /** More checks at connect, beyond "every entity has a value" (throw a DeviceError naming the entity). */
+  protected checkEntities(): void {}
+
+  protected abstract buildDescription(): DeviceDescription;
+  protected abstract readNow(): ReadingSet;
+  protected abstract executeNow(input: unknown): Promise<CommandOutcome>;
+
+  private entitiesPresent(): boolean {
+    try {
+      for (const entityId of this.entityIds) requireState(this.port, entityId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** HA pushed a change: show it now rather than at the next poll, or say which entity went away. */
+  private onEntitiesChanged(): void {
+    if (!this.connected || !this.pushing) {
+      // Between the runner's attempts: say when every entity is back, so it retries now, not after its back-off.
+      if (this.entitiesPresent()) this.availability.report(true);
+      return;
+    }
+    let readings: ReadingSet;
+    try {
+      readings = this.readNow();
+    } catch (err) {
+      // The runner hears of it now (and reconnects, which names the entity again until it is back).
+      this.pushing = false;
+      this.availability.report(false, toDeviceError(err).reason);
+      return;
+    }
+    this.events.emit('readings', readings);
+  }
 }

@@ -1,24 +1,28 @@
 import {
-  AvailabilityReporter,
   DeviceError,
-  TypedEmitter,
   canonicalSensor,
   parseDeviceCommand,
-  toDeviceError,
   type Clock,
   type CommandOutcome,
   type CommandType,
   type Device,
   type DeviceCapabilities,
   type DeviceDescription,
-  type DeviceEvents,
   type DeviceLimits,
   type EntityDescriptor,
   type HaEntityPort,
   type ReadingSet,
   type ReadingValue,
 } from '@sps/core';
-import { domainOf, requireState, runScript, selectOption, setNumber, switchTo } from './entity-access.js';
+import {
+  domainOf,
+  HaEntityDevice,
+  requireState,
+  runScript,
+  selectOption,
+  setNumber,
+  switchTo,
+} from './entity-access.js';
 import {
   batteryPowerW,
   gridPowerW,
@@ -108,73 +112,20 @@ export function haBatteryEntities(o: HaBatteryOptions): string[] {
   ].filter((id): id is string => id !== undefined);
 }
 
-export class HaBatteryAdapter implements Device {
+export class HaBatteryAdapter extends HaEntityDevice implements Device {
   readonly driver = 'ha-battery';
-  readonly events = new TypedEmitter<DeviceEvents>();
-  private readonly availability: AvailabilityReporter;
-  private readonly entityIds: readonly string[];
-  private description: DeviceDescription | undefined;
-  private connected = false;
-  /** Push readings on HA's changes; off from a failed push until the runner's next connect. */
-  private pushing = false;
-  /** Commands run one at a time: a force's two service calls never interleave with a restore's. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: HaBatteryAdapterOptions) {
-    this.availability = new AvailabilityReporter(this.events, opts.clock);
-    this.entityIds = haBatteryEntities(opts.options);
-    // Watched for the adapter's life: HA's states are here when the runner first connects, and the
-    // adapter can tell when they are back after a failure.
-    opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
+    super(opts.ha, opts.clock, haBatteryEntities(opts.options));
   }
 
   get id(): string {
     return this.opts.id;
   }
 
-  async connect(): Promise<void> {
-    try {
-      // Every mapped entity must exist and have a value; the first one that does not is named.
-      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
-      this.checkModeOptions();
-      this.description = this.buildDescription();
-      this.connected = true;
-      this.pushing = true;
-      this.availability.report(true);
-    } catch (err) {
-      this.connected = false;
-      throw this.availability.connectFailed(err);
-    }
-  }
-
-  describe(): DeviceDescription {
-    if (!this.description) throw new DeviceError('not_connected', 'not connected yet');
-    return this.description;
-  }
-
-  async read(): Promise<ReadingSet> {
-    if (!this.connected) throw new DeviceError('not_connected', 'not connected');
-    try {
-      return this.readNow();
-    } catch (err) {
-      throw this.availability.requestFailed(err);
-    }
-  }
-
-  execute(input: unknown): Promise<CommandOutcome> {
-    const run = this.queue.then(() => this.executeNow(input));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * The runner closes a device after every failed poll and reconnects later; the entities stay
-   * watched, so the device can tell when they are back (see onEntitiesChanged).
-   */
-  async close(): Promise<void> {
-    this.connected = false;
-    this.pushing = false;
-    await this.queue;
+  /** A mode option the select does not offer would fail at the first command: checked at connect. */
+  protected override checkEntities(): void {
+    this.checkModeOptions();
   }
 
   /** A mode option the select does not offer would fail at the first command: say so now, naming both. */
@@ -195,16 +146,7 @@ export class HaBatteryAdapter implements Device {
     }
   }
 
-  private entitiesPresent(): boolean {
-    try {
-      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  private readNow(): ReadingSet {
+  protected readNow(): ReadingSet {
     const o = this.opts.options;
     const ha = this.opts.ha;
     for (const entityId of this.entityIds) requireState(ha, entityId);
@@ -233,26 +175,7 @@ export class HaBatteryAdapter implements Device {
     return { timestamp: this.opts.clock.now(), values };
   }
 
-  /** HA pushed a change: show it now rather than at the next poll, or say which entity went away. */
-  private onEntitiesChanged(): void {
-    if (!this.connected || !this.pushing) {
-      // Between the runner's attempts: say when every entity is back, so it retries now, not after its back-off.
-      if (this.entitiesPresent()) this.availability.report(true);
-      return;
-    }
-    let readings: ReadingSet;
-    try {
-      readings = this.readNow();
-    } catch (err) {
-      // The runner hears of it now (and reconnects, which names the entity again until it is back).
-      this.pushing = false;
-      this.availability.report(false, toDeviceError(err).reason);
-      return;
-    }
-    this.events.emit('readings', readings);
-  }
-
-  private async executeNow(input: unknown): Promise<CommandOutcome> {
+  protected async executeNow(input: unknown): Promise<CommandOutcome> {
     const command = parseDeviceCommand(input);
     if (!this.connected) throw new DeviceError('not_connected', 'not connected');
     const o = this.opts.options;
@@ -333,7 +256,7 @@ export class HaBatteryAdapter implements Device {
     return { applied: { script: entityId }, writes: 1 };
   }
 
-  private buildDescription(): DeviceDescription {
+  protected buildDescription(): DeviceDescription {
     const o = this.opts.options;
     const commands = haBatteryCommands(o);
     const limits = this.limits();

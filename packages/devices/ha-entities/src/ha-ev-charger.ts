@@ -1,22 +1,18 @@
 import {
-  AvailabilityReporter,
   DeviceError,
-  TypedEmitter,
   parseDeviceCommand,
-  toDeviceError,
   type Clock,
   type CommandOutcome,
   type CommandType,
   type Device,
   type DeviceDescription,
-  type DeviceEvents,
   type EntityDescriptor,
   type HaEntityPort,
   type HaEntityState,
   type ReadingSet,
   type ReadingValue,
 } from '@sps/core';
-import { domainOf, isOn, requireState, setNumber, switchTo } from './entity-access.js';
+import { domainOf, HaEntityDevice, isOn, requireState, setNumber, switchTo } from './entity-access.js';
 import { numericValue, toEntityUnit, unitFactor } from './units.js';
 
 /**
@@ -117,89 +113,27 @@ export interface HaEvChargerAdapterOptions {
 
 const COMMANDS: readonly CommandType[] = ['set_relay', 'set_charge_limit'];
 
-export class HaEvChargerAdapter implements Device {
+export class HaEvChargerAdapter extends HaEntityDevice implements Device {
   readonly driver = 'ha-ev-charger';
-  readonly events = new TypedEmitter<DeviceEvents>();
   readonly profile: EvChargerProfile;
-  private readonly availability: AvailabilityReporter;
-  private readonly entityIds: readonly string[];
-  private description: DeviceDescription | undefined;
-  private connected = false;
-  /** Push readings on HA's changes; off from a failed push until the runner's next connect. */
-  private pushing = false;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: HaEvChargerAdapterOptions) {
     const o = opts.options;
+    super(
+      opts.ha,
+      opts.clock,
+      [o.switch_entity, o.current_entity, o.car_soc_entity, o.plug_entity, o.charger_power_entity].filter(
+        (id): id is string => id !== undefined,
+      ),
+    );
     this.profile = evChargerProfile(o);
-    this.availability = new AvailabilityReporter(this.events, opts.clock);
-    this.entityIds = [
-      o.switch_entity,
-      o.current_entity,
-      o.car_soc_entity,
-      o.plug_entity,
-      o.charger_power_entity,
-    ].filter((id): id is string => id !== undefined);
-    opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
   }
 
   get id(): string {
     return this.opts.id;
   }
 
-  async connect(): Promise<void> {
-    try {
-      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
-      this.description = this.buildDescription();
-      this.connected = true;
-      this.pushing = true;
-      this.availability.report(true);
-    } catch (err) {
-      this.connected = false;
-      throw this.availability.connectFailed(err);
-    }
-  }
-
-  describe(): DeviceDescription {
-    if (!this.description) throw new DeviceError('not_connected', 'not connected yet');
-    return this.description;
-  }
-
-  async read(): Promise<ReadingSet> {
-    if (!this.connected) throw new DeviceError('not_connected', 'not connected');
-    try {
-      return this.readNow();
-    } catch (err) {
-      throw this.availability.requestFailed(err);
-    }
-  }
-
-  execute(input: unknown): Promise<CommandOutcome> {
-    const run = this.queue.then(() => this.executeNow(input));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * The runner closes a device after every failed poll and reconnects later; the entities stay
-   * watched, so the device can tell when they are back (see onEntitiesChanged).
-   */
-  async close(): Promise<void> {
-    this.connected = false;
-    this.pushing = false;
-    await this.queue;
-  }
-
-  private entitiesPresent(): boolean {
-    try {
-      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  private readNow(): ReadingSet {
+  protected readNow(): ReadingSet {
     const o = this.opts.options;
     const ha = this.opts.ha;
     for (const entityId of this.entityIds) requireState(ha, entityId);
@@ -223,25 +157,7 @@ export class HaEvChargerAdapter implements Device {
     return { timestamp: this.opts.clock.now(), values };
   }
 
-  private onEntitiesChanged(): void {
-    if (!this.connected || !this.pushing) {
-      // Between the runner's attempts: say when every entity is back, so it retries now, not after its back-off.
-      if (this.entitiesPresent()) this.availability.report(true);
-      return;
-    }
-    let readings: ReadingSet;
-    try {
-      readings = this.readNow();
-    } catch (err) {
-      // The runner hears of it now (and reconnects, which names the entity again until it is back).
-      this.pushing = false;
-      this.availability.report(false, toDeviceError(err).reason);
-      return;
-    }
-    this.events.emit('readings', readings);
-  }
-
-  private async executeNow(input: unknown): Promise<CommandOutcome> {
+  protected async executeNow(input: unknown): Promise<CommandOutcome> {
     const command = parseDeviceCommand(input);
     if (!this.connected) throw new DeviceError('not_connected', 'not connected');
     const o = this.opts.options;
@@ -274,7 +190,7 @@ export class HaEvChargerAdapter implements Device {
     }
   }
 
-  private buildDescription(): DeviceDescription {
+  protected buildDescription(): DeviceDescription {
     const o = this.opts.options;
     const p = this.profile;
     const entities: EntityDescriptor[] = [

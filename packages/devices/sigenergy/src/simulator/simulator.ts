@@ -1,6 +1,12 @@
-import { createServer } from 'node:net';
-import { ServerTCP } from 'modbus-serial';
 import { systemClock, type Clock, type TimerHandle } from '@sps/core';
+import {
+  GATEWAY_TARGET_FAILED,
+  ILLEGAL_ADDRESS,
+  ILLEGAL_VALUE,
+  ModbusSimulatorServer,
+  modbusException as exception,
+  SERVER_BUSY,
+} from '@sps/device-modbus';
 import { PLANT_HOLDING } from '../registers.js';
 import { SigenergyPhysics, type SigenergyPhysicalState, type SigenergyPhysicsConfig } from './physics.js';
 import {
@@ -40,15 +46,6 @@ export interface SigenergySimulatorFaults {
   readonly cutAfterWrites: number | null;
 }
 
-const exception = (code: number, msg: string) => ({ modbusErrorCode: code, msg });
-const ILLEGAL_ADDRESS = 2;
-const ILLEGAL_VALUE = 3;
-const SERVER_BUSY = 6;
-/** The plant is the gateway to its inverters: a unit nobody answers for gets "gateway target failed to respond". */
-const GATEWAY_TARGET_FAILED = 11;
-
-type Callback<T> = (err: unknown, value?: T) => void;
-
 /** Which device a request's unit id reaches. */
 type Target = { kind: 'plant' } | { kind: 'inverter'; index: number } | { kind: 'none' };
 
@@ -65,9 +62,8 @@ export class SigenergySimulator {
   private readonly clock: Clock;
   private readonly physics: SigenergyPhysics;
   private readonly holding: Map<number, number>;
-  private server: ServerTCP | null = null;
+  private readonly server: ModbusSimulatorServer;
   private ticker: TimerHandle | null = null;
-  private readonly pendingReplies = new Set<NodeJS.Timeout>();
   private faultState: SigenergySimulatorFaults = {
     responseDelayMs: 0,
     dropConnections: false,
@@ -75,9 +71,7 @@ export class SigenergySimulator {
     writeException: null,
     cutAfterWrites: null,
   };
-  private boundPort: number | null = null;
   private writes = 0;
-  private requests = 0;
   private readonly writeLog: { register: number; words: number[] }[] = [];
 
   constructor(private readonly options: SigenergySimulatorOptions = {}) {
@@ -98,45 +92,33 @@ export class SigenergySimulator {
     };
     this.physics = new SigenergyPhysics(this.clock.now(), options.physics);
     this.holding = initialPlantHolding(this.physics.config);
+    this.server = new ModbusSimulatorServer(
+      {
+        read: (table, unit, address, count) => this.read(table, unit, address, count),
+        write: (unit, address, values) => this.write(unit, address, values),
+      },
+      // The plant is the gateway to its inverters: one server answers every unit id.
+      { unitId: 'any', faults: () => this.faultState },
+    );
   }
 
   /** Listen on host:port (port 0 = any free port); resolves with the port chosen. */
   async start(address: { host?: string; port?: number } = {}): Promise<number> {
-    if (this.server) throw new Error('simulator already started');
-    const host = address.host ?? '127.0.0.1';
-    let lastError: unknown;
-    // modbus-serial's ServerTCP treats port 0 as "use 502", so a free port is found first; another
-    // process may take it in between, hence the retries.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = address.port && address.port > 0 ? address.port : await freePort(host);
-      try {
-        this.server = await listen(this.vector(), host, port);
-        this.boundPort = port;
-        break;
-      } catch (err) {
-        lastError = err;
-        if (address.port && address.port > 0) break;
-      }
-    }
-    if (!this.server) throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    const port = await this.server.start(address);
     if (this.options.realtime === true && this.ticker === null) {
       this.ticker = this.clock.setInterval(() => this.advance(), 1000);
     }
-    return this.boundPort as number;
+    return port;
   }
 
   async stop(): Promise<void> {
     this.ticker?.cancel();
     this.ticker = null;
-    for (const t of this.pendingReplies) clearTimeout(t);
-    this.pendingReplies.clear();
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server.stop();
   }
 
   get port(): number | null {
-    return this.boundPort;
+    return this.server.port;
   }
 
   /** The physical state now (advancing the model to the clock first). */
@@ -181,7 +163,7 @@ export class SigenergySimulator {
   }
 
   get requestCount(): number {
-    return this.requests;
+    return this.server.requestCount;
   }
 
   setFaults(faults: Partial<SigenergySimulatorFaults>): void {
@@ -190,7 +172,7 @@ export class SigenergySimulator {
 
   /** Close every open client connection now (the listener stays up). */
   dropConnections(): void {
-    this.server?.socks.forEach((_, sock) => sock.destroy());
+    this.server.dropConnections();
   }
 
   /** Set a plant holding register directly (test setup), bypassing Modbus and the counters. */
@@ -215,35 +197,6 @@ export class SigenergySimulator {
     if (unit === this.plantUnitId) return { kind: 'plant' };
     const index = this.inverters.findIndex((i) => i.unitId === unit);
     return index >= 0 ? { kind: 'inverter', index } : { kind: 'none' };
-  }
-
-  private respond<T>(cb: Callback<T>, answer: () => T): void {
-    this.requests++;
-    if (this.faultState.dropConnections) {
-      this.dropConnections();
-      return;
-    }
-    const reply = (): void => {
-      let value: T;
-      try {
-        value = answer();
-      } catch (err) {
-        // modbus-serial's FC4 handler indexes the value array even on error; an empty one keeps
-        // it from turning our exception into a TypeError (answered as exception 04).
-        cb(err, [] as unknown as T);
-        return;
-      }
-      cb(null, value);
-    };
-    if (this.faultState.responseDelayMs <= 0) {
-      reply();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.pendingReplies.delete(timer);
-      if (this.server) reply();
-    }, this.faultState.responseDelayMs);
-    this.pendingReplies.add(timer);
   }
 
   private read(table: 'input' | 'holding', unit: number, start: number, count: number): number[] {
@@ -300,46 +253,4 @@ export class SigenergySimulator {
     this.writeLog.push({ register: start, words: [...values] });
     this.advance();
   }
-
-  private vector() {
-    return {
-      getInputRegister: (addr: number, unit: number, cb: Callback<number>) =>
-        this.respond(cb, () => this.read('input', unit, addr, 1)[0] as number),
-      getMultipleInputRegisters: (addr: number, length: number, unit: number, cb: Callback<number[]>) =>
-        this.respond(cb, () => this.read('input', unit, addr, length)),
-      getHoldingRegister: (addr: number, unit: number, cb: Callback<number>) =>
-        this.respond(cb, () => this.read('holding', unit, addr, 1)[0] as number),
-      getMultipleHoldingRegisters: (addr: number, length: number, unit: number, cb: Callback<number[]>) =>
-        this.respond(cb, () => this.read('holding', unit, addr, length)),
-      setRegister: (addr: number, value: number, unit: number, cb: Callback<void>) =>
-        this.respond(cb, () => this.write(unit, addr, [value])),
-      setRegisterArray: (addr: number, values: number[], unit: number, cb: Callback<void>) =>
-        this.respond(cb, () => this.write(unit, addr, values)),
-    };
-  }
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ host, port: 0 }, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function listen(vector: object, host: string, port: number): Promise<ServerTCP> {
-  return new Promise((resolve, reject) => {
-    // unitID 255: modbus-serial's server then answers every unit id and hands it to the vector.
-    const server = new ServerTCP(vector, { host, port, unitID: 255 });
-    server.on('socketError', () => undefined);
-    server.on('error', () => undefined);
-    server.once('serverError', (err) => {
-      server.close(() => reject(err ?? new Error(`cannot listen on ${host}:${port}`)));
-    });
-    server.once('initialized', () => resolve(server));
-  });
 }

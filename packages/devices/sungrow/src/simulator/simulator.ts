@@ -1,6 +1,11 @@
-import { createServer } from 'node:net';
-import { ServerTCP } from 'modbus-serial';
 import { systemClock, type Clock, type TimerHandle } from '@sps/core';
+import {
+  ModbusSimulatorServer,
+  modbusException as exception,
+  ILLEGAL_ADDRESS,
+  ILLEGAL_VALUE,
+  SERVER_BUSY,
+} from '@sps/device-modbus';
 import { fromWireAddress } from '../registers.js';
 import { SungrowPhysics, type SungrowPhysicalState, type SungrowPhysicsConfig } from './physics.js';
 import {
@@ -38,14 +43,6 @@ export interface SimulatorFaults {
   readonly cutAfterWrites: number | null;
 }
 
-/** Modbus exception as modbus-serial's server expects it in a callback. */
-const exception = (code: number, msg: string) => ({ modbusErrorCode: code, msg });
-const ILLEGAL_ADDRESS = 2;
-const ILLEGAL_VALUE = 3;
-const SERVER_BUSY = 6;
-
-type Callback<T> = (err: unknown, value?: T) => void;
-
 /**
  * A Sungrow SH that speaks real Modbus TCP (modbus-serial's ServerTCP) on loopback, backed by a
  * physical model: registers are rendered from the physics at request time, writes to the control
@@ -59,18 +56,15 @@ export class SungrowSimulator {
   private readonly clock: Clock;
   private readonly physics: SungrowPhysics;
   private readonly holding: Map<number, number>;
-  private server: ServerTCP | null = null;
+  private readonly server: ModbusSimulatorServer;
   private ticker: TimerHandle | null = null;
-  private readonly pendingReplies = new Set<NodeJS.Timeout>();
   private faultState: SimulatorFaults = {
     responseDelayMs: 0,
     dropConnections: false,
     writeException: null,
     cutAfterWrites: null,
   };
-  private boundPort: number | null = null;
   private writes = 0;
-  private requests = 0;
 
   constructor(private readonly options: SungrowSimulatorOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -90,45 +84,36 @@ export class SungrowSimulator {
       transport: options.transport ?? 'lan',
     };
     this.holding = initialHoldingRegisters(rated);
+    this.server = new ModbusSimulatorServer(
+      {
+        read: (table, _unit, address, count) =>
+          table === 'input' ? this.readInputs(address, count) : this.readHolding(address, count),
+        write: (_unit, address, values) => this.writeHolding(address, values),
+      },
+      {
+        unitId: this.unitId,
+        faults: () => this.faultState,
+      },
+    );
   }
 
   /** Listen on host:port (port 0 = any free port); resolves with the port chosen. */
   async start(address: { host?: string; port?: number } = {}): Promise<number> {
-    if (this.server) throw new Error('simulator already started');
-    const host = address.host ?? '127.0.0.1';
-    let lastError: unknown;
-    // modbus-serial's ServerTCP treats port 0 as "use 502", so a free port is found first; another
-    // process may take it in between, hence the retries.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = address.port && address.port > 0 ? address.port : await freePort(host);
-      try {
-        this.server = await listen(this.vector(), host, port, this.unitId);
-        this.boundPort = port;
-        break;
-      } catch (err) {
-        lastError = err;
-        if (address.port && address.port > 0) break;
-      }
-    }
-    if (!this.server) throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    const port = await this.server.start(address);
     if (this.options.realtime === true && this.ticker === null) {
       this.ticker = this.clock.setInterval(() => this.advance(), 1000);
     }
-    return this.boundPort as number;
+    return port;
   }
 
   async stop(): Promise<void> {
     this.ticker?.cancel();
     this.ticker = null;
-    for (const t of this.pendingReplies) clearTimeout(t);
-    this.pendingReplies.clear();
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server.stop();
   }
 
   get port(): number | null {
-    return this.boundPort;
+    return this.server.port;
   }
 
   /** The physical state now (advancing the model to the clock first). */
@@ -153,7 +138,7 @@ export class SungrowSimulator {
   }
 
   get requestCount(): number {
-    return this.requests;
+    return this.server.requestCount;
   }
 
   get faults(): SimulatorFaults {
@@ -166,7 +151,7 @@ export class SungrowSimulator {
 
   /** Close every open client connection now (the listener stays up). */
   dropConnections(): void {
-    this.server?.socks.forEach((_, sock) => sock.destroy());
+    this.server.dropConnections();
   }
 
   /** Set a holding register directly (test setup), bypassing Modbus and the write counter. */
@@ -177,36 +162,6 @@ export class SungrowSimulator {
 
   private advance(): void {
     this.physics.advanceTo(this.clock.now(), controlsFrom(this.holding));
-  }
-
-  /** Run `answer` with the configured faults applied: late, or never (connection dropped). */
-  private respond<T>(cb: Callback<T>, answer: () => T): void {
-    this.requests++;
-    if (this.faultState.dropConnections) {
-      this.dropConnections();
-      return;
-    }
-    const reply = (): void => {
-      let value: T;
-      try {
-        value = answer();
-      } catch (err) {
-        // modbus-serial's FC4 handler indexes the value array even on error; an empty one keeps
-        // it from turning our exception 02 into a TypeError (answered as exception 04).
-        cb(err, [] as unknown as T);
-        return;
-      }
-      cb(null, value);
-    };
-    if (this.faultState.responseDelayMs <= 0) {
-      reply();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.pendingReplies.delete(timer);
-      if (this.server) reply();
-    }, this.faultState.responseDelayMs);
-    this.pendingReplies.add(timer);
   }
 
   private readInputs(wireStart: number, count: number): number[] {
@@ -254,46 +209,4 @@ export class SungrowSimulator {
     this.writes += values.length;
     this.advance();
   }
-
-  private vector() {
-    return {
-      getInputRegister: (addr: number, _unit: number, cb: Callback<number>) =>
-        this.respond(cb, () => this.readInputs(addr, 1)[0] as number),
-      getMultipleInputRegisters: (addr: number, length: number, _unit: number, cb: Callback<number[]>) =>
-        this.respond(cb, () => this.readInputs(addr, length)),
-      getHoldingRegister: (addr: number, _unit: number, cb: Callback<number>) =>
-        this.respond(cb, () => this.readHolding(addr, 1)[0] as number),
-      getMultipleHoldingRegisters: (addr: number, length: number, _unit: number, cb: Callback<number[]>) =>
-        this.respond(cb, () => this.readHolding(addr, length)),
-      setRegister: (addr: number, value: number, _unit: number, cb: Callback<void>) =>
-        this.respond(cb, () => this.writeHolding(addr, [value])),
-      setRegisterArray: (addr: number, values: number[], _unit: number, cb: Callback<void>) =>
-        this.respond(cb, () => this.writeHolding(addr, values)),
-    };
-  }
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ host, port: 0 }, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function listen(vector: object, host: string, port: number, unitId: number): Promise<ServerTCP> {
-  return new Promise((resolve, reject) => {
-    const server = new ServerTCP(vector, { host, port, unitID: unitId });
-    // Client sockets that vanish mid-reply are routine here (fault tests); never let them crash us.
-    server.on('socketError', () => undefined);
-    server.on('error', () => undefined);
-    server.once('serverError', (err) => {
-      server.close(() => reject(err ?? new Error(`cannot listen on ${host}:${port}`)));
-    });
-    server.once('initialized', () => resolve(server));
-  });
 }
