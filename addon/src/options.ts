@@ -236,6 +236,7 @@ export function parseOptions(raw: unknown, drivers: DriverLookup): AddonConfig {
       options.heavy_load_alarms,
       devices.map((d) => d.id),
       deviceSlug,
+      optimizer.grid === 'none',
     );
   } catch (err) {
     if (err instanceof AlarmOptionError) throw new OptionsError(err.message);

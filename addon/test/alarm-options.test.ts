@@ -31,6 +31,13 @@ describe('alarm options', () => {
     ]);
   });
 
+  it('leaves the AC-source rule off in an off-grid house unless asked for (no AC source is its normal state)', () => {
+    const offGrid = (alarms: Record<string, unknown>) =>
+      parseOptions({ devices, optimizer: { grid: 'none' }, alarms }, builtInDrivers).alarms.rules.map((r) => r.id);
+    expect(offGrid({})).not.toContain('transfer_relay_open');
+    expect(offGrid({ transfer_relay_open: true })).toContain('transfer_relay_open');
+  });
+
   it('reads edited rules, device lists, notify services and heavy loads', () => {
     const { alarms } = parseOptions(
       {

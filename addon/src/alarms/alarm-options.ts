@@ -30,7 +30,8 @@ export const alarmOptionsSchema = z.strictObject(
     device_unavailable: flag.default(true),
     device_unavailable_min: numberBetween(0, 1440).default(10),
     device_unavailable_devices: deviceNames.optional(),
-    transfer_relay_open: flag.default(true),
+    /** Default on, off with `optimizer.grid: none` (see toAlarmSettings). */
+    transfer_relay_open: flag.optional(),
     transfer_relay_devices: deviceNames.optional(),
   },
   { error: expecting('expected a mapping of alarm options') },
@@ -81,6 +82,7 @@ export function toAlarmSettings(
   heavyLoads: readonly HeavyLoadAlarmOptions[],
   deviceIds: readonly string[],
   slug: (name: string) => string,
+  offGrid = false,
 ): AlarmSettings {
   const known = new Set(deviceIds);
   const resolve = (names: readonly string[] | undefined, field: string): readonly string[] | undefined =>
@@ -120,7 +122,9 @@ export function toAlarmSettings(
       ...only(resolve(options.device_unavailable_devices, 'device_unavailable_devices')),
     });
   }
-  if (options.transfer_relay_open) {
+  // An off-grid house has no AC source most of the day (no grid; a generator only now and then): an open
+  // transfer relay is its normal state, so the rule is only on there when the user turns it on.
+  if (options.transfer_relay_open ?? !offGrid) {
     rules.push({
       id: 'transfer_relay_open',
       kind: 'transfer_relay_open',
