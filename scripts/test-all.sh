@@ -2,7 +2,8 @@
 # Every jest suite and the bridge's pytest suite (what `pnpm test` runs after the build and lint).
 #
 # The 7-day demo soak (issue 10: the whole demo on a simulated clock, which must keep optimising) costs about
-# 17 minutes of one core, nearly all of it HiGHS solving the station's 5-minute re-plans (2,700 of them). Every
+# half an hour here (248 s a simulated day), most of it HiGHS solving the joint 5-minute re-plans of the station and
+# the Sungrow (2,700 of them). Every
 # other suite mostly waits on sockets, child processes, Home Assistant and Chromium, so the soak runs in a jest
 # process of its own beside them instead of after them: on CI's two cores that saves the whole of the rest.
 # SPS_SOAK_DAYS (1–28, default 7 here) shortens it for a quick local run.

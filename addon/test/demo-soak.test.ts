@@ -25,9 +25,10 @@ const DAY = 24 * 60 * MIN;
 const STEP = 2 * MIN;
 const SUB_STEP = 1000;
 /**
- * Simulated days: the issue's 7 unless SPS_SOAK_DAYS says otherwise (1–28). About 17 minutes of one
- * core here (HiGHS solves the station's on/off plan in ~300 ms, ~380 times a day), so `pnpm test`
- * runs this file in a jest process of its own beside the other suites (scripts/test-all.sh).
+ * Simulated days: the issue's 7 unless SPS_SOAK_DAYS says otherwise (1–28). One simulated day took
+ * 248 s here on a quiet machine (HiGHS solves the station's and the Sungrow's joint plan ~390 times a
+ * day, on its worker thread), so `pnpm test` runs this file in a jest process of its own beside the
+ * other suites (scripts/test-all.sh).
  */
 const SOAK_DAYS = Math.max(1, Math.min(28, Number(process.env['SPS_SOAK_DAYS'] ?? 7) || 7));
 
