@@ -169,11 +169,19 @@ describeWithBrowser('the web panel on the demo', () => {
     await page.fill('sps-control-card input[name=power]', '0.5');
     await page.click('sps-control-card button.start');
     await page.waitForSelector('sps-control-card .banner.ok', { timeout: 10_000 });
-    // The override is in the plan: forced intervals until its end, shown by the control card too.
-    const plan = (await (await fetch(`${url}api/plan`)).json()) as {
+    // The override is in the plan: forced intervals until its end, shown by the control card too. The
+    // re-plan around it runs on the solver's thread, so the plan is polled (with a deadline) until it has it.
+    type PlanBody = {
       override: { kind: string; power_w?: number; until: string } | null;
       plan: { intervals: { override?: boolean; action: string }[] } | null;
     };
+    const started = Date.now();
+    let plan = (await (await fetch(`${url}api/plan`)).json()) as PlanBody;
+    while (plan.plan?.intervals[0]?.override !== true && Date.now() - started < 30_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      plan = (await (await fetch(`${url}api/plan`)).json()) as PlanBody;
+    }
+    console.log(`override in the plan after ${Date.now() - started} ms`);
     expect(plan.override).toMatchObject({ kind: 'force_charge', power_w: 500 });
     expect(Date.parse(plan.override?.until ?? '') - Date.now()).toBeGreaterThan(25 * 60_000);
     expect(plan.plan?.intervals[0]).toMatchObject({ override: true, action: 'CHARGE' });
