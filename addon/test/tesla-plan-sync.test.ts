@@ -95,7 +95,8 @@ interface PlanBody {
 describe('a Powerwall under the optimiser', () => {
   it('gets the plan as its time-of-use tariff, in autonomous mode, without per-interval forced commands', async () => {
     await until('a tariff upload', () => (sim.writes('time_of_use_settings').length > 0 ? true : undefined));
-    expect(sim.state.mode).toBe('autonomous');
+    // The tariff goes up first, then the operation mode (a second request): wait for it too.
+    await until('autonomous mode', () => (sim.state.mode === 'autonomous' ? true : undefined));
     // The simulator answers a malformed tariff with an error body; this one was taken.
     expect(sim.state.tariff).not.toBeNull();
     const body = await until('the optimiser following the plan', async () => {
