@@ -1,22 +1,18 @@
 import {
-  AvailabilityReporter,
   DeviceError,
-  TypedEmitter,
   canonicalSensor,
   parseDeviceCommand,
-  toDeviceError,
   type Clock,
   type CommandOutcome,
   type CommandType,
   type Device,
   type DeviceDescription,
-  type DeviceEvents,
   type EntityDescriptor,
   type HaEntityPort,
   type ReadingSet,
   type ReadingValue,
 } from '@sps/core';
-import { isOn, requireState, switchTo } from './entity-access.js';
+import { HaEntityDevice, isOn, requireState, switchTo } from './entity-access.js';
 import { numericValue } from './units.js';
 
 /**
@@ -44,80 +40,24 @@ export interface HaSwitchAdapterOptions {
 
 const COMMANDS: readonly CommandType[] = ['set_relay'];
 
-export class HaSwitchAdapter implements Device {
+export class HaSwitchAdapter extends HaEntityDevice implements Device {
   readonly driver = 'ha-switch';
-  readonly events = new TypedEmitter<DeviceEvents>();
-  private readonly availability: AvailabilityReporter;
-  private readonly entityIds: readonly string[];
-  private description: DeviceDescription | undefined;
-  private connected = false;
-  /** Push readings on HA's changes; off from a failed push until the runner's next connect. */
-  private pushing = false;
-  private queue: Promise<unknown> = Promise.resolve();
 
+  // The base watches the entities: pushed readings are what lets the load's policy see a manual switch
+  // within a second, not a poll later; commands run one at a time, so two quick switches reach HA in order.
   constructor(private readonly opts: HaSwitchAdapterOptions) {
-    const o = opts.options;
-    this.availability = new AvailabilityReporter(this.events, opts.clock);
-    this.entityIds = [o.switch_entity, o.power_entity].filter((id): id is string => id !== undefined);
-    // Pushed readings are what lets the load's policy see a manual switch within a second, not a poll later.
-    opts.ha?.watch(this.entityIds, () => this.onEntitiesChanged());
+    super(
+      opts.ha,
+      opts.clock,
+      [opts.options.switch_entity, opts.options.power_entity].filter((id): id is string => id !== undefined),
+    );
   }
 
   get id(): string {
     return this.opts.id;
   }
 
-  async connect(): Promise<void> {
-    try {
-      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
-      this.description = this.buildDescription();
-      this.connected = true;
-      this.pushing = true;
-      this.availability.report(true);
-    } catch (err) {
-      this.connected = false;
-      throw this.availability.connectFailed(err);
-    }
-  }
-
-  describe(): DeviceDescription {
-    if (!this.description) throw new DeviceError('not_connected', 'not connected yet');
-    return this.description;
-  }
-
-  async read(): Promise<ReadingSet> {
-    if (!this.connected) throw new DeviceError('not_connected', 'not connected');
-    try {
-      return this.readNow();
-    } catch (err) {
-      throw this.availability.requestFailed(err);
-    }
-  }
-
-  /** Commands run one at a time: two quick switches reach HA in the order they were given. */
-  execute(input: unknown): Promise<CommandOutcome> {
-    const run = this.queue.then(() => this.executeNow(input));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** The entities stay watched after a close, so the device can tell the runner when they are back. */
-  async close(): Promise<void> {
-    this.connected = false;
-    this.pushing = false;
-    await this.queue;
-  }
-
-  private entitiesPresent(): boolean {
-    try {
-      for (const entityId of this.entityIds) requireState(this.opts.ha, entityId);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  private readNow(): ReadingSet {
+  protected readNow(): ReadingSet {
     const o = this.opts.options;
     const ha = this.opts.ha;
     for (const entityId of this.entityIds) requireState(ha, entityId);
@@ -126,25 +66,7 @@ export class HaSwitchAdapter implements Device {
     return { timestamp: this.opts.clock.now(), values };
   }
 
-  private onEntitiesChanged(): void {
-    if (!this.connected || !this.pushing) {
-      // Between the runner's attempts: say when every entity is back, so it retries now, not after its back-off.
-      if (this.entitiesPresent()) this.availability.report(true);
-      return;
-    }
-    let readings: ReadingSet;
-    try {
-      readings = this.readNow();
-    } catch (err) {
-      // The runner hears of it now (and reconnects, which names the entity again until it is back).
-      this.pushing = false;
-      this.availability.report(false, toDeviceError(err).reason);
-      return;
-    }
-    this.events.emit('readings', readings);
-  }
-
-  private async executeNow(input: unknown): Promise<CommandOutcome> {
+  protected async executeNow(input: unknown): Promise<CommandOutcome> {
     const command = parseDeviceCommand(input);
     if (!this.connected) throw new DeviceError('not_connected', 'not connected');
     if (command.type !== 'set_relay') {
@@ -168,7 +90,7 @@ export class HaSwitchAdapter implements Device {
     }
   }
 
-  private buildDescription(): DeviceDescription {
+  protected buildDescription(): DeviceDescription {
     const o = this.opts.options;
     const entities: EntityDescriptor[] = [
       {
